@@ -1,0 +1,1 @@
+"""nnkit: a small NumPy neural-network library (being built)."""
