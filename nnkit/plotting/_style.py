@@ -1,0 +1,185 @@
+"""The course's shared figure style: colours, markers, sizes and small formatting helpers.
+
+Every figure in the book, and every frame of a live experiment, is drawn with these
+constants so that class 0 always looks the same, curves are told apart the same way
+and frames stay small. Chapter plotting modules (``nnkit/plotting/<topic>.py``) import
+from here rather than choosing their own colours.
+
+The palette is Okabe & Ito's colour-blind-safe set ("Color Universal Design", 2008);
+classes also differ by marker shape, so figures survive greyscale printing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+__all__ = [
+    "CLASS_COLORS",
+    "CLASS_MARKERS",
+    "CURVE_COLORS",
+    "BOUNDARY_COLOR",
+    "WRONG_COLOR",
+    "FIGSIZES",
+    "FRAME_DPI",
+    "BOOK_DPI",
+    "FONT_SIZE",
+    "new_figure",
+    "style_axes",
+    "class_color",
+    "curve_color",
+    "region_color",
+    "format_value",
+    "control_title",
+]
+
+# Okabe-Ito colours: blue, vermillion, bluish green, reddish purple, orange, sky blue.
+CLASS_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+CLASS_MARKERS = ("o", "s", "^", "D", "v", "P")
+# Curves (loss for several runs, ...): the same family, in an order that keeps the first
+# few far apart, then black for a reference curve.
+CURVE_COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000")
+BOUNDARY_COLOR = "#222222"
+WRONG_COLOR = "#C00000"
+REGION_ALPHA = 0.18
+
+# Figure sizes in inches. Frames of live experiments use FRAME_DPI, so "frame" is
+# 4.2 x 3.2 in = 336 x 256 px: big enough to read, small enough for ~100 frames a widget.
+FIGSIZES = {
+    "frame": (4.2, 3.2),
+    "small": (3.6, 2.9),
+    "normal": (5.2, 3.6),
+    "wide": (8.0, 3.2),
+}
+FRAME_DPI = 80
+BOOK_DPI = 100
+FONT_SIZE = 9
+
+
+def _size(size: str | tuple[float, float]) -> tuple[float, float]:
+    if isinstance(size, str):
+        if size not in FIGSIZES:
+            raise ValueError(
+                f"size: unknown figure size {size!r}; choose one of {sorted(FIGSIZES)}"
+            )
+        return FIGSIZES[size]
+    if (
+        isinstance(size, tuple)
+        and len(size) == 2
+        and all(isinstance(s, (int, float)) and s > 0 for s in size)
+    ):
+        return (float(size[0]), float(size[1]))
+    raise TypeError(
+        f"size: expected a name in {sorted(FIGSIZES)} or (width, height) in inches, got {size!r}"
+    )
+
+
+def new_figure(
+    size: str | tuple[float, float] = "normal",
+    nrows: int = 1,
+    ncols: int = 1,
+    layout: str | None = None,
+    **subplot_kw: Any,
+) -> tuple[Figure, Any]:
+    """Create a styled figure with ``nrows x ncols`` axes; return ``(fig, ax_or_array_of_axes)``.
+
+    The figure is a plain :class:`matplotlib.figure.Figure` with an Agg canvas, not a pyplot
+    figure: nothing is registered globally, so frames built in a loop are freed as soon as
+    they are no longer referenced, whatever backend the notebook uses.
+
+    ``layout`` is ``"constrained"`` (matplotlib fits labels and titles; the default except
+    for ``size="frame"``) or ``"fixed"`` (fixed margins, the default for frames: about twice
+    as fast to render, which matters when an experiment draws a hundred of them).
+    """
+    if not (isinstance(nrows, int) and isinstance(ncols, int) and nrows >= 1 and ncols >= 1):
+        raise ValueError(f"nrows, ncols: expected positive integers, got {nrows!r}, {ncols!r}")
+    if layout is None:
+        layout = "fixed" if size == "frame" else "constrained"
+    if layout not in ("constrained", "fixed"):
+        raise ValueError(f"layout: expected 'constrained' or 'fixed', got {layout!r}")
+    fig = Figure(figsize=_size(size), layout="constrained" if layout == "constrained" else None)
+    FigureCanvasAgg(fig)
+    if layout == "fixed":
+        width, height = fig.get_size_inches()
+        # Margins in inches (room for tick labels, axis labels and a title), as fractions.
+        fig.subplots_adjust(
+            left=0.6 / width,
+            right=1 - 0.15 / width,
+            bottom=0.5 / height,
+            top=1 - 0.35 / height,
+            wspace=0.35,
+            hspace=0.45,
+        )
+    axes = fig.subplots(nrows, ncols, squeeze=True, subplot_kw=subplot_kw or None)
+    for ax in fig.axes:
+        style_axes(ax)
+    return fig, axes
+
+
+def style_axes(ax: Axes) -> Axes:
+    """Apply the course style to ``ax``: light grid behind the data, no top/right frame."""
+    ax.grid(True, color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(labelsize=FONT_SIZE - 1)
+    # Few ticks: easier to read on a small figure and much faster to lay out.
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.yaxis.set_major_locator(MaxNLocator(5))
+    ax.xaxis.label.set_size(FONT_SIZE)
+    ax.yaxis.label.set_size(FONT_SIZE)
+    ax.title.set_size(FONT_SIZE + 1)
+    return ax
+
+
+def class_color(k: int) -> str:
+    """Colour of class ``k`` (cycles after six classes)."""
+    return CLASS_COLORS[int(k) % len(CLASS_COLORS)]
+
+
+def curve_color(i: int) -> str:
+    """Colour of the ``i``-th curve in a plot of several runs."""
+    return CURVE_COLORS[int(i) % len(CURVE_COLORS)]
+
+
+def region_color(k: int, alpha: float = REGION_ALPHA) -> tuple[float, float, float, float]:
+    """Pale version of :func:`class_color` used to shade the region predicted as class ``k``."""
+    return to_rgba(class_color(k), alpha)
+
+
+def format_value(value: Any) -> str:
+    """Format a control value for titles and readouts: ``0.1``, ``1e-05``, ``-2``, ``AND``."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isfinite(value) and value == int(value) and abs(value) < 1e6:
+            return str(int(value))
+        return f"{value:.4g}"
+    return str(value)
+
+
+def control_title(
+    base: str | None = None, values: Mapping[str, Any] | None = None, **named: Any
+) -> str:
+    """A title stating control values.
+
+    ``control_title("AND", w1=1.0, b=-1.5)`` gives ``"AND  (w1 = 1, b = -1.5)"``.
+
+    Values can come as a mapping (keeps the caller's order and allows names such as ``"η"``)
+    and/or as keyword arguments.
+    """
+    items = dict(values or {})
+    items.update(named)
+    text = ", ".join(f"{k} = {format_value(v)}" for k, v in items.items())
+    if base and text:
+        return f"{base}  ({text})"
+    return base or text

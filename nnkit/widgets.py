@@ -1,0 +1,626 @@
+"""Live experiments that keep working without a kernel.
+
+An *experiment* is a function from control values (sliders, drop-downs, a play button
+over training epochs) to a figure and a short text readout. :class:`Experiment` calls it
+once for every point of a small grid of control values, renders each figure to a compact
+PNG and stores frame ``i`` in its own ``Output`` widget (filled with
+``append_display_data``, so the image and readout live in the widget's own state and
+nothing leaks into the cell's output). The frames sit inside ``Stack`` widgets whose
+``selected_index`` is ``jslink``-ed to the ``index`` of the matching control. ``jslink``
+runs in the browser, so moving a control switches frames in a live notebook *and* in the
+static HTML book, where the saved widget state is replayed with no Python at all.
+
+With several controls the stacks are nested: the outer stack follows the first control
+and each of its children is a stack that follows the second, and so on; a :class:`Play`
+axis is always innermost, linked to a ``Play`` button and to a slider showing its value::
+
+    import nnkit.widgets as nkw
+
+    def frame(gate, epoch):
+        fig, ax = ...                       # draw with nnkit.plotting
+        return fig, f"{gate}: {errors} errors after epoch {epoch}"
+
+    exp = nkw.Experiment(frame,
+                         controls=[nkw.Choice("gate", ["AND", "OR", "XOR"], label="data")],
+                         play=nkw.Play("epoch", range(11)),
+                         title="Perceptron learning rule")
+    exp.show(readouts=[{"gate": "AND", "epoch": 10}, {"gate": "XOR", "epoch": 10}])
+
+``show`` first prints the requested readouts as plain text (deterministic, so nbval
+compares the key numbers), then displays the widget.
+
+Budget
+------
+Every frame is an inline PNG stored in the notebook and in the built HTML page, so
+pages stay light only if experiments stay small. The limits, checked while building
+(a clear ``ValueError``/``RuntimeError`` when exceeded) and enforced on every saved
+notebook by ``tests/test_widget_budget.py``:
+
+* :data:`MAX_FRAMES_PER_WIDGET` = 100 frames in one experiment (product of all axis sizes);
+* :data:`MAX_PNG_BYTES` = 40 000 bytes for one frame's PNG (frames are 336 x 256 px at
+  80 dpi and reduced to a 64-colour palette, typically 6-15 kB);
+* :data:`MAX_STATE_BYTES_PER_NOTEBOOK` = 6 000 000 bytes of serialised widget state
+  (JSON, PNGs base64-encoded) in one notebook.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "Slider",
+    "Choice",
+    "Play",
+    "Experiment",
+    "MAX_FRAMES_PER_WIDGET",
+    "MAX_PNG_BYTES",
+    "MAX_STATE_BYTES_PER_NOTEBOOK",
+    "frame_png",
+    "budget_report",
+]
+
+MAX_FRAMES_PER_WIDGET = 100
+MAX_PNG_BYTES = 40_000
+MAX_STATE_BYTES_PER_NOTEBOOK = 6_000_000
+
+# Base64 makes each PNG 4/3 larger in the saved state; the rest of a frame's state (the
+# Output model, its layout) is a few hundred bytes.
+_STATE_BYTES_PER_FRAME_OVERHEAD = 1_200
+
+
+def _format(value: Any) -> str:
+    from nnkit.plotting._style import format_value
+
+    return format_value(value)
+
+
+class _Axis:
+    """One dimension of the experiment grid: a name, its values and how it is shown."""
+
+    def __init__(
+        self, name: str, values: Iterable[Any], label: str | None = None, value: Any = None
+    ):
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(
+                f"name: expected a Python identifier (it is passed as a keyword "
+                f"to frame_fn), got {name!r}"
+            )
+        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+            raise TypeError(
+                f"values of {name!r}: expected a list of values, got {type(values).__name__}"
+            )
+        values = list(values)
+        if not values:
+            raise ValueError(f"values of {name!r}: expected at least one value")
+        labels = [_format(v) for v in values]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"values of {name!r}: two values display the same ({labels})")
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"label of {name!r}: expected a string, got {type(label).__name__}")
+        self.name = name
+        self.values = values
+        self.labels = labels
+        self.label = label if label is not None else name
+        if value is None:
+            self.index = 0
+        else:
+            matches = [i for i, v in enumerate(values) if v == value]
+            if not matches:
+                raise ValueError(f"value of {name!r}: {value!r} is not one of its values {labels}")
+            self.index = matches[0]
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r}, {self.labels}, index={self.index})"
+
+    def make_control(self):
+        """Return ``(widget whose index selects the frame, widget to lay out)``."""
+        raise NotImplementedError
+
+
+class Slider(_Axis):
+    """A slider over a list of values (numbers or labels): ``Slider("lr", [0.01, 0.1, 1.0])``.
+
+    ``value`` is the value shown first (default: the first). Shown as an ipywidgets
+    ``SelectionSlider``, whose ``index`` drives the frames; once its handle has the
+    focus, the arrow keys step through the values.
+    """
+
+    def make_control(self):
+        import ipywidgets as w
+
+        slider = w.SelectionSlider(
+            options=list(zip(self.labels, range(len(self)), strict=True)),
+            index=self.index,
+            description=self.label,
+            continuous_update=True,
+            style={"description_width": "initial"},
+            layout=w.Layout(width="340px"),
+        )
+        return slider, slider
+
+
+class Choice(_Axis):
+    """A choice between a few options: ``Choice("gate", ["AND", "OR", "XOR"])``.
+
+    Shown as toggle buttons for up to five options, else as a drop-down; both have the
+    ``index`` that drives the frames.
+    """
+
+    def make_control(self):
+        import ipywidgets as w
+
+        options = list(zip(self.labels, range(len(self)), strict=True))
+        if len(self) <= 5:
+            # ToggleButtons put their description above the buttons; a Label keeps the
+            # name on the same line, like the sliders'.
+            buttons = w.ToggleButtons(
+                options=options, index=self.index, style={"button_width": "auto"}
+            )
+            return buttons, w.HBox([w.Label(self.label), buttons])
+        menu = w.Dropdown(
+            options=options,
+            index=self.index,
+            description=self.label,
+            style={"description_width": "initial"},
+        )
+        return menu, menu
+
+
+class Play(_Axis):
+    """An animation axis, e.g. ``Play("epoch", range(21))``: a play button plus a slider.
+
+    ``interval`` is the time per frame in milliseconds when playing; ``repeat`` starts
+    again from the first frame after the last (useful to show a cycle).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        values: Iterable[Any],
+        label: str | None = None,
+        value: Any = None,
+        interval: int = 400,
+        repeat: bool = False,
+    ):
+        super().__init__(name, values, label=label, value=value)
+        if not isinstance(interval, int) or not 20 <= interval <= 10_000:
+            raise ValueError(
+                f"interval: expected milliseconds between 20 and 10000, got {interval!r}"
+            )
+        if not isinstance(repeat, bool):
+            raise TypeError(f"repeat: expected True or False, got {repeat!r}")
+        self.interval = interval
+        self.repeat = repeat
+
+    def make_control(self):
+        import ipywidgets as w
+
+        play = w.Play(
+            value=self.index,
+            min=0,
+            max=len(self) - 1,
+            step=1,
+            interval=self.interval,
+            repeat=self.repeat,
+            description=f"play {self.label}",
+        )
+        shown = w.SelectionSlider(
+            options=list(zip(self.labels, range(len(self)), strict=True)),
+            index=self.index,
+            description=self.label,
+            style={"description_width": "initial"},
+            layout=w.Layout(width="340px"),
+        )
+        # The slider shows (and can set) the frame the play button is on.
+        link = w.jslink((play, "value"), (shown, "index"))
+        return play, shown, link
+
+
+def frame_png(fig, max_bytes: int = MAX_PNG_BYTES, dpi: int | None = None) -> bytes:
+    """Render a frame figure to a compact PNG: ``dpi`` 80 (FRAME_DPI), 64-colour palette.
+
+    Raises ValueError if the PNG is larger than ``max_bytes`` (the frame budget), naming
+    the size so the author can shrink the figure.
+    """
+    import io
+
+    from PIL import Image
+
+    from nnkit.plotting import to_png
+    from nnkit.plotting._style import FRAME_DPI
+
+    raw = to_png(fig, dpi=dpi or FRAME_DPI)
+    # A 64-colour adaptive palette keeps antialiased lines smooth and cuts the size 3-4x.
+    image = (
+        Image.open(io.BytesIO(raw))
+        .convert("RGB")
+        .quantize(colors=64, method=Image.Quantize.MEDIANCUT)
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    png = buffer.getvalue()
+    if len(png) > max_bytes:
+        raise ValueError(
+            f"frame PNG is {len(png)} bytes, over the budget of {max_bytes} bytes per frame: "
+            "use a smaller figure size (nnkit.plotting FIGSIZES['frame']) or fewer elements"
+        )
+    return png
+
+
+class _Readout:
+    """Plain text shown under a frame; its repr is the text itself (no quotes)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+# Experiments built in this kernel whose widgets are still open, by title, for the
+# notebook budget (strong references: the widgets live on in the kernel anyway).
+_LIVE: dict[str, Experiment] = {}
+
+
+class Experiment:
+    """A kernel-free interactive figure: one precomputed frame per grid point.
+
+    Parameters
+    ----------
+    frame_fn : callable
+        ``frame_fn(**values) -> (matplotlib Figure, readout str)``, called once per grid
+        point with one keyword per control (and the play axis). Cache expensive work
+        (training) in the caller, e.g. with ``functools.lru_cache`` keyed on the controls.
+    controls : list of Slider / Choice
+        The axes shown as controls, outermost first.
+    play : Play or None
+        An optional animation axis (innermost).
+    title : str
+        Shown above the controls and used to name the experiment in readouts.
+
+    The grid has ``prod(len(axis))`` points, at most :data:`MAX_FRAMES_PER_WIDGET`.
+    Building an experiment with the same title again (re-running a cell) closes the
+    previous one's widgets so they do not pile up in the saved notebook.
+    """
+
+    def __init__(
+        self,
+        frame_fn: Callable[..., tuple[Any, str]],
+        controls: Sequence[_Axis] = (),
+        play: Play | None = None,
+        title: str = "",
+    ):
+        if not callable(frame_fn):
+            raise TypeError(
+                "frame_fn: expected a callable returning (figure, readout), "
+                f"got {type(frame_fn).__name__}"
+            )
+        controls = list(controls)
+        for c in controls:
+            if not isinstance(c, (Slider, Choice)):
+                raise TypeError(
+                    f"controls: expected Slider or Choice objects, got {type(c).__name__}"
+                )
+        if play is not None and not isinstance(play, Play):
+            raise TypeError(f"play: expected a Play object or None, got {type(play).__name__}")
+        axes = controls + ([play] if play is not None else [])
+        if not axes:
+            raise ValueError(
+                "controls, play: an experiment needs at least one control or a play axis"
+            )
+        names = [a.name for a in axes]
+        if len(set(names)) != len(names):
+            raise ValueError(f"controls, play: axis names must be distinct, got {names}")
+        if not isinstance(title, str):
+            raise TypeError(f"title: expected a string, got {type(title).__name__}")
+        n_frames = 1
+        for a in axes:
+            n_frames *= len(a)
+        if n_frames > MAX_FRAMES_PER_WIDGET:
+            sizes = " x ".join(f"{len(a)} {a.name}" for a in axes)
+            raise ValueError(
+                f"controls, play: the grid has {sizes} = {n_frames} frames, over the budget of "
+                f"{MAX_FRAMES_PER_WIDGET} frames per widget; use fewer values per control"
+            )
+        self.frame_fn = frame_fn
+        self.controls = controls
+        self.play = play
+        self.axes = axes
+        self.title = title
+        self.n_frames = n_frames
+        self._readouts: dict[tuple[int, ...], str] = {}
+        self._pngs: dict[tuple[int, ...], bytes] = {}
+        self._render_frames()
+        self.widget = None
+        self._build_widget()
+
+    # -- frames -------------------------------------------------------------------------
+
+    def _values(self, index: tuple[int, ...]) -> dict[str, Any]:
+        return {a.name: a.values[i] for a, i in zip(self.axes, index, strict=True)}
+
+    def _render_frames(self) -> None:
+        for index in itertools.product(*(range(len(a)) for a in self.axes)):
+            values = self._values(index)
+            result = self.frame_fn(**values)
+            if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], str)):
+                raise TypeError(
+                    f"frame_fn: must return (figure, readout str), got {type(result).__name__} "
+                    f"for {values}"
+                )
+            fig, readout = result
+            try:
+                png = frame_png(fig)
+            except ValueError as error:
+                raise ValueError(f"frame_fn at {self._describe(values)}: {error}") from None
+            self._pngs[index] = png
+            self._readouts[index] = readout
+            # A figure made with pyplot would stay registered (and be shown again by the
+            # inline backend at the end of the cell); the frame now lives on as a PNG.
+            pyplot = sys.modules.get("matplotlib.pyplot")
+            if pyplot is not None:
+                pyplot.close(fig)
+
+    @property
+    def png_bytes(self) -> int:
+        """Total size of the frame PNGs in bytes."""
+        return sum(len(p) for p in self._pngs.values())
+
+    @property
+    def state_bytes_estimate(self) -> int:
+        """Estimated size of this experiment in the saved widget state (base64 PNGs + models)."""
+        return self.png_bytes * 4 // 3 + self.n_frames * _STATE_BYTES_PER_FRAME_OVERHEAD
+
+    def readout(self, **values: Any) -> str:
+        """The readout text of the frame at ``values`` (missing axes take their shown value)."""
+        return self._readouts[self._index_of(values)]
+
+    def _index_of(self, values: Mapping[str, Any]) -> tuple[int, ...]:
+        unknown = set(values) - {a.name for a in self.axes}
+        if unknown:
+            raise ValueError(
+                f"readouts: unknown control name(s) {sorted(unknown)}; "
+                f"the axes are {[a.name for a in self.axes]}"
+            )
+        index = []
+        for a in self.axes:
+            if a.name in values:
+                matches = [i for i, v in enumerate(a.values) if v == values[a.name]]
+                if not matches:
+                    raise ValueError(
+                        f"readouts: {a.name}={values[a.name]!r} is not on the grid {a.labels}"
+                    )
+                index.append(matches[0])
+            else:
+                index.append(a.index)
+        return tuple(index)
+
+    def _describe(self, values: Mapping[str, Any]) -> str:
+        return ", ".join(f"{k}={_format(v)}" for k, v in values.items())
+
+    # -- widgets ------------------------------------------------------------------------
+
+    def _build_widget(self) -> None:
+        import ipywidgets as w
+        from IPython.display import Image
+
+        previous = _LIVE.get(self.title)
+        if previous is not None and previous is not self:
+            previous.close()
+        total = sum(e.state_bytes_estimate for e in _LIVE.values() if e.title != self.title)
+        if total + self.state_bytes_estimate > MAX_STATE_BYTES_PER_NOTEBOOK:
+            raise RuntimeError(
+                f"experiment {self.title!r}: about {self.state_bytes_estimate} bytes of "
+                f"widget state, {total} already used by this notebook's other experiments; "
+                f"the budget is {MAX_STATE_BYTES_PER_NOTEBOOK} bytes per notebook "
+                "(fewer frames or smaller figures)"
+            )
+
+        made = [c.make_control() for c in self.controls]
+        control_widgets = [m[0] for m in made]
+        play_widgets = self.play.make_control() if self.play is not None else None
+        links = []
+
+        def stack_for(prefix: tuple[int, ...]):
+            depth = len(prefix)
+            axis = self.axes[depth]
+            if depth == len(self.axes) - 1:
+                children = []
+                for i in range(len(axis)):
+                    out = w.Output()
+                    index = prefix + (i,)
+                    out.append_display_data(Image(data=self._pngs[index], format="png"))
+                    out.append_display_data(_Readout(self._readouts[index]))
+                    children.append(out)
+            else:
+                children = [stack_for(prefix + (i,)) for i in range(len(axis))]
+            stack = w.Stack(children=children, selected_index=axis.index)
+            if axis is self.play:
+                links.append(w.jslink((play_widgets[0], "value"), (stack, "selected_index")))
+            else:
+                source = control_widgets[depth]
+                links.append(w.jslink((source, "index"), (stack, "selected_index")))
+            return stack
+
+        frames = stack_for(())
+        rows = []
+        if self.title:
+            rows.append(w.HTML(value=f"<b>{_escape(self.title)}</b>"))
+        rows.extend(m[1] for m in made)
+        if play_widgets is not None:
+            rows.append(w.HBox(list(play_widgets[:2])))
+            links.append(play_widgets[2])
+        rows.append(frames)
+        self.widget = w.VBox(
+            rows, layout=w.Layout(border="1px solid #dddddd", padding="6px", width="fit-content")
+        )
+        self._links = links
+        self._control_widgets = control_widgets
+        self._play_widgets = play_widgets
+        if self.title:
+            _LIVE[self.title] = self
+
+    def close(self) -> None:
+        """Close every widget of this experiment (they leave the saved widget state)."""
+        if self.widget is None:
+            return
+        for link in self._links:
+            link.close()
+        _close_tree(self.widget)
+        self.widget = None
+        if _LIVE.get(self.title) is self:
+            del _LIVE[self.title]
+
+    # -- display ------------------------------------------------------------------------
+
+    def show(self, readouts: Any = "initial") -> None:
+        """Print readouts as plain text, then display the widget.
+
+        ``readouts`` selects which frames' readouts are printed: ``"initial"`` (the frame
+        shown first), ``"all"``, ``None`` (none), or a list of dicts of control values
+        (axes left out take their initial value), e.g. ``[{"gate": "XOR", "epoch": 20}]``.
+        """
+        if self.widget is None:
+            raise RuntimeError("show: this experiment was closed; build it again")
+        if readouts is None:
+            chosen = []
+        elif readouts == "initial":
+            chosen = [tuple(a.index for a in self.axes)]
+        elif readouts == "all":
+            chosen = list(self._readouts)
+        elif isinstance(readouts, Mapping):
+            chosen = [self._index_of(readouts)]
+        elif isinstance(readouts, Iterable) and not isinstance(readouts, (str, bytes)):
+            chosen = []
+            for item in readouts:
+                if not isinstance(item, Mapping):
+                    raise TypeError(
+                        f"readouts: expected dicts of control values, got {type(item).__name__}"
+                    )
+                chosen.append(self._index_of(item))
+        else:
+            raise ValueError(
+                f"readouts: expected 'initial', 'all', None or a list of dicts, got {readouts!r}"
+            )
+        for index in chosen:
+            where = self._describe(self._values(index))
+            text = self._readouts[index].replace("\n", "\n    ")
+            print(f"[{where}] {text}")
+        from IPython.display import display
+
+        summary = f"{self.title or 'Experiment'}: {self.n_frames} precomputed frames"
+        display(
+            {
+                "application/vnd.jupyter.widget-view+json": {
+                    "version_major": 2,
+                    "version_minor": 0,
+                    "model_id": self.widget.model_id,
+                },
+                "text/plain": summary,
+            },
+            raw=True,
+        )
+
+    def __repr__(self) -> str:
+        names = [a.name for a in self.axes]
+        return f"Experiment({self.title!r}, axes={names}, frames={self.n_frames})"
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=False)
+
+
+def _close_tree(widget) -> None:
+    for child in getattr(widget, "children", ()):
+        _close_tree(child)
+    widget.close()
+
+
+def _widget_state(notebook: Mapping[str, Any]) -> dict[str, Any]:
+    mime = (
+        notebook.get("metadata", {})
+        .get("widgets", {})
+        .get("application/vnd.jupyter.widget-state+json", {})
+    )
+    return mime.get("state", {}) if isinstance(mime, Mapping) else {}
+
+
+def _references(value: Any) -> list[str]:
+    """Model ids referenced ("IPY_MODEL_<id>") anywhere inside a widget's state."""
+    if isinstance(value, str):
+        return [value[len("IPY_MODEL_") :]] if value.startswith("IPY_MODEL_") else []
+    if isinstance(value, Mapping):
+        return [r for v in value.values() for r in _references(v)]
+    if isinstance(value, (list, tuple)):
+        return [r for v in value for r in _references(v)]
+    return []
+
+
+def budget_report(notebook: Mapping[str, Any]) -> tuple[dict[str, int], list[str]]:
+    """Measure a saved notebook's widget state against the budget.
+
+    ``notebook`` is the notebook as parsed JSON. Returns ``(numbers, problems)``:
+    ``numbers`` has ``state_bytes`` (serialised widget state), ``widgets`` (top-level
+    stacks, one per experiment), ``max_frames`` (Output widgets under one of them) and
+    ``max_png_bytes`` (largest decoded frame PNG); ``problems`` lists every limit
+    exceeded, in words (empty when the notebook is within budget).
+    """
+    import base64
+    import json
+
+    state = _widget_state(notebook)
+    mime = (
+        notebook.get("metadata", {})
+        .get("widgets", {})
+        .get("application/vnd.jupyter.widget-state+json", {})
+    )
+    numbers = {
+        "state_bytes": len(json.dumps(mime)) if state else 0,
+        "widgets": 0,
+        "max_frames": 0,
+        "max_png_bytes": 0,
+    }
+    problems = []
+    if numbers["state_bytes"] > MAX_STATE_BYTES_PER_NOTEBOOK:
+        problems.append(
+            f"widget state is {numbers['state_bytes']} bytes, over "
+            f"{MAX_STATE_BYTES_PER_NOTEBOOK} per notebook"
+        )
+    children = {
+        mid: _references(model.get("state", {}).get("children", [])) for mid, model in state.items()
+    }
+    stacks = {mid for mid, model in state.items() if model.get("model_name") == "StackModel"}
+    nested = {c for mid in stacks for c in children[mid]}
+
+    def outputs_under(mid: str) -> list[str]:
+        if state.get(mid, {}).get("model_name") == "OutputModel":
+            return [mid]
+        return [o for c in children.get(mid, []) for o in outputs_under(c)]
+
+    for root in sorted(stacks - nested):
+        numbers["widgets"] += 1
+        frames = outputs_under(root)
+        numbers["max_frames"] = max(numbers["max_frames"], len(frames))
+        if len(frames) > MAX_FRAMES_PER_WIDGET:
+            problems.append(
+                f"widget {root[:8]}… has {len(frames)} frames, over {MAX_FRAMES_PER_WIDGET}"
+            )
+    for mid, model in state.items():
+        if model.get("model_name") != "OutputModel":
+            continue
+        for output in model.get("state", {}).get("outputs", []):
+            png = output.get("data", {}).get("image/png")
+            if isinstance(png, str):
+                size = len(base64.b64decode(png))
+                numbers["max_png_bytes"] = max(numbers["max_png_bytes"], size)
+                if size > MAX_PNG_BYTES:
+                    problems.append(f"frame {mid[:8]}… has a {size}-byte PNG, over {MAX_PNG_BYTES}")
+    return numbers, problems

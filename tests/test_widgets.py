@@ -1,0 +1,208 @@
+"""Kernel-free experiments: frames, links between controls and stacks, readouts, budget."""
+
+import base64
+import itertools
+
+import ipywidgets as w
+import numpy as np
+import pytest
+
+import nnkit.plotting as nkp
+import nnkit.widgets as nkw
+
+
+def make_frame(calls=None):
+    def frame(a, mode, t=0):
+        if calls is not None:
+            calls.append((a, mode, t))
+        # A tiny figure keeps the tests fast; the frames are not looked at here.
+        fig, ax = nkp.new_figure((1.5, 1.0), layout="fixed")
+        ax.plot([0, 1], [0, a * (t + 1)], color="C0" if mode == "x" else "C1")
+        ax.set_title(nkp.control_title("test", a=a, mode=mode, t=t))
+        return fig, f"a={a} mode={mode} t={t} product={a * (t + 1)}"
+
+    return frame
+
+
+def build(calls=None, title="test experiment", **kw):
+    return nkw.Experiment(
+        make_frame(calls),
+        controls=[nkw.Slider("a", [1, 2, 3], label="a", value=2), nkw.Choice("mode", ["x", "y"])],
+        play=nkw.Play("t", range(2)),
+        title=title,
+        **kw,
+    )
+
+
+def stacks_of(widget):
+    found = []
+    if isinstance(widget, w.Stack):
+        found.append(widget)
+    for child in getattr(widget, "children", ()):
+        found.extend(stacks_of(child))
+    return found
+
+
+def test_one_frame_per_grid_point_in_order():
+    calls = []
+    exp = build(calls)
+    expected = list(itertools.product([1, 2, 3], ["x", "y"], range(2)))
+    assert calls == expected
+    assert exp.n_frames == 12
+    assert exp.readout(a=3, mode="y", t=1) == "a=3 mode=y t=1 product=6"
+    # Axes left out take the value shown first (a=2 was chosen, mode and t their first).
+    assert exp.readout() == "a=2 mode=x t=0 product=2"
+
+
+def test_nested_stacks_follow_the_controls_and_the_play_button():
+    exp = build(title="nesting")
+    root = [c for c in exp.widget.children if isinstance(c, w.Stack)][0]
+    assert len(root.children) == 3 and root.selected_index == 1
+    middle = root.children[0]
+    assert isinstance(middle, w.Stack) and len(middle.children) == 2
+    inner = middle.children[1]
+    assert isinstance(inner, w.Stack) and len(inner.children) == 2
+    assert all(isinstance(o, w.Output) for o in inner.children)
+    # Every stack is jslinked from the index of the control for its level (Play: value).
+    slider, buttons = exp._control_widgets
+    play, shown, _ = exp._play_widgets
+    targets = {
+        id(link.target[0]): link for link in exp._links if link.target[1] == "selected_index"
+    }
+    assert len(targets) == len(stacks_of(exp.widget)) == 1 + 3 + 6
+    assert targets[id(root)].source == (slider, "index")
+    assert targets[id(middle)].source == (buttons, "index")
+    assert targets[id(inner)].source == (play, "value")
+    assert any(
+        link.source == (play, "value") and link.target == (shown, "index") for link in exp._links
+    )
+    assert isinstance(slider, w.SelectionSlider) and isinstance(buttons, w.ToggleButtons)
+    assert play.max == 1 and shown.options == (("0", 0), ("1", 1))
+
+
+def test_each_output_holds_its_png_and_readout():
+    exp = build(title="outputs")
+    frame = exp.widget.children[-1].children[2].children[1].children[1]  # a=3, mode=y, t=1
+    image, text = frame.outputs
+    png = base64.b64decode(image["data"]["image/png"])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(png) <= nkw.MAX_PNG_BYTES
+    assert text["data"]["text/plain"] == "a=3 mode=y t=1 product=6"
+
+
+def test_show_prints_readouts_then_a_short_widget_line(capsys):
+    exp = build(title="show")
+    exp.show(readouts=[{"a": 1, "mode": "y", "t": 1}, {"t": 1}])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "[a=1, mode=y, t=1] a=1 mode=y t=1 product=2"
+    assert out[1] == "[a=2, mode=x, t=1] a=2 mode=x t=1 product=4"
+    assert out[2] == "show: 12 precomputed frames"
+    with pytest.raises(ValueError, match="not on the grid"):
+        exp.show(readouts=[{"a": 7}])
+    with pytest.raises(ValueError, match="unknown control"):
+        exp.show(readouts={"b": 1})
+
+
+def test_rebuilding_with_the_same_title_closes_the_old_widgets():
+    first = build(title="rebuilt")
+    old_root = first.widget
+    build(title="rebuilt")
+    assert first.widget is None
+    assert old_root.comm is None
+    with pytest.raises(RuntimeError, match="closed"):
+        first.show()
+
+
+def test_too_many_frames_is_refused_before_drawing():
+    calls = []
+    with pytest.raises(ValueError, match="101 frames, over the budget of 100"):
+        nkw.Experiment(
+            make_frame(calls), controls=[nkw.Slider("a", range(101)), nkw.Choice("mode", ["x"])]
+        )
+    assert calls == []
+
+
+def test_png_over_budget_names_the_frame():
+    def noisy(a, mode):
+        fig, ax = nkp.new_figure("wide", layout="fixed")
+        ax.imshow(np.random.default_rng(a).random((200, 400, 3)))
+        return fig, "noise"
+
+    with pytest.raises(ValueError, match=r"frame_fn at a=0, mode=x: frame PNG is \d+ bytes"):
+        nkw.Experiment(noisy, controls=[nkw.Slider("a", [0, 1]), nkw.Choice("mode", ["x"])])
+
+
+def test_notebook_total_budget(monkeypatch):
+    monkeypatch.setattr(nkw, "MAX_STATE_BYTES_PER_NOTEBOOK", 10_000)
+    with pytest.raises(RuntimeError, match="budget is 10000 bytes per notebook"):
+        build(title="too big for the notebook")
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="identifier"):
+        nkw.Slider("learning rate", [0.1])
+    with pytest.raises(ValueError, match="not one of its values"):
+        nkw.Slider("lr", [0.1, 1.0], value=0.5)
+    with pytest.raises(ValueError, match="at least one"):
+        nkw.Choice("gate", [])
+    with pytest.raises(ValueError, match="display the same"):
+        nkw.Slider("lr", [0.1, 0.1])
+    with pytest.raises(ValueError, match="interval"):
+        nkw.Play("epoch", range(3), interval=5)
+    with pytest.raises(TypeError, match="frame_fn"):
+        nkw.Experiment("not a function", controls=[nkw.Slider("a", [1])])
+    with pytest.raises(ValueError, match="distinct"):
+        nkw.Experiment(make_frame(), controls=[nkw.Slider("a", [1]), nkw.Choice("a", ["x"])])
+    with pytest.raises(ValueError, match="at least one control"):
+        nkw.Experiment(make_frame())
+    with pytest.raises(TypeError, match="Slider or Choice"):
+        nkw.Experiment(make_frame(), controls=[nkw.Play("t", range(2))])
+
+    def bad_frame(a, mode):
+        return "not a figure"
+
+    with pytest.raises(TypeError, match="must return"):
+        nkw.Experiment(bad_frame, controls=[nkw.Slider("a", [1]), nkw.Choice("mode", ["x"])])
+
+
+def notebook_with(state):
+    return {"metadata": {"widgets": {"application/vnd.jupyter.widget-state+json": state}}}
+
+
+def test_budget_report_on_saved_state(monkeypatch):
+    exp = build(title="saved state")
+    state = w.Widget.get_manager_state(drop_defaults=False, widgets=None)
+    numbers, problems = nkw.budget_report(notebook_with(state))
+    assert problems == []
+    assert numbers["max_frames"] == exp.n_frames == 12 and numbers["widgets"] >= 1
+    assert 0 < numbers["max_png_bytes"] <= nkw.MAX_PNG_BYTES
+    monkeypatch.setattr(nkw, "MAX_FRAMES_PER_WIDGET", 10)
+    monkeypatch.setattr(nkw, "MAX_PNG_BYTES", 100)
+    monkeypatch.setattr(nkw, "MAX_STATE_BYTES_PER_NOTEBOOK", 1000)
+    _, problems = nkw.budget_report(notebook_with(state))
+    assert any("has 12 frames, over 10" in p for p in problems)
+    assert any("-byte PNG, over 100" in p for p in problems)
+    assert any("per notebook" in p for p in problems)
+
+
+def test_budget_report_without_widgets():
+    assert nkw.budget_report({"metadata": {}}) == (
+        {"state_bytes": 0, "widgets": 0, "max_frames": 0, "max_png_bytes": 0},
+        [],
+    )
+
+
+def test_pyplot_frames_are_closed_after_rendering():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def frame(k):
+        fig, ax = plt.subplots(figsize=(3, 2))
+        ax.plot([0, 1], [0, k])
+        return fig, f"k={k}"
+
+    before = len(plt.get_fignums())
+    nkw.Experiment(frame, controls=[nkw.Slider("k", [1, 2, 3])], title="pyplot frames")
+    assert len(plt.get_fignums()) == before
