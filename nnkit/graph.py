@@ -1,0 +1,359 @@
+"""Chapter 5's tiny network written out as a computational graph, node by node.
+
+The network has two inputs, one hidden layer of two sigmoid units and one sigmoid output,
+in the lesson notes' notation (biases left out, as in the notes' worked example)::
+
+    a(1) = x                    shape (2,)
+    z(2) = θ1 a(1)              θ1 shape (2, 2), z(2) shape (2,)
+    a(2) = σ(z(2))              shape (2,)
+    z(3) = θ2 a(2)              θ2 shape (1, 2), z(3) shape (1,)
+    a(3) = σ(z(3))              shape (1,)
+    J    = cost(a(3), y)        a number
+
+with ``cost`` either the squared error ``J = (a(3) - y)²`` (what ``nk.MSELoss`` computes
+for one example with one output) or the cross-entropy
+``J = -y log a(3) - (1 - y) log(1 - a(3))`` (``nk.BCELoss`` for one example).
+
+The backward pass multiplies local derivatives along each path from a parameter to J::
+
+    ∂J/∂θ2 = ∂J/∂a(3) · ∂a(3)/∂z(3) · ∂z(3)/∂θ2                  = δ(3) a(2)ᵀ
+    ∂J/∂θ1 = ∂J/∂a(3) · ∂a(3)/∂z(3) · ∂z(3)/∂a(2) · ∂a(2)/∂z(2) · ∂z(2)/∂θ1
+           = δ(2) xᵀ,  with δ(3) = ∂J/∂z(3) and δ(2) = ∂J/∂z(2) = (θ2ᵀ δ(3)) ⊙ σ'(z(2)).
+
+:func:`tiny_trace` computes every value and local derivative; :func:`graph_steps` turns
+them into the sequence of steps (forward node by node, then backward node by node) that
+:mod:`nnkit.plotting.graph` draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnkit.activations import Sigmoid, sigmoid
+from nnkit.layers import Dense, Sequential
+
+__all__ = [
+    "COSTS", "NODES", "EDGES", "LOCAL_LABELS", "FORWARD_ORDER", "BACKWARD_ORDER", "CHAINS",
+    "EXAMPLE", "TinyTrace", "GraphStep", "tiny_trace", "example_trace", "graph_steps",
+    "tiny_sequential", "format_number",
+]
+
+COSTS = ("squared error", "cross-entropy")
+
+# Node id -> its name in the notes' notation (plain Unicode, so figures need no mathtext).
+NODES = {
+    "x": "x", "theta1": "θ₁", "z2": "z⁽²⁾", "a2": "a⁽²⁾", "theta2": "θ₂", "z3": "z⁽³⁾",
+    "a3": "a⁽³⁾", "y": "y", "J": "J",
+}
+
+# Edges (u, v): u is an input of the operation that computes v.
+EDGES = (
+    ("x", "z2"), ("theta1", "z2"), ("z2", "a2"), ("a2", "z3"), ("theta2", "z3"),
+    ("z3", "a3"), ("a3", "J"), ("y", "J"),
+)
+
+# The local derivative ∂v/∂u on each edge (u, v), written as the factor the chain uses.
+# The edges from x and y carry none: J is never differentiated with respect to the data.
+LOCAL_LABELS = {
+    ("a3", "J"): "∂J/∂a⁽³⁾",
+    ("z3", "a3"): "σ′(z⁽³⁾)",
+    ("theta2", "z3"): "a⁽²⁾ᵀ",
+    ("a2", "z3"): "θ₂ᵀ",
+    ("z2", "a2"): "σ′(z⁽²⁾)",
+    ("theta1", "z2"): "xᵀ",
+}
+
+INPUTS = ("x", "y", "theta1", "theta2")
+FORWARD_ORDER = ("z2", "a2", "z3", "a3", "J")
+BACKWARD_ORDER = ("a3", "z3", "theta2", "a2", "z2", "theta1")
+
+# The paths whose local derivatives multiply to each parameter's gradient, as edges.
+CHAINS = {
+    "theta2": (("a3", "J"), ("z3", "a3"), ("theta2", "z3")),
+    "theta1": (("a3", "J"), ("z3", "a3"), ("a2", "z3"), ("z2", "a2"), ("theta1", "z2")),
+}
+
+# The chapter's running example: small round numbers whose gradients are far from zero.
+EXAMPLE = {
+    "x": np.array([1.0, 0.5]),
+    "y": 1.0,
+    "theta1": np.array([[0.5, -0.4], [0.3, 0.8]]),
+    "theta2": np.array([[0.7, -1.2]]),
+}
+
+
+@dataclass(frozen=True)
+class TinyTrace:
+    """Every forward value and backward quantity of one pass through the tiny network.
+
+    Forward: ``x`` (2,), ``y`` float, ``theta1`` (2, 2), ``theta2`` (1, 2), ``z2``, ``a2``
+    (2,), ``z3``, ``a3`` (1,), ``J`` float. Local derivatives: ``dJ_da3`` (1,),
+    ``da3_dz3`` (1,) = σ'(z(3)), ``da2_dz2`` (2,) = σ'(z(2)). Gradients of J:
+    ``dJ_dz3`` (1,) = δ(3), ``dJ_dtheta2`` (1, 2), ``dJ_da2`` (2,), ``dJ_dz2`` (2,) = δ(2),
+    ``dJ_dtheta1`` (2, 2).
+    """
+
+    cost: str
+    x: np.ndarray
+    y: float
+    theta1: np.ndarray
+    theta2: np.ndarray
+    z2: np.ndarray
+    a2: np.ndarray
+    z3: np.ndarray
+    a3: np.ndarray
+    J: float
+    dJ_da3: np.ndarray
+    da3_dz3: np.ndarray
+    dJ_dz3: np.ndarray
+    dJ_dtheta2: np.ndarray
+    dJ_da2: np.ndarray
+    da2_dz2: np.ndarray
+    dJ_dz2: np.ndarray
+    dJ_dtheta1: np.ndarray
+
+    def value(self, node: str):
+        """Forward value of ``node`` (one of :data:`NODES`)."""
+        _check_node(node)
+        return getattr(self, node)
+
+    def grad(self, node: str):
+        """∂J/∂``node`` for the nodes the backward pass visits (``J`` itself gives 1)."""
+        _check_node(node)
+        if node == "J":
+            return 1.0
+        if node in ("x", "y"):
+            raise ValueError(f"node: the backward pass does not compute ∂J/∂{node} (it is data)")
+        return getattr(self, f"dJ_d{node}")
+
+    def local(self, edge: tuple[str, str]):
+        """Local derivative ∂v/∂u on edge ``(u, v)`` (written as the factor the chain uses)."""
+        factors = {
+            ("a3", "J"): self.dJ_da3,
+            ("z3", "a3"): self.da3_dz3,
+            ("theta2", "z3"): self.a2,
+            ("a2", "z3"): self.theta2[0],
+            ("z2", "a2"): self.da2_dz2,
+            ("theta1", "z2"): self.x,
+        }
+        if edge not in factors:
+            raise ValueError(
+                f"edge: {edge!r} carries no local derivative; choose one of {sorted(factors)}"
+            )
+        return factors[edge]
+
+
+def _check_node(node: str) -> None:
+    if node not in NODES:
+        raise ValueError(f"node: unknown node {node!r}; choose one of {list(NODES)}")
+
+
+def _as_array(value, shape: tuple[int, ...], name: str) -> np.ndarray:
+    try:
+        arr = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name}: expected numbers of shape {shape}, got {value!r}") from error
+    if arr.shape != shape:
+        raise ValueError(f"{name}: expected shape {shape}, got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: contains nan or inf")
+    return arr
+
+
+def tiny_trace(x, y, theta1, theta2, cost: str = "squared error") -> TinyTrace:
+    """Run the forward and backward pass of the 2-2-1 network by hand, keeping everything.
+
+    ``x`` (2,), ``y`` a number (in [0, 1] for the cross-entropy), ``theta1`` (2, 2),
+    ``theta2`` (1, 2); ``cost`` is one of :data:`COSTS`. Forward as in the module
+    docstring; backward:
+
+    * ∂J/∂a(3) = 2 (a(3) - y) for the squared error, (a(3) - y) / (a(3)(1 - a(3))) for
+      the cross-entropy;
+    * δ(3) = ∂J/∂a(3) · σ'(z(3)) with σ'(z) = σ(z)(1 - σ(z)) = a(1 - a);
+    * ∂J/∂θ2 = δ(3) a(2)ᵀ, shape (1, 2);
+    * ∂J/∂a(2) = θ2ᵀ δ(3), shape (2,); δ(2) = ∂J/∂a(2) ⊙ σ'(z(2));
+    * ∂J/∂θ1 = δ(2) xᵀ, shape (2, 2).
+    """
+    if cost not in COSTS:
+        raise ValueError(f"cost: unknown cost {cost!r}; choose one of {list(COSTS)}")
+    x = _as_array(x, (2,), "x")
+    y_arr = _as_array(y, (), "y")
+    theta1 = _as_array(theta1, (2, 2), "theta1")
+    theta2 = _as_array(theta2, (1, 2), "theta2")
+    y = float(y_arr)
+    if cost == "cross-entropy" and not 0.0 <= y <= 1.0:
+        raise ValueError(f"y: the cross-entropy needs a target in [0, 1], got {y}")
+
+    z2 = theta1 @ x
+    a2 = sigmoid(z2)
+    z3 = theta2 @ a2
+    a3 = sigmoid(z3)
+    if cost == "squared error":
+        J = float(((a3 - y) ** 2)[0])
+        dJ_da3 = 2.0 * (a3 - y)
+    else:
+        # Clip only so that a saturated output gives a large finite cost instead of inf.
+        p = np.clip(a3, 1e-12, 1.0 - 1e-12)
+        J = float((-y * np.log(p) - (1.0 - y) * np.log(1.0 - p))[0])
+        dJ_da3 = (p - y) / (p * (1.0 - p))
+
+    da3_dz3 = a3 * (1.0 - a3)
+    dJ_dz3 = dJ_da3 * da3_dz3
+    dJ_dtheta2 = np.outer(dJ_dz3, a2)
+    dJ_da2 = theta2.T @ dJ_dz3
+    da2_dz2 = a2 * (1.0 - a2)
+    dJ_dz2 = dJ_da2 * da2_dz2
+    dJ_dtheta1 = np.outer(dJ_dz2, x)
+    return TinyTrace(
+        cost=cost, x=x, y=y, theta1=theta1, theta2=theta2, z2=z2, a2=a2, z3=z3, a3=a3, J=J,
+        dJ_da3=dJ_da3, da3_dz3=da3_dz3, dJ_dz3=dJ_dz3, dJ_dtheta2=dJ_dtheta2, dJ_da2=dJ_da2,
+        da2_dz2=da2_dz2, dJ_dz2=dJ_dz2, dJ_dtheta1=dJ_dtheta1,
+    )
+
+
+def example_trace(cost: str = "squared error") -> TinyTrace:
+    """:func:`tiny_trace` on the chapter's running example :data:`EXAMPLE`."""
+    return tiny_trace(**EXAMPLE, cost=cost)
+
+
+def format_number(value, digits: int = 3) -> str:
+    """Format a number or small array with ``digits`` decimals: ``0.574``, ``[0.574, 0.668]``.
+
+    Used for the figures and readouts; -0.0 prints as 0.000 so outputs stay reproducible.
+    """
+    if not isinstance(digits, int) or digits < 0:
+        raise ValueError(f"digits: expected a non-negative integer, got {digits!r}")
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.size == 1:
+        return f"{float(arr.reshape(())) + 0.0:.{digits}f}"
+    if arr.ndim == 1:
+        return "[" + ", ".join(f"{v + 0.0:.{digits}f}" for v in arr) + "]"
+    if arr.ndim == 2 and arr.shape[0] == 1:
+        return format_number(arr[0], digits)
+    if arr.ndim == 2:
+        return "[" + ", ".join(format_number(row, digits) for row in arr) + "]"
+    raise ValueError(f"value: expected a number, vector or matrix, got shape {arr.shape}")
+
+
+@dataclass(frozen=True)
+class GraphStep:
+    """One frame of the step-through: what is known and what was just computed.
+
+    ``phase`` is "start", "forward" or "backward"; ``node`` the node computed in this step
+    (None at the start); ``known`` the nodes whose forward value is shown; ``grads`` the
+    nodes whose ∂J/∂node is shown; ``edges`` the edges whose local derivative is used in
+    this step; ``used_edges`` all edges whose local derivative has been used so far;
+    ``equation`` the step's computation in plain text with numbers (the frame's title);
+    ``readout`` one short line with the value just computed.
+    """
+
+    index: int
+    phase: str
+    node: str | None
+    known: tuple[str, ...]
+    grads: tuple[str, ...]
+    edges: tuple[tuple[str, str], ...]
+    used_edges: tuple[tuple[str, str], ...]
+    equation: str
+    readout: str
+
+
+def _forward_equation(tr: TinyTrace, node: str) -> str:
+    f = format_number
+    if node == "z2":
+        return f"z⁽²⁾ = θ₁ x = {f(tr.theta1, 1)} · {f(tr.x, 1)} = {f(tr.z2)}"
+    if node == "a2":
+        return f"a⁽²⁾ = σ(z⁽²⁾) = σ({f(tr.z2)}) = {f(tr.a2)}"
+    if node == "z3":
+        return f"z⁽³⁾ = θ₂ a⁽²⁾ = {f(tr.theta2, 1)} · {f(tr.a2)} = {f(tr.z3)}"
+    if node == "a3":
+        return f"a⁽³⁾ = σ(z⁽³⁾) = σ({f(tr.z3)}) = {f(tr.a3)}"
+    if tr.cost == "squared error":
+        return f"J = (a⁽³⁾ − y)² = ({f(tr.a3)} − {f(tr.y, 0)})² = {f(tr.J, 4)}"
+    return f"J = −y log a⁽³⁾ − (1 − y) log(1 − a⁽³⁾) = {f(tr.J, 4)}"
+
+
+def _backward_equation(tr: TinyTrace, node: str) -> str:
+    f = format_number
+    if node == "a3":
+        if tr.cost == "squared error":
+            return f"∂J/∂a⁽³⁾ = 2(a⁽³⁾ − y) = 2({f(tr.a3)} − {f(tr.y, 0)}) = {f(tr.dJ_da3, 4)}"
+        return f"∂J/∂a⁽³⁾ = (a⁽³⁾ − y) / (a⁽³⁾(1 − a⁽³⁾)) = {f(tr.dJ_da3, 4)}"
+    if node == "z3":
+        return (f"∂J/∂z⁽³⁾ = ∂J/∂a⁽³⁾ · σ′(z⁽³⁾) = {f(tr.dJ_da3, 4)} × {f(tr.da3_dz3, 4)}"
+                f" = {f(tr.dJ_dz3, 4)}")
+    if node == "theta2":
+        return f"∂J/∂θ₂ = ∂J/∂z⁽³⁾ · a⁽²⁾ᵀ = {f(tr.dJ_dz3, 4)} × {f(tr.a2)} = {f(tr.dJ_dtheta2, 4)}"
+    if node == "a2":
+        return (f"∂J/∂a⁽²⁾ = θ₂ᵀ ∂J/∂z⁽³⁾ = {f(tr.theta2, 1)} × {f(tr.dJ_dz3, 4)}"
+                f" = {f(tr.dJ_da2, 4)}")
+    if node == "z2":
+        return (f"∂J/∂z⁽²⁾ = ∂J/∂a⁽²⁾ ⊙ σ′(z⁽²⁾) = {f(tr.dJ_da2, 4)} ⊙ {f(tr.da2_dz2, 4)}"
+                f" = {f(tr.dJ_dz2, 4)}")
+    return f"∂J/∂θ₁ = ∂J/∂z⁽²⁾ xᵀ = {f(tr.dJ_dz2, 4)} ⊗ {f(tr.x, 1)} = {f(tr.dJ_dtheta1, 4)}"
+
+
+def _edges_from(node: str) -> tuple[tuple[str, str], ...]:
+    """The edges leaving ``node`` towards J, i.e. those the backward step at ``node`` uses."""
+    return tuple(e for e in EDGES if e[0] == node and e in LOCAL_LABELS)
+
+
+def graph_steps(tr: TinyTrace) -> list[GraphStep]:
+    """The step-through of ``tr``: the start, 5 forward steps, then 6 backward steps (12 in all).
+
+    Forward steps compute z(2), a(2), z(3), a(3), J in that order; backward steps compute
+    ∂J/∂a(3), ∂J/∂z(3), ∂J/∂θ2, ∂J/∂a(2), ∂J/∂z(2), ∂J/∂θ1, each from the gradient one node
+    closer to J times the local derivative on the edge between them.
+    """
+    if not isinstance(tr, TinyTrace):
+        raise TypeError(f"tr: expected a TinyTrace (from tiny_trace), got {type(tr).__name__}")
+    n_steps = 1 + len(FORWARD_ORDER) + len(BACKWARD_ORDER)
+    last = n_steps - 1
+    steps = [GraphStep(
+        index=0, phase="start", node=None, known=INPUTS, grads=(), edges=(), used_edges=(),
+        equation="Given: the input x, the target y and the parameters θ₁, θ₂.",
+        readout=(f"step 0/{last} (start): x = {format_number(tr.x, 1)}, "
+                 f"y = {format_number(tr.y, 0)}"),
+    )]
+    known = list(INPUTS)
+    for node in FORWARD_ORDER:
+        known.append(node)
+        value = format_number(tr.J, 4) if node == "J" else format_number(tr.value(node))
+        steps.append(GraphStep(
+            index=len(steps), phase="forward", node=node, known=tuple(known), grads=(),
+            edges=tuple(e for e in EDGES if e[1] == node), used_edges=(),
+            equation=_forward_equation(tr, node),
+            readout=f"step {len(steps)}/{last} (forward): {NODES[node]} = {value}",
+        ))
+    grads = ["J"]
+    used: list[tuple[str, str]] = []
+    for node in BACKWARD_ORDER:
+        grads.append(node)
+        edges = _edges_from(node)
+        used.extend(edges)
+        steps.append(GraphStep(
+            index=len(steps), phase="backward", node=node, known=tuple(known),
+            grads=tuple(grads), edges=edges, used_edges=tuple(used),
+            equation=_backward_equation(tr, node),
+            readout=(f"step {len(steps)}/{last} (backward): ∂J/∂{NODES[node]} = "
+                     f"{format_number(tr.grad(node), 4)}"),
+        ))
+    return steps
+
+
+def tiny_sequential(theta1, theta2):
+    """The same network as an ``nk.Sequential``: Dense(2, 2) → Sigmoid → Dense(2, 1) → Sigmoid.
+
+    No biases; the Dense weights are copies of ``theta1`` (2, 2) and ``theta2`` (1, 2), so
+    ``model.parameters()`` is ``[W for θ1, W for θ2]`` and their ``.grad`` after a backward
+    pass are ∂J/∂θ1 and ∂J/∂θ2.
+    """
+    theta1 = _as_array(theta1, (2, 2), "theta1")
+    theta2 = _as_array(theta2, (1, 2), "theta2")
+    first = Dense(2, 2, init="zeros", bias=False)
+    second = Dense(2, 1, init="zeros", bias=False)
+    first.W.value[...] = theta1
+    second.W.value[...] = theta2
+    return Sequential(first, Sigmoid(), second, Sigmoid())
