@@ -1,0 +1,77 @@
+"""Repository-wide pytest set-up.
+
+* nbval starts one kernel per notebook, and those kernels inherit this process's
+  environment. Setting the same variables that ``scripts/execute_notebooks.py`` uses
+  when it stores the outputs makes ``pytest --nbval book/...`` reproduce them, however
+  pytest is invoked (through scripts/test.sh or by hand).
+* ``built_book`` builds the HTML book once per test session for the build and browser
+  tests.
+"""
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _load_script(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+execute_notebooks = _load_script("execute_notebooks")
+
+
+def pytest_configure(config):
+    os.environ.update(execute_notebooks.KERNEL_ENV)
+
+
+@dataclass
+class BuiltBook:
+    """Result of one ``jupyter-book build``: exit status, full log, HTML folder."""
+
+    returncode: int
+    log: str
+    html: Path
+    screenshots: Path
+
+
+@pytest.fixture(scope="session")
+def built_book() -> BuiltBook:
+    """Build the book from scratch (all pages, warnings as errors) once per session.
+
+    The vendored web assets are refreshed first (a no-op when up to date). The log is
+    kept in ``_build/build.log``; screenshots from the browser tests go next to it.
+    """
+    build = ROOT / "_build"
+    vendor = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "vendor_assets.py")],
+        capture_output=True,
+        text=True,
+    )
+    if vendor.returncode != 0:
+        pytest.fail(f"could not vendor the web assets:\n{vendor.stdout}{vendor.stderr}")
+    # Sphinx does not always replace static files that already exist, so start afresh
+    # (cheap: the build never executes code).
+    shutil.rmtree(build / "html", ignore_errors=True)
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    result = subprocess.run(
+        [str(jupyter_book), "build", str(ROOT), "--all", "-W", "-n", "--keep-going"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    log = result.stdout + result.stderr
+    build.mkdir(exist_ok=True)
+    (build / "build.log").write_text(log, encoding="utf-8")
+    return BuiltBook(result.returncode, log, build / "html", build / "screenshots")

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Run the whole test suite, installing what it needs first.
+#
+#   scripts/test.sh
+#
+# Steps: lint (ruff), unit tests (tests/, incl. the notebook checks and the mutation
+# test), nbval on every chapter (strict: every stored output must be reproduced), and
+# the book build with the browser tests (headless Chromium on the built HTML; Debian's
+# chromium is installed with apt-get when missing). Every step runs even if an earlier
+# one failed; the script exits non-zero if any failed. pytest's "no tests collected"
+# (exit status 5) counts as a failure.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/_setup.sh"
+cd "$ROOT"
+
+ensure_venv
+install_requirements requirements-dev.txt
+vendor_web_assets
+CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM" ]; then
+  apt_install chromium
+fi
+export CHROMIUM
+
+failed=()
+started=$SECONDS
+
+# step NAME COMMAND...: run one step, time it, and remember a failure.
+step() {
+  local name="$1"
+  shift
+  say "$name"
+  local begin=$SECONDS status=0
+  "$@" || status=$?
+  if [ "$status" -eq 5 ]; then
+    echo "FAILED: $name collected no tests (pytest exit status 5)"
+    failed+=("$name (no tests)")
+  elif [ "$status" -ne 0 ]; then
+    echo "FAILED: $name (exit status $status)"
+    failed+=("$name")
+  fi
+  echo "($name: $((SECONDS - begin)) s)"
+}
+
+pytest=("$VENV/bin/python" -m pytest -p no:cacheprovider)
+
+step "lint" "$VENV/bin/ruff" check .
+step "unit tests" "${pytest[@]}" tests \
+  --ignore=tests/test_book_build.py --ignore=tests/test_browser.py
+step "nbval on every chapter" "${pytest[@]}" --nbval --nbval-current-env \
+  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=300 \
+  --ignore=_build book/*.ipynb
+step "book build and browser tests" "${pytest[@]}" tests/test_book_build.py tests/test_browser.py
+
+echo
+echo "total: $((SECONDS - started)) s; screenshots in _build/screenshots/"
+if [ "${#failed[@]}" -ne 0 ]; then
+  printf 'FAILED steps:\n'
+  printf '  - %s\n' "${failed[@]}"
+  exit 1
+fi
+echo "all tests passed"

@@ -1,0 +1,131 @@
+"""The book builds with warnings as errors, has a page per toc entry, and is offline-ready."""
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import execute_notebooks as ex
+
+ROOT = Path(__file__).resolve().parent.parent
+TOC_FILES = ex.toc_files(ROOT)
+SPECIAL_PAGES = {"index.html", "genindex.html", "search.html"}
+REPOSITORY = "nnkit-course/nnkit-course"
+
+
+class _Resources(HTMLParser):
+    """Collects the URLs a page loads (scripts, stylesheets, images, frames, fonts)."""
+
+    def __init__(self):
+        super().__init__()
+        self.loads: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in {"script", "img", "iframe", "source", "embed"} and attrs.get("src"):
+            self.loads.append(attrs["src"])
+        if tag == "link" and attrs.get("href"):
+            rel = (attrs.get("rel") or "").split()
+            if {"stylesheet", "preload", "modulepreload", "icon"} & set(rel):
+                self.loads.append(attrs["href"])
+
+
+def page_for(entry: str, html: Path) -> Path:
+    return html / (re.sub(r"\.(ipynb|md)$", "", entry) + ".html")
+
+
+def test_build_succeeds_without_warnings(built_book):
+    assert built_book.returncode == 0, built_book.log[-4000:]
+    warnings = [line for line in built_book.log.splitlines() if "WARNING" in line]
+    assert not warnings, "\n".join(warnings[:20])
+    assert "build succeeded" in built_book.log
+
+
+@pytest.mark.parametrize("entry", TOC_FILES)
+def test_every_toc_entry_has_a_page(built_book, entry):
+    page = page_for(entry, built_book.html)
+    assert page.is_file(), f"{entry} in _toc.yml has no page {page}"
+    text = page.read_text(encoding="utf-8")
+    assert re.search(r"<h1>.+?</h1>", text, flags=re.S), f"{page.name} has no title"
+
+
+def test_only_toc_pages_are_built(built_book):
+    expected = {page_for(e, built_book.html) for e in TOC_FILES}
+    built = set()
+    for page in built_book.html.rglob("*.html"):
+        inside = page.relative_to(built_book.html).parts
+        if inside[0] in {"_static", "_sources"} or (
+            len(inside) == 1 and page.name in SPECIAL_PAGES
+        ):
+            continue
+        built.add(page)
+    assert built == expected, f"unexpected pages: {sorted(map(str, built - expected))}"
+
+
+def test_pages_load_nothing_from_other_hosts(built_book):
+    for page in built_book.html.rglob("*.html"):
+        if "_static" in page.parts:
+            continue
+        parser = _Resources()
+        parser.feed(page.read_text(encoding="utf-8"))
+        remote = [u for u in parser.loads if re.match(r"^(https?:)?//", u)]
+        assert not remote, f"{page.relative_to(built_book.html)} loads {remote}"
+
+
+def test_vendored_web_assets_are_in_the_book(built_book):
+    static = built_book.html / "_static"
+    for needed in (
+        "mathjax/tex-mml-chtml.js",
+        "requirejs/require.js",
+        "html-manager/embed-amd.js",
+        "html-manager/setup.js",
+    ):
+        assert (static / needed).is_file(), f"missing _static/{needed}"
+    assert list((static / "mathjax/output/chtml/fonts/woff-v2").glob("*.woff"))
+    assert list((static / "html-manager").glob("*.woff2")), "widget icon fonts missing"
+
+
+@pytest.mark.parametrize("entry", TOC_FILES[1:])
+def test_chapter_pages_have_launch_and_download_buttons(built_book, entry):
+    text = page_for(entry, built_book.html).read_text(encoding="utf-8")
+    notebook = f"{entry}.ipynb"
+    assert f"mybinder.org/v2/gh/{REPOSITORY}/main?urlpath=lab/tree/{notebook}" in text
+    assert f"colab.research.google.com/github/{REPOSITORY}/blob/main/{notebook}" in text
+    assert "initThebeSBT()" in text, "no Live Code (Thebe) button"
+    assert f"_sources/{notebook}" in text, "no download link for the notebook"
+
+
+@pytest.mark.parametrize("entry", TOC_FILES[1:])
+def test_widget_manager_only_where_widgets_are(built_book, entry):
+    """Pages with saved widget state load the html-manager after require.js; others not."""
+    notebook = ROOT / f"{entry}.ipynb"
+    if not notebook.is_file():
+        pytest.fail(f"{notebook} is missing")
+    text = page_for(entry, built_book.html).read_text(encoding="utf-8")
+    has_state = '"application/vnd.jupyter.widget-state+json"' in notebook.read_text()
+    scripts = re.findall(r'<script[^>]*src="[^"]*_static/([^"?]+)', text)
+    if has_state:
+        order = [s for s in scripts if s.startswith(("requirejs/", "html-manager/"))]
+        assert order == [
+            "requirejs/require.js",
+            "html-manager/setup.js",
+            "html-manager/embed-amd.js",
+        ]
+        assert 'type="application/vnd.jupyter.widget-state+json"' in text
+    else:
+        assert not any(s.startswith("html-manager/") for s in scripts)
+
+
+def test_web_assets_are_pinned_by_the_lockfile():
+    """package.json names exact versions, and the committed lockfile resolves to them."""
+    import json
+
+    web = ROOT / "tools" / "web"
+    wanted = json.loads((web / "package.json").read_text())["dependencies"]
+    lock = json.loads((web / "package-lock.json").read_text())["packages"]
+    for name, version in wanted.items():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{name} is not pinned: {version!r}"
+        locked = lock[f"node_modules/{name}"]
+        assert locked["version"] == version, f"lockfile has {name} {locked['version']}"
+        assert locked.get("integrity", "").startswith("sha512-"), f"{name} has no integrity hash"

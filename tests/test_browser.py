@@ -1,0 +1,298 @@
+"""The built HTML book in headless Chromium, with every non-local request blocked.
+
+Each page of the toc, served from localhost and also opened as a file (file://), must
+load without console errors and without trying to reach another host; its maths must
+be typeset by MathJax and its widgets rendered by the html-manager from the saved
+state. Every widget is then exercised generically (no chapter-specific code): each
+slider is moved one step with the keyboard, each toggle and drop-down set to another
+option, each Play widget started; each time the visible frame (the images and text in
+the visible Output widgets) must change. Screenshots of every page and of each widget
+before and after each interaction are written to ``_build/screenshots/`` for a person
+to look at.
+
+Chromium: /usr/bin/chromium, or the path in the environment variable CHROMIUM.
+"""
+
+import functools
+import http.server
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from conftest import execute_notebooks as ex
+
+ROOT = Path(__file__).resolve().parent.parent
+TOC_FILES = ex.toc_files(ROOT)
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# sphinx-thebe adds its inline configuration script (`const THEBE_JS_URL = ...`) twice
+# to every page, so the second copy throws this SyntaxError. It is harmless (the first
+# copy defines the constant) and is the only console error tolerated.
+KNOWN_ERRORS = [re.compile(r"Identifier 'THEBE_JS_URL' has already been declared")]
+
+# Fingerprint of what a widget currently shows: the images and text of the Output
+# widgets that are visible inside it (slider readouts and labels are not included,
+# so a control that moves without changing the frame does not count as a change).
+FRAME_JS = """(root) => {
+  const visible = (el) => {
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== 'hidden';
+  };
+  const parts = [];
+  for (const out of root.querySelectorAll('.widget-output')) {
+    if (!visible(out)) continue;
+    for (const img of out.querySelectorAll('img')) if (visible(img)) parts.push(img.src);
+    parts.push(out.innerText);
+  }
+  return parts.join('\\n');
+}"""
+
+
+def page_url(entry: str) -> str:
+    return re.sub(r"\.(ipynb|md)$", "", entry) + ".html"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(built_book):
+    if built_book.returncode != 0:
+        pytest.fail("the book did not build; see test_book_build")
+    handler = functools.partial(_QuietHandler, directory=str(built_book.html))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"no Chromium at {CHROMIUM} (install Debian's chromium or set CHROMIUM)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class LoadedPage:
+    """A page opened in the browser, with everything it tried to do while loading."""
+
+    page: object
+    name: str
+    blocked: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+
+
+def open_page(browser, server, entry, shots: Path | None) -> LoadedPage:
+    """Open one page with ``server`` (an http:// or file:// URL) as the only allowed origin.
+
+    Waits for MathJax and for every saved widget to render; saves a full-page
+    screenshot into ``shots`` unless it is None.
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # Generous: the machine running the suite may be busy with other work.
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    loaded = LoadedPage(page, Path(entry).name)
+
+    def route(request_route):
+        url = request_route.request.url
+        if url.startswith(server) or url.startswith(("data:", "blob:")):
+            request_route.continue_()
+        else:
+            loaded.blocked.append(url)
+            request_route.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: m.type == "error" and loaded.errors.append(m.text))
+    page.on("pageerror", lambda e: loaded.errors.append(str(e)))
+    page.goto(server + page_url(entry), wait_until="load")
+    page.wait_for_load_state("networkidle")
+    # MathJax (a deferred script, so present by now) typesets asynchronously; its
+    # startup promise resolves once the first typesetting pass is done.
+    page.evaluate(
+        "async () => { if (window.MathJax && MathJax.startup) await MathJax.startup.promise; }"
+    )
+    views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
+    if views:
+        page.wait_for_function(
+            f"() => document.querySelectorAll('.widget-subarea').length >= {views}",
+            timeout=60_000,
+        )
+        page.wait_for_timeout(500)
+    if shots is not None:
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / f"{loaded.name}.png"), full_page=True)
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def pages(browser, server, built_book):
+    """Every toc page, opened once per module and closed at the end."""
+    opened = {}
+
+    def get(entry):
+        if entry not in opened:
+            opened[entry] = open_page(browser, server, entry, built_book.screenshots)
+        return opened[entry]
+
+    yield get
+    for loaded in opened.values():
+        loaded.page.context.close()
+
+
+@pytest.mark.parametrize("entry", TOC_FILES)
+def test_page_loads_without_errors_or_remote_requests(pages, entry):
+    loaded = pages(entry)
+    assert not loaded.blocked, f"{entry} tried to load from other hosts: {loaded.blocked}"
+    unexpected = [e for e in loaded.errors if not any(k.search(e) for k in KNOWN_ERRORS)]
+    assert not unexpected, f"{entry}: console errors {unexpected}"
+
+
+@pytest.mark.parametrize("entry", TOC_FILES)
+def test_maths_is_typeset_by_mathjax(pages, entry):
+    page = pages(entry).page
+    sources = page.locator(".math").count()
+    assert sources, f"{entry} has no maths; every page of the course should have some"
+    typeset = page.locator("mjx-container").count()
+    assert typeset >= sources, f"{entry}: {typeset} of {sources} formulas typeset"
+    assert page.locator("mjx-merror").count() == 0, f"{entry}: MathJax reported a TeX error"
+
+
+@pytest.mark.parametrize("entry", TOC_FILES)
+def test_page_works_opened_from_disk(browser, built_book, entry):
+    """The same page opened as a file (file://), as a reader without a web server would."""
+    loaded = open_page(browser, built_book.html.as_uri() + "/", entry, shots=None)
+    try:
+        page = loaded.page
+        assert not loaded.blocked, f"{entry} tried to load from other hosts: {loaded.blocked}"
+        unexpected = [e for e in loaded.errors if not any(k.search(e) for k in KNOWN_ERRORS)]
+        assert not unexpected, f"{entry} from disk: console errors {unexpected}"
+        assert page.locator("mjx-container").count() >= page.locator(".math").count() > 0
+        views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
+        assert widget_roots(page).count() == views
+    finally:
+        loaded.page.context.close()
+
+
+def widget_roots(page):
+    return page.locator(".widget-subarea")
+
+
+@pytest.mark.parametrize("entry", TOC_FILES[1:])
+def test_widgets_are_rendered_from_saved_state(pages, entry):
+    page = pages(entry).page
+    views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
+    roots = widget_roots(page)
+    assert roots.count() == views, f"{entry}: {roots.count()} of {views} widgets rendered"
+    for i in range(roots.count()):
+        root = roots.nth(i)
+        assert root.locator(".jupyter-widgets").count() > 0, f"{entry}: widget {i} is empty"
+        assert "Error displaying widget" not in root.inner_text()
+        assert (
+            root.locator(".widget-output img").count() > 0
+            or root.locator(".widget-output").count() == 0
+        ), f"{entry}: widget {i} shows no frame image"
+
+
+def frame(root) -> str:
+    return root.evaluate(FRAME_JS)
+
+
+def snap(root, shots: Path, label: str) -> None:
+    shots.mkdir(parents=True, exist_ok=True)
+    root.screenshot(path=str(shots / f"{label}.png"))
+
+
+def changed(page, root, before, timeout_ms=3000) -> bool:
+    """Wait until the widget's visible frame differs from ``before``."""
+    waited = 0
+    while waited <= timeout_ms:
+        if frame(root) != before:
+            return True
+        page.wait_for_timeout(100)
+        waited += 100
+    return False
+
+
+@pytest.mark.parametrize("entry", TOC_FILES[1:])
+def test_every_control_changes_the_visible_frame(pages, built_book, entry):
+    loaded = pages(entry)
+    page = loaded.page
+    shots = built_book.screenshots / loaded.name
+    views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
+    if views == 0:
+        return  # a page without widgets has nothing to exercise
+    roots = widget_roots(page)
+    assert roots.count() == views, f"{entry}: {roots.count()} of {views} widgets rendered"
+    exercised = 0
+    for w in range(roots.count()):
+        root = roots.nth(w)
+        root.scroll_into_view_if_needed()
+
+        handles = root.locator(".noUi-handle")
+        for j in range(handles.count()):
+            handle = handles.nth(j)
+            at_end = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+            before = frame(root)
+            snap(root, shots, f"w{w}-slider{j}-before")
+            handle.focus()
+            page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
+            assert changed(page, root, before), f"{entry} widget {w}: slider {j} changed nothing"
+            snap(root, shots, f"w{w}-slider{j}-after")
+            exercised += 1
+
+        toggles = root.locator(".widget-toggle-buttons")
+        for j in range(toggles.count()):
+            other = toggles.nth(j).locator("button:not(.mod-active)").first
+            before = frame(root)
+            snap(root, shots, f"w{w}-toggle{j}-before")
+            other.click()
+            assert changed(page, root, before), f"{entry} widget {w}: toggle {j} changed nothing"
+            snap(root, shots, f"w{w}-toggle{j}-after")
+            exercised += 1
+
+        menus = root.locator(".widget-dropdown select")
+        for j in range(menus.count()):
+            menu = menus.nth(j)
+            values = menu.locator("option").evaluate_all("os => os.map(o => o.value)")
+            current = menu.input_value()
+            before = frame(root)
+            menu.select_option(next(v for v in values if v != current))
+            assert changed(page, root, before), f"{entry} widget {w}: menu {j} changed nothing"
+            exercised += 1
+
+        plays = root.locator(".widget-play")
+        for j in range(plays.count()):
+            play = plays.nth(j)
+            before = frame(root)
+            snap(root, shots, f"w{w}-play{j}-before")
+            toggle = play.locator("button").first  # play, and pause while playing
+            toggle.click()
+            moved = changed(page, root, before, timeout_ms=5000)
+            snap(root, shots, f"w{w}-play{j}-after")
+            toggle.click()  # pause, so that the frame stands still for what follows
+            assert moved, f"{entry} widget {w}: Play {j} did not advance the frame"
+            exercised += 1
+    assert exercised, f"{entry} shows widgets but none has a control to exercise"

@@ -1,0 +1,123 @@
+"""Mutation test: nbval must notice when nnkit's numbers change.
+
+nbval does not compare figures or widgets, so the chapters print their key numbers.
+This test proves the comparison bites: it copies nnkit and a chapter into a temporary
+folder, changes nnkit slightly (as a careless edit might), and runs the same nbval
+command as the test suite on the copy. It must fail with output mismatches, not with
+errors, and every mutation must also leave the notebook's code runnable.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Appended to a copy of nnkit/__init__.py. Each one uses only the public API (API.md),
+# so the test does not depend on how a module is written inside.
+MUTATIONS = {
+    # every optimiser step is 1 % longer than asked for
+    "sgd-step-1pct": """
+from nnkit.optim import SGD as _SGD
+
+_exact_step = _SGD.step
+
+
+def _longer_step(self):
+    self.lr *= 1.01
+    try:
+        _exact_step(self)
+    finally:
+        self.lr /= 1.01
+
+
+_SGD.step = _longer_step
+""",
+    # the sigmoid layer's output is squashed 0.5 % towards one half
+    "sigmoid-0.5pct": """
+from nnkit.activations import Sigmoid as _Sigmoid
+
+_exact_forward = _Sigmoid.forward
+
+
+def _squashed_forward(self, z):
+    return 0.5 + 0.995 * (_exact_forward(self, z) - 0.5)
+
+
+_Sigmoid.forward = _squashed_forward
+_Sigmoid.__call__ = _squashed_forward
+""",
+}
+
+# (mutation, chapter): chapters whose printed numbers depend on the mutated code.
+CASES = [
+    ("sgd-step-1pct", "04_loss_functions"),
+    ("sigmoid-0.5pct", "05_chain_rule"),
+]
+
+
+def copy_project(target: Path, chapter: str) -> Path:
+    """Copy what nbval needs to run one chapter; return the copied notebook."""
+    shutil.copytree(ROOT / "nnkit", target / "nnkit", ignore=shutil.ignore_patterns("__pycache__"))
+    (target / "book").mkdir()
+    (target / "tests").mkdir()
+    notebook = target / "book" / f"{chapter}.ipynb"
+    shutil.copy2(ROOT / "book" / f"{chapter}.ipynb", notebook)
+    for name in ("conftest.py", "pyproject.toml"):
+        shutil.copy2(ROOT / name, target / name)
+    (target / "scripts").mkdir()
+    shutil.copy2(ROOT / "scripts" / "execute_notebooks.py", target / "scripts")
+    shutil.copy2(ROOT / "tests" / "nbval_sanitize.cfg", target / "tests")
+    return notebook
+
+
+def run_nbval(root: Path, notebook: Path) -> subprocess.CompletedProcess:
+    # PYTHONPATH puts the copied nnkit ahead of the editable install in the kernel too.
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval",
+            "--nbval-sanitize-with",
+            str(root / "tests" / "nbval_sanitize.cfg"),
+            "--nbval-current-env",
+            "--nbval-cell-timeout=120",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(notebook),
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.mark.parametrize(("mutation", "chapter"), CASES, ids=[c[0] for c in CASES])
+def test_nbval_fails_when_nnkit_changes(tmp_path, mutation, chapter):
+    if not (ROOT / "book" / f"{chapter}.ipynb").is_file():
+        pytest.fail(f"book/{chapter}.ipynb is missing; the mutation test needs it")
+    notebook = copy_project(tmp_path, chapter)
+    with open(tmp_path / "nnkit" / "__init__.py", "a", encoding="utf-8") as init:
+        init.write("\n" + MUTATIONS[mutation])
+
+    result = run_nbval(tmp_path, notebook)
+    report = result.stdout + result.stderr
+
+    assert result.returncode == 1, (
+        f"nbval did not fail (exit {result.returncode}):\n{report[-3000:]}"
+    )
+    failed = re.search(r"(\d+) failed", report)
+    assert failed and int(failed.group(1)) >= 1, report[-3000:]
+    # Failures must be changed numbers, not a chapter that no longer runs.
+    assert "Cell outputs differ" in report, report[-3000:]
+    assert "Cell execution caused an exception" not in report, report[-3000:]
