@@ -1,0 +1,194 @@
+"""Small, seeded data sets for the chapters.
+
+Every generator takes an ``rng`` (int seed or Generator; the same seed gives the
+same points) and returns float64 inputs ``X`` of shape (n, 2) -- or (n, 1) for the
+regression curve -- and, for classification, integer labels ``y`` of shape (n,).
+Samples come in random order, so a slice of the data contains every class.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import (
+    as_rng,
+    check_array,
+    check_choice,
+    check_int,
+    check_positive,
+    check_same_length,
+)
+
+__all__ = [
+    "logic_gate", "moons", "circles", "spirals", "xor", "blobs", "regression_1d",
+    "train_test_split", "standardize", "digits", "GATES",
+]
+
+_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+GATES = {
+    "AND": np.array([0, 0, 0, 1]),
+    "OR": np.array([0, 1, 1, 1]),
+    "XOR": np.array([0, 1, 1, 0]),
+    "NAND": np.array([1, 1, 1, 0]),
+    "NOR": np.array([1, 0, 0, 0]),
+}
+
+
+def logic_gate(name: str):
+    """Truth table of a two-input gate: X (4, 2) rows (0,0), (0,1), (1,0), (1,1); y (4,).
+
+    ``name`` is one of "AND", "OR", "XOR", "NAND", "NOR" (case-insensitive).
+    """
+    key = check_choice(name, "gate name", tuple(g.lower() for g in GATES)).upper()
+    return _INPUTS.copy(), GATES[key].copy()
+
+
+def _shuffled(X: np.ndarray, y: np.ndarray, rng: np.random.Generator):
+    order = rng.permutation(len(X))
+    return X[order], y[order]
+
+
+def _check_n(n, n_classes: int = 2) -> int:
+    return check_int(n, "n", low=n_classes)
+
+
+def _check_noise(noise) -> float:
+    return check_positive(noise, "noise", allow_zero=True)
+
+
+def moons(n: int = 200, noise: float = 0.1, rng=0):
+    """Two interleaving half circles ("two moons"), n points, labels 0/1.
+
+    Class 0: (cos t, sin t); class 1: (1 - cos t, 1/2 - sin t), t ∈ [0, π], plus
+    Gaussian noise of standard deviation ``noise`` on each coordinate.
+    """
+    n, noise, rng = _check_n(n), _check_noise(noise), as_rng(rng)
+    n0 = n // 2
+    t0 = np.linspace(0.0, np.pi, n0)
+    t1 = np.linspace(0.0, np.pi, n - n0)
+    upper = np.column_stack([np.cos(t0), np.sin(t0)])
+    lower = np.column_stack([1.0 - np.cos(t1), 0.5 - np.sin(t1)])
+    X = np.vstack([upper, lower]) + rng.normal(0.0, noise, size=(n, 2))
+    y = np.repeat([0, 1], [n0, n - n0])
+    return _shuffled(X, y, rng)
+
+
+def circles(n: int = 200, noise: float = 0.05, factor: float = 0.5, rng=0):
+    """Two concentric circles: class 0 of radius 1, class 1 of radius ``factor`` < 1."""
+    n, noise, rng = _check_n(n), _check_noise(noise), as_rng(rng)
+    factor = check_positive(factor, "factor")
+    if factor >= 1:
+        raise ValueError(f"factor must be in (0, 1), got {factor}")
+    n0 = n // 2
+    angles0 = np.linspace(0.0, 2 * np.pi, n0, endpoint=False)
+    angles1 = np.linspace(0.0, 2 * np.pi, n - n0, endpoint=False)
+    X = np.vstack([
+        np.column_stack([np.cos(angles0), np.sin(angles0)]),
+        factor * np.column_stack([np.cos(angles1), np.sin(angles1)]),
+    ])
+    X = X + rng.normal(0.0, noise, size=X.shape)
+    y = np.repeat([0, 1], [n0, n - n0])
+    return _shuffled(X, y, rng)
+
+
+def spirals(n: int = 200, n_classes: int = 2, noise: float = 0.2, rng=0):
+    """Interleaved spiral arms, one per class.
+
+    Arm k has points at radius r ∈ [0.05, 1] and angle 2πk/C + 4r + noise·N(0, 1):
+    the angle grows with the radius, winding the arms around each other.
+    """
+    n_classes = check_int(n_classes, "n_classes", low=2)
+    n, noise, rng = _check_n(n, n_classes), _check_noise(noise), as_rng(rng)
+    counts = np.full(n_classes, n // n_classes)
+    counts[: n % n_classes] += 1
+    y = np.repeat(np.arange(n_classes), counts)
+    radius = np.concatenate([np.linspace(0.05, 1.0, c) for c in counts])
+    angle = 2 * np.pi * y / n_classes + 4.0 * radius + noise * rng.standard_normal(n)
+    X = np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
+    return _shuffled(X, y, rng)
+
+
+def xor(n: int = 200, noise: float = 0.1, rng=0):
+    """Continuous XOR: points uniform in [-1, 1]², label 1 where x₁ and x₂ have
+    opposite signs; the points are then jittered by N(0, noise²)."""
+    n, noise, rng = _check_n(n), _check_noise(noise), as_rng(rng)
+    clean = rng.uniform(-1.0, 1.0, size=(n, 2))
+    y = (clean[:, 0] * clean[:, 1] < 0).astype(np.int64)
+    return clean + rng.normal(0.0, noise, size=(n, 2)), y
+
+
+def blobs(n: int = 200, n_classes: int = 3, std: float = 1.0, rng=0):
+    """Gaussian clusters: class k centred at 4·(cos 2πk/C, sin 2πk/C) with spread ``std``."""
+    n_classes = check_int(n_classes, "n_classes", low=1)
+    n, rng = _check_n(n, n_classes), as_rng(rng)
+    std = check_positive(std, "std")
+    counts = np.full(n_classes, n // n_classes)
+    counts[: n % n_classes] += 1
+    y = np.repeat(np.arange(n_classes), counts)
+    angles = 2 * np.pi * np.arange(n_classes) / n_classes
+    centres = 4.0 * np.column_stack([np.cos(angles), np.sin(angles)])
+    X = centres[y] + rng.normal(0.0, std, size=(n, 2))
+    return _shuffled(X, y, rng)
+
+
+def regression_1d(n: int = 100, noise: float = 0.1, rng=0):
+    """A noisy curve to fit: x uniform in [-1, 1] (sorted), y = sin(3x) + N(0, noise²).
+
+    Returns X (n, 1) and y (n, 1), both float64.
+    """
+    n, noise, rng = _check_n(n, 1), _check_noise(noise), as_rng(rng)
+    x = np.sort(rng.uniform(-1.0, 1.0, size=n))
+    y = np.sin(3.0 * x) + noise * rng.standard_normal(n)
+    return x.reshape(-1, 1), y.reshape(-1, 1)
+
+
+def train_test_split(X, y, test_fraction: float = 0.25, rng=0):
+    """Randomly split into (X_train, X_test, y_train, y_test), ``test_fraction`` of
+    the samples (rounded, at least one) going to the test set."""
+    X = check_array(X, "X", ndim=(1, 2))
+    y = check_array(y, "y", dtype=None)
+    check_same_length(X, y, "X", "y")
+    test_fraction = check_positive(test_fraction, "test_fraction")
+    if test_fraction >= 1:
+        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    n = len(X)
+    if n < 2:
+        raise ValueError(f"X needs at least 2 samples to split, got {n}")
+    n_test = min(max(1, round(test_fraction * n)), n - 1)
+    order = as_rng(rng).permutation(n)
+    test, train = order[:n_test], order[n_test:]
+    return X[train], X[test], y[train], y[test]
+
+
+def standardize(X_train, X_test):
+    """Scale each feature to mean 0, std 1 using the *training* statistics only
+    (the test set must not leak into preprocessing).  Constant features are only
+    centred.  Returns (X_train_scaled, X_test_scaled)."""
+    X_train = check_array(X_train, "X_train", ndim=2)
+    X_test = check_array(X_test, "X_test", ndim=2)
+    if X_test.shape[1] != X_train.shape[1]:
+        raise ValueError(
+            f"X_test has {X_test.shape[1]} features but X_train has {X_train.shape[1]}"
+        )
+    mean = X_train.mean(axis=0)
+    std = X_train.std(axis=0)
+    std[std == 0] = 1.0
+    return (X_train - mean) / std, (X_test - mean) / std
+
+
+def digits(test_fraction: float = 0.25, rng=0):
+    """scikit-learn's 8×8 handwritten digits (1797 images, 10 classes), pixels scaled
+    to [0, 1].  Returns (X_train, X_test, y_train, y_test) with X of shape (n, 64).
+
+    Needs scikit-learn (imported only here, so ``import nnkit`` does not).
+    """
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        raise ImportError(
+            "nnkit.datasets.digits needs scikit-learn: pip install scikit-learn"
+        ) from None
+    data = load_digits()
+    X = data.data.astype(np.float64) / 16.0
+    y = data.target.astype(np.int64)
+    return train_test_split(X, y, test_fraction=test_fraction, rng=rng)

@@ -1,0 +1,260 @@
+"""Parameters and layers: the building blocks of a network.
+
+A layer maps a batch of inputs ``X`` of shape (n_samples, n_in) to outputs of
+shape (n_samples, n_out).  Every layer has the same two methods, written next to
+each other so the chain rule can be read off the code:
+
+* ``forward(X)`` computes the output and remembers what ``backward`` will need;
+* ``backward(grad_out)`` receives dL/d(output), stores dL/d(parameter) in each
+  parameter's ``.grad`` and returns dL/d(input) for the layer below.
+
+``backward`` *overwrites* the gradients (it never adds to them), so calling it
+twice after one forward pass gives the same numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import init as _init
+from ._validation import as_rng, check_array, check_choice, check_int, check_positive
+
+__all__ = ["Parameter", "Layer", "Dense", "Sequential"]
+
+
+class Parameter:
+    """A trainable array together with its gradient.
+
+    Attributes
+    ----------
+    value : ndarray
+        The current value; optimisers update it in place.
+    grad : ndarray
+        dL/d(value), same shape as ``value``; zeros until the first ``backward``.
+    name : str
+        A short label such as ``"W"`` or ``"b"`` for printing and plots.
+    """
+
+    def __init__(self, value: np.ndarray, name: str = ""):
+        self.value = value
+        self.grad = np.zeros_like(value)
+        self.name = name
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.value.shape
+
+    def __repr__(self) -> str:
+        return f"Parameter(name={self.name!r}, shape={self.value.shape})"
+
+
+class Layer:
+    """Base class of every layer.  Subclasses implement ``forward`` and ``backward``;
+    layers with weights also override ``parameters``."""
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def parameters(self) -> list[Parameter]:
+        """The layer's trainable parameters (none by default)."""
+        return []
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        return self.forward(X)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def _require_forward(self, cache) -> None:
+        """Raise a clear error when ``backward`` runs before any ``forward``."""
+        if cache is None:
+            raise RuntimeError(
+                f"{type(self).__name__}.backward was called before forward: run "
+                "forward(X) first so the layer knows its input"
+            )
+
+
+class Dense(Layer):
+    """Fully connected (affine) layer: ``a = W x + b`` for every sample.
+
+    For a batch ``X`` of shape (n, n_in), with ``W`` of shape (n_out, n_in) and
+    ``b`` of shape (n_out,), the forward pass is
+
+        Z = X Wᵀ + b                       shape (n, n_out)
+
+    and, given G = dL/dZ of shape (n, n_out), the backward pass is
+
+        dL/dW = Gᵀ X                       shape (n_out, n_in)
+        dL/db = Σ_samples G                shape (n_out,)
+        dL/dX = G W                        shape (n, n_in)
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Number of input features and of output units.
+    init : {"zeros", "normal", "xavier", "he"} or callable
+        How to draw ``W`` (see :mod:`nnkit.init`); a callable is called as
+        ``init((n_out, n_in), rng)`` and must return an array of that shape.
+        The bias always starts at zero.
+    rng : None, int or numpy.random.Generator
+        Source of randomness for the initialiser.
+    scale : float
+        Standard deviation used by ``init="normal"``.
+    bias : bool
+        Whether the layer has a bias ``b``.
+    dtype : numpy dtype
+        float64 (default) or float32.
+    """
+
+    def __init__(
+        self,
+        n_in: int,
+        n_out: int,
+        init="xavier",
+        rng=None,
+        scale: float = 0.01,
+        bias: bool = True,
+        dtype=np.float64,
+    ):
+        self.n_in = check_int(n_in, "n_in", low=1)
+        self.n_out = check_int(n_out, "n_out", low=1)
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+        shape = (self.n_out, self.n_in)
+        generator = as_rng(rng)
+        if callable(init):
+            W = np.asarray(init(shape, generator))
+            if W.shape != shape:
+                raise ValueError(
+                    f"init callable returned shape {W.shape}, expected (n_out, n_in) = {shape}"
+                )
+            self.init = getattr(init, "__name__", "custom")
+        else:
+            scheme = check_choice(init, "init", _init.SCHEMES)
+            scale = check_positive(scale, "scale")
+            W = _init.initialize(scheme, shape, generator, scale=scale)
+            self.init = scheme
+        self.W = Parameter(check_array(W, "init output", dtype=dtype), "W")
+        self.b = Parameter(np.zeros(self.n_out, dtype=dtype), "b") if bias else None
+        self.X = None  # input of the last forward pass, needed for dL/dW
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """Z = X Wᵀ + b, shape (n, n_in) -> (n, n_out)."""
+        # Fast path for the common case; anything unusual gets the full check.
+        if (type(X) is not np.ndarray or X.ndim != 2 or X.shape[1] != self.n_in
+                or X.dtype.kind != "f"):
+            X = self._check_input(X)
+        self.X = X
+        Z = X @ self.W.value.T
+        if self.b is not None:
+            Z += self.b.value
+        return Z
+
+    def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """Store dL/dW = Gᵀ X and dL/db = Σ G; return dL/dX = G W.
+
+        ``input_grad=False`` skips the last product when nobody needs dL/dX (the
+        first layer of a network, whose input is the data) and returns None.
+        """
+        self._require_forward(self.X)
+        self.W.grad = grad_out.T @ self.X
+        if self.b is not None:
+            self.b.grad = grad_out.sum(axis=0)
+        return grad_out @ self.W.value if input_grad else None
+
+    def parameters(self) -> list[Parameter]:
+        return [self.W] if self.b is None else [self.W, self.b]
+
+    def _check_input(self, X) -> np.ndarray:
+        X = check_array(X, "X", dtype=None, finite=False)
+        if X.ndim != 2:
+            hint = " (for one sample use x.reshape(1, -1))" if X.ndim == 1 else ""
+            raise ValueError(
+                f"X must be a 2-D array of shape (n_samples, {self.n_in}), "
+                f"got {X.ndim}-D with shape {X.shape}{hint}"
+            )
+        if X.shape[1] != self.n_in:
+            raise ValueError(
+                f"X has {X.shape[1]} features (columns) but {self!r} expects {self.n_in}"
+            )
+        if X.dtype.kind != "f":
+            X = X.astype(self.W.value.dtype)
+        return X
+
+    def __repr__(self) -> str:
+        extra = "" if self.b is not None else ", bias=False"
+        return f"Dense({self.n_in} -> {self.n_out}, init={self.init!r}{extra})"
+
+
+class Sequential(Layer):
+    """A chain of layers applied one after the other.
+
+    ``forward`` feeds each layer's output into the next and keeps every output in
+    ``activations``; ``backward`` walks the layers in reverse, handing each one the
+    gradient returned by the layer above it -- the chain rule, layer by layer.
+    """
+
+    def __init__(self, *layers: Layer):
+        if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
+            layers = tuple(layers[0])
+        if not layers:
+            raise ValueError("Sequential needs at least one layer")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(
+                    f"layer {i} of Sequential must be an nnkit Layer (Dense, ReLU, ...), "
+                    f"got {type(layer).__name__}"
+                )
+        self.layers = list(layers)
+        self.activations: list[np.ndarray] = []
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """Apply the layers in order; ``activations[i]`` is the output of layer i."""
+        outputs = []
+        for layer in self.layers:
+            X = layer.forward(X)
+            outputs.append(X)
+        self.activations = outputs
+        return X
+
+    def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """Back-propagate dL/d(output) through every layer; return dL/dX (the input).
+
+        ``input_grad=False`` lets the first layer skip computing dL/dX (returns None);
+        the training loop uses it because the gradient with respect to the data is
+        never needed.
+        """
+        if not self.activations:
+            self._require_forward(None)
+        layers = self.layers
+        for layer in layers[:0:-1]:
+            grad_out = layer.backward(grad_out)
+        first = layers[0]
+        # Exact types: a subclass may override backward without the keyword.
+        if not input_grad and type(first) in (Dense, Sequential):
+            return first.backward(grad_out, input_grad=False)
+        grad_in = first.backward(grad_out)
+        return grad_in if input_grad else None
+
+    def parameters(self) -> list[Parameter]:
+        """All parameters in layer order: [W0, b0, W1, b1, ...]."""
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Sequential(*self.layers[index])
+        return self.layers[index]
+
+    def __iter__(self):
+        return iter(self.layers)
+
+    def __repr__(self) -> str:
+        lines = [f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers)]
+        return "Sequential(\n" + "\n".join(lines) + "\n)"

@@ -1,0 +1,209 @@
+"""Loss functions: a number that says how wrong the predictions are.
+
+Each loss class has ``forward(pred, target) -> float`` and ``backward() ->
+dL/dpred`` (same shape as ``pred``), the starting point of back-propagation.
+The functional forms ``mse``, ``bce`` and ``cross_entropy`` return just the value.
+
+=================  ==========================================  =====================
+loss               L                                           dL/dpred
+=================  ==========================================  =====================
+MSELoss            (1/N) Σ (ŷ - y)²  over all N entries        2 (ŷ - y) / N
+BCELoss            -(1/N) Σ [y log p + (1-y) log(1-p)]         (p - y) / (p (1-p) N)
+CrossEntropyLoss   -(1/n) Σ_i log softmax(z_i)[y_i]            (softmax(z) - Y) / n
+=================  ==========================================  =====================
+
+(ŷ predictions, p predicted probabilities, z logits, Y one-hot targets, n samples.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import check_array, check_labels, check_probabilities, check_same_length
+
+__all__ = ["Loss", "MSELoss", "BCELoss", "CrossEntropyLoss", "mse", "bce", "cross_entropy"]
+
+
+def _check_pred(pred, name: str = "pred") -> np.ndarray:
+    # NaN/inf predictions are allowed through: during a diverging run they are the
+    # symptom the training loop must see and report, not a user error.
+    if type(pred) is np.ndarray and pred.dtype.kind == "f":
+        return pred
+    return check_array(pred, name, dtype=np.float64, finite=False)
+
+
+def _match_target(pred: np.ndarray, target, name: str = "target") -> np.ndarray:
+    """Return ``target`` as a float array with the shape of ``pred``.
+
+    A (n,) target for a (n, 1) prediction is reshaped: the data sets give labels as
+    (n,) while a one-output network gives (n, 1), and silently broadcasting the two
+    would compare every prediction with every target.
+    """
+    target = check_array(target, name, dtype=pred.dtype)
+    if target.shape != pred.shape:
+        if pred.ndim == 2 and pred.shape[1] == 1 and target.shape == (pred.shape[0],):
+            return target.reshape(-1, 1)
+        raise ValueError(
+            f"{name} has shape {target.shape} but the predictions have shape {pred.shape}; "
+            "they must match"
+        )
+    return target
+
+
+class Loss:
+    """Base class of the losses.
+
+    ``forward(pred, target)`` = ``validate`` (check shapes and values, once) followed
+    by ``compute`` (the formula, caching what ``backward`` needs).  The training loop
+    validates the whole data set once and then calls ``compute`` on every
+    mini-batch, so the checks cost nothing per update.
+    """
+
+    def __init__(self):
+        self._cache = None
+
+    def forward(self, pred, target) -> float:
+        """The loss value (a Python float) for predictions ``pred`` and ``target``."""
+        pred, target = self.validate(pred, target)
+        return self.compute(pred, target)
+
+    def validate(self, pred, target, name: str = "target") -> tuple[np.ndarray, np.ndarray]:
+        """Check ``pred`` and ``target``; return them as arrays ready for ``compute``."""
+        pred = _check_pred(pred)
+        return pred, _match_target(pred, target, name)
+
+    def compute(self, pred: np.ndarray, target: np.ndarray) -> float:
+        raise NotImplementedError
+
+    def backward(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def __call__(self, pred, target) -> float:
+        return self.forward(pred, target)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def _require_forward(self):
+        if self._cache is None:
+            raise RuntimeError(
+                f"{type(self).__name__}.backward was called before forward: compute "
+                "the loss with forward(pred, target) first"
+            )
+        return self._cache
+
+
+class MSELoss(Loss):
+    """Mean squared error over all entries, L = (1/N) Σ (ŷ - y)².
+
+    ``pred`` and ``target`` have the same shape, e.g. (n, k); a (n,) target is
+    accepted for a (n, 1) prediction.  dL/dŷ = 2 (ŷ - y) / N.
+    """
+
+    def compute(self, pred, target) -> float:
+        diff = pred - target
+        self._cache = diff
+        return float(np.mean(diff * diff))
+
+    def backward(self) -> np.ndarray:
+        diff = self._require_forward()
+        return (2.0 / diff.size) * diff
+
+
+class BCELoss(Loss):
+    """Binary cross-entropy on probabilities (e.g. the output of ``Sigmoid``):
+
+        L = -(1/N) Σ [y log p + (1 - y) log(1 - p)],   dL/dp = (p - y) / (p (1 - p) N)
+
+    ``p`` is clipped to [ε, 1 - ε] (ε = machine epsilon of its dtype) so p = 0 or 1
+    gives a large but finite loss and gradient instead of log(0) = -inf.
+    Targets may be 0/1 labels or soft probabilities, shape as ``pred``.
+    """
+
+    def validate(self, pred, target, name: str = "target"):
+        pred, target = super().validate(pred, target, name)
+        check_probabilities(pred, "pred", " (end the network with a Sigmoid layer, or use "
+                            "MSELoss/CrossEntropyLoss for other outputs)")
+        check_probabilities(target, name)
+        return pred, target
+
+    def compute(self, pred, target) -> float:
+        eps = np.finfo(pred.dtype).eps
+        p = np.clip(pred, eps, 1.0 - eps)
+        self._cache = (p, target)
+        return float(-np.mean(target * np.log(p) + (1.0 - target) * np.log1p(-p)))
+
+    def backward(self) -> np.ndarray:
+        p, target = self._require_forward()
+        return (p - target) / (p * (1.0 - p) * p.size)
+
+
+class CrossEntropyLoss(Loss):
+    """Softmax cross-entropy on logits, averaged over samples.
+
+    For logits ``z`` of shape (n, C) and labels y (n,) in 0..C-1 (or one-hot rows
+    Y of shape (n, C)):
+
+        log p_ik = z_ik - log Σ_j e^(z_ij)          (log-softmax)
+        L = -(1/n) Σ_i log p_i,y_i                   dL/dz = (p - Y) / n
+
+    The softmax is fused with the logarithm: the log-sum-exp is taken after
+    subtracting each row's maximum, so logits of ±1000 give finite values.
+    A network that knows nothing (p = 1/C) scores L = ln C.
+    """
+
+    def validate(self, pred, target, name: str = "target"):
+        logits = _check_pred(pred, "logits")
+        if logits.ndim != 2:
+            raise ValueError(
+                f"logits must be a 2-D array (n_samples, n_classes), got shape {logits.shape}"
+            )
+        n, n_classes = logits.shape
+        arr = check_array(target, name, ndim=(1, 2), dtype=None)
+        check_same_length(logits, arr, "logits", name)
+        if arr.ndim == 2 and arr.shape[1] == n_classes and n_classes > 1:
+            onehot = arr.astype(logits.dtype)
+            check_probabilities(onehot, name)
+            if not np.allclose(onehot.sum(axis=1), 1.0):
+                raise ValueError(
+                    f"{name} rows must be one-hot (or probability) vectors summing to 1"
+                )
+            return logits, onehot
+        return logits, check_labels(arr, name, n_classes)
+
+    def compute(self, pred, target) -> float:
+        shifted = pred - pred.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        sums = exp.sum(axis=1, keepdims=True)
+        if target.ndim == 1:
+            value = np.mean(np.log(sums[:, 0]) - shifted[np.arange(len(target)), target])
+        else:
+            value = np.mean((target * (np.log(sums) - shifted)).sum(axis=1))
+        self._cache = (exp / sums, target)
+        return float(value)
+
+    def backward(self) -> np.ndarray:
+        probs, target = self._require_forward()
+        n = probs.shape[0]
+        grad = probs.copy()  # copy: a second backward must see the same probabilities
+        if target.ndim == 1:
+            grad[np.arange(n), target] -= 1.0
+        else:
+            grad -= target
+        grad /= n
+        return grad
+
+
+def mse(pred, target) -> float:
+    """Mean squared error (1/N) Σ (ŷ - y)²; see :class:`MSELoss`."""
+    return MSELoss().forward(pred, target)
+
+
+def bce(prob, target) -> float:
+    """Binary cross-entropy of probabilities ``prob``; see :class:`BCELoss`."""
+    return BCELoss().forward(prob, target)
+
+
+def cross_entropy(logits, target) -> float:
+    """Softmax cross-entropy of ``logits`` (n, C) against labels; see :class:`CrossEntropyLoss`."""
+    return CrossEntropyLoss().forward(logits, target)

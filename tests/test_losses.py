@@ -1,0 +1,120 @@
+"""MSE, binary and softmax cross-entropy: values, gradients, stability."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import nnkit as nk
+from nnkit import losses
+from nnkit.gradcheck import numerical_gradient
+
+
+def numeric_grad(loss, pred, target):
+    pred = pred.copy()
+    return numerical_gradient(lambda: loss.forward(pred, target), pred)
+
+
+def test_mse_value_and_gradient():
+    rng = np.random.default_rng(0)
+    pred, target = rng.normal(size=(6, 2)), rng.normal(size=(6, 2))
+    loss = nk.MSELoss()
+    assert loss.forward(pred, target) == pytest.approx(np.sum((pred - target) ** 2) / 12)
+    assert np.allclose(loss.backward(), 2 * (pred - target) / 12)
+    assert np.allclose(loss.backward(), numeric_grad(loss, pred, target), atol=1e-8)
+
+
+def test_mse_accepts_flat_target_for_single_output():
+    pred = np.array([[1.0], [2.0], [4.0]])
+    assert nk.MSELoss().forward(pred, np.array([1.0, 1.0, 1.0])) == pytest.approx(10 / 3)
+
+
+def test_bce_value_and_gradient():
+    rng = np.random.default_rng(1)
+    p = rng.uniform(0.05, 0.95, size=(8, 1))
+    t = rng.integers(0, 2, size=(8, 1)).astype(float)
+    loss = nk.BCELoss()
+    expected = -np.mean(t * np.log(p) + (1 - t) * np.log(1 - p))
+    assert loss.forward(p, t) == pytest.approx(expected)
+    assert np.allclose(loss.backward(), numeric_grad(loss, p, t), rtol=1e-6, atol=1e-9)
+
+
+def test_bce_is_finite_at_exact_zero_and_one():
+    p = np.array([0.0, 1.0, 0.0, 1.0])
+    t = np.array([0.0, 1.0, 1.0, 0.0])
+    loss = nk.BCELoss()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = loss.forward(p, t)
+        grad = loss.backward()
+    assert math.isfinite(value) and value > 10  # two confident mistakes cost a lot
+    assert np.all(np.isfinite(grad))
+    assert grad[2] < 0 < grad[3]  # push p up where t = 1, down where t = 0
+    assert loss.forward(np.array([0.0, 1.0]), np.array([0.0, 1.0])) < 1e-12
+
+
+def test_cross_entropy_matches_minus_log_softmax():
+    rng = np.random.default_rng(2)
+    z = rng.normal(size=(5, 4))
+    y = np.array([0, 3, 1, 1, 2])
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    loss = nk.CrossEntropyLoss()
+    assert loss.forward(z, y) == pytest.approx(-np.mean(np.log(p[np.arange(5), y])))
+    grad = loss.backward()
+    assert np.allclose(grad, (p - nk.one_hot(y, 4)) / 5)
+    assert np.allclose(grad, numeric_grad(loss, z, y), atol=1e-8)
+
+
+def test_cross_entropy_one_hot_targets_equal_integer_labels():
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(4, 3))
+    y = np.array([2, 0, 1, 2])
+    a, b = nk.CrossEntropyLoss(), nk.CrossEntropyLoss()
+    assert a.forward(z, y) == pytest.approx(b.forward(z, nk.one_hot(y, 3)))
+    assert np.allclose(a.backward(), b.backward())
+
+
+def test_uniform_logits_give_log_c():
+    for n_classes in (2, 3, 10):
+        value = nk.CrossEntropyLoss().forward(np.zeros((7, n_classes)), np.zeros(7, dtype=int))
+        assert value == pytest.approx(math.log(n_classes))
+
+
+def test_cross_entropy_is_stable_for_huge_logits():
+    z = np.array([[1000.0, -1000.0], [-1000.0, 1000.0], [1000.0, 1000.0]])
+    y = np.array([0, 0, 1])
+    loss = nk.CrossEntropyLoss()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = loss.forward(z, y)
+        grad = loss.backward()
+    assert value == pytest.approx((0 + 2000 + math.log(2)) / 3)
+    assert np.all(np.isfinite(grad))
+
+
+def test_backward_twice_is_identical():
+    z = np.random.default_rng(4).normal(size=(3, 3))
+    for loss, target in [(nk.CrossEntropyLoss(), np.array([0, 1, 2])),
+                         (nk.MSELoss(), np.ones((3, 3))),
+                         (nk.BCELoss(), np.eye(3))]:
+        pred = nk.activations.sigmoid(z) if isinstance(loss, nk.BCELoss) else z
+        loss.forward(pred, target)
+        assert np.array_equal(loss.backward(), loss.backward())
+
+
+def test_functional_forms_agree_with_classes():
+    rng = np.random.default_rng(5)
+    z = rng.normal(size=(4, 3))
+    y = np.array([0, 1, 2, 1])
+    p = rng.uniform(0.1, 0.9, size=4)
+    t = np.array([0.0, 1.0, 1.0, 0.0])
+    assert losses.cross_entropy(z, y) == nk.CrossEntropyLoss().forward(z, y)
+    assert losses.mse(z, z + 1) == pytest.approx(1.0)
+    assert losses.bce(p, t) == nk.BCELoss().forward(p, t)
+    assert nk.MSELoss()(z, z) == 0.0
+
+
+def test_loss_values_are_python_floats():
+    assert type(losses.mse(np.ones(3), np.zeros(3))) is float
+    assert type(losses.cross_entropy(np.zeros((2, 2)), [0, 1])) is float
