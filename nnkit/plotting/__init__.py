@@ -30,6 +30,7 @@ from nnkit.plotting._style import (
     FONT_SIZE,
     FRAME_DPI,
     WRONG_COLOR,
+    axes_or_new,
     class_color,
     control_title,
     curve_color,
@@ -55,15 +56,6 @@ __all__ = [
     "FIGSIZES",
     "FRAME_DPI",
 ]
-
-
-def _axes(ax: Axes | None, size: str = "normal") -> Axes:
-    if ax is None:
-        _, ax = new_figure(size)
-        return ax
-    if not isinstance(ax, Axes):
-        raise TypeError(f"ax: expected a matplotlib Axes or None, got {type(ax).__name__}")
-    return ax
 
 
 def _points_2d(X: Any, name: str = "X") -> np.ndarray:
@@ -103,7 +95,7 @@ def scatter_classes(
     """
     X = _points_2d(X)
     y = _labels(y, len(X))
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     for k in np.unique(y):
         pts = X[y == k]
         name = class_names[k] if class_names is not None and k < len(class_names) else f"class {k}"
@@ -192,7 +184,7 @@ def decision_regions(
         raise ValueError(f"resolution: expected an integer >= 2, got {resolution!r}")
     Xp = _points_2d(X) if X is not None else None
     (x0, x1), (y0, y1) = _limits(Xp, xlim, ylim)
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     predict = _predict_fn(model)
     gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
     grid = np.column_stack([gx.ravel(), gy.ravel()])
@@ -249,7 +241,7 @@ def neuron_line(
     b = float(b)
     if not (np.all(np.isfinite(w)) and np.isfinite(b)):
         raise ValueError(f"w, b: expected finite numbers, got w={w}, b={b}")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     (x0, x1), (y0, y1) = tuple(map(float, xlim)), tuple(map(float, ylim))
     if shade:
         box = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
@@ -352,7 +344,7 @@ def loss_curves(
         )
     if not items:
         raise ValueError("runs: expected at least one run")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     starts, lows, crosses = [], [], []
     for i, (name, run) in enumerate(items):
         values, diverged, _ = _as_run(run)

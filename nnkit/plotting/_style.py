@@ -123,6 +123,16 @@ def new_figure(
     return fig, axes
 
 
+def axes_or_new(ax: Axes | None, size: str = "normal") -> Axes:
+    """Return ``ax`` for drawing into, or the axes of a new figure of ``size`` when None."""
+    if ax is None:
+        _, ax = new_figure(size)
+        return ax
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax: expected a matplotlib Axes or None, got {type(ax).__name__}")
+    return ax
+
+
 def style_axes(ax: Axes) -> Axes:
     """Apply the course style to ``ax``: light grid behind the data, no top/right frame."""
     ax.grid(True, color="#dddddd", linewidth=0.6)

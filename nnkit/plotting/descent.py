@@ -29,9 +29,9 @@ from nnkit.plotting._style import (
     FONT_SIZE,
     FRAME_DPI,
     WRONG_COLOR,
+    axes_or_new,
     control_title,
     curve_color,
-    new_figure,
     style_axes,
 )
 
@@ -41,15 +41,6 @@ __all__ = ["path_1d", "path_2d", "loss_by_step", "descent_frame", "DescentAnimat
 PATH_COLOR = curve_color(0)
 CURRENT_COLOR = curve_color(3)
 GOOD_COLOR = curve_color(2)
-
-
-def _axes(ax: Axes | None, size: str = "normal") -> Axes:
-    if ax is None:
-        _, ax = new_figure(size)
-        return ax
-    if not isinstance(ax, Axes):
-        raise TypeError(f"ax: expected a matplotlib Axes or None, got {type(ax).__name__}")
-    return ax
 
 
 def _check_path(objective: Objective, path: DescentPath, dim: int) -> None:
@@ -205,7 +196,7 @@ def path_1d(objective: Objective, path: DescentPath, step: int | None = None,
     as a red arrow leaving the frame.
     """
     _check_path(objective, path, 1)
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     ylim = ylim or _auto_ylim_1d(objective, xlim)
     _landscape_1d(ax, objective, xlim, ylim)
     _path_artists_1d(ax, path, _visible(path, step), xlim, ylim)
@@ -226,7 +217,7 @@ def path_2d(objective: Objective, path: DescentPath, step: int | None = None,
     _check_path(objective, path, 2)
     if not isinstance(n_levels, int) or n_levels < 2:
         raise ValueError(f"n_levels: expected an int >= 2, got {n_levels!r}")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     _landscape_2d(ax, objective, xlim, ylim, n_levels)
     _path_artists_2d(ax, path, _visible(path, step), xlim, ylim)
     if title:
@@ -258,7 +249,7 @@ def loss_by_step(path: DescentPath, step: int | None = None, ax: Axes | None = N
     run's requested length. A diverged run ends in a red cross with "diverged at step k"."""
     if not isinstance(path, DescentPath):
         raise TypeError(f"path: expected an nnkit.descent.DescentPath, got {type(path).__name__}")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     _loss_axis(ax, path.requested_steps, ylim)
     _loss_artists(ax, path, step, ylim)
     if title:
@@ -395,7 +386,7 @@ def stability(curvatures, lrs=None, measured=None, ax: Axes | None = None,
     lam = np.sort(np.atleast_1d(np.asarray(curvatures, dtype=np.float64)))
     if lam.ndim != 1 or np.any(lam <= 0) or not np.all(np.isfinite(lam)):
         raise ValueError(f"curvatures: expected positive finite numbers, got {curvatures!r}")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     edge = 2.0 / lam[-1]
     eta = np.linspace(0.0, 1.5 * edge, 400)
     rho = np.max(np.abs(1.0 - np.outer(eta, lam)), axis=1)
@@ -449,7 +440,7 @@ def time_to_target(lrs, epochs, target: float, budget: int, diverged=None,
                          f"{lrs.shape} and {len(epochs)}")
     diverged = np.zeros(len(lrs), bool) if diverged is None else np.asarray(diverged, bool)
     reached = np.array([e is not None for e in epochs])
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     ax.plot(lrs[reached], [e for e in epochs if e is not None], color=PATH_COLOR, marker="o",
             markersize=5, linewidth=1.4, label=f"epochs to loss ≤ {target:g}")
     slow = ~reached & ~diverged
@@ -479,7 +470,7 @@ def sweep(result: SweepResult, ax: Axes | None = None, title: str | None = None)
     if not isinstance(result, SweepResult):
         raise TypeError(f"result: expected an nnkit.descent.SweepResult, got "
                         f"{type(result).__name__}")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     ok = ~result.diverged
     ax.plot(result.lrs[ok], result.final_losses[ok], color=PATH_COLOR, marker="o",
             markersize=4, linewidth=1.3, label="final loss")
@@ -511,7 +502,7 @@ def range_test(result: RangeTestResult, ax: Axes | None = None, title: str | Non
     if not isinstance(result, RangeTestResult):
         raise TypeError(f"result: expected an nnkit.descent.RangeTestResult, got "
                         f"{type(result).__name__}")
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     ax.plot(result.lrs, result.losses, color=PATH_COLOR, alpha=0.3, linewidth=0.8,
             label="batch loss")
     ax.plot(result.lrs, result.smoothed, color=PATH_COLOR, linewidth=1.6, label="smoothed")
