@@ -68,11 +68,12 @@ def gradcheck(model: Layer, loss: Loss, X, y, eps: float = 1e-6) -> float:
     For every parameter θ of ``model`` the analytic gradient (forward, loss, backward)
     is compared with :func:`numerical_gradient` of L(θ) = loss(model(X), y), and
     the largest :func:`relative_error` over all parameters is returned.  Rules of
-    thumb (cs231n, in float64):
+    thumb (after the cs231n notes, in float64):
 
     * < 1e-7  great -- the gradient is right;
-    * < 1e-5  fine, unless the network has kinks (ReLU) that a ±ε nudge may cross;
-    * > 1e-3  the backward pass is wrong.
+    * < 1e-4  acceptable when the network has kinks (ReLU) that a ±ε nudge may
+      cross, suspicious for smooth ones (sigmoid, tanh, softmax);
+    * > 1e-2  the backward pass is almost certainly wrong.
 
     Use small inputs: the check evaluates the loss twice per parameter entry.
     """
