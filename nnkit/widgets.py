@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -65,6 +66,9 @@ __all__ = [
 MAX_FRAMES_PER_WIDGET = 100
 MAX_PNG_BYTES = 40_000
 MAX_STATE_BYTES_PER_NOTEBOOK = 6_000_000
+
+# Characters per line of a frame's readout: what fits under a frame-sized figure.
+READOUT_WIDTH = 76
 
 # Base64 makes each PNG 4/3 larger in the saved state; the rest of a frame's state (the
 # Output model, its layout) is a few hundred bytes.
@@ -254,10 +258,18 @@ def frame_png(fig, max_bytes: int = MAX_PNG_BYTES, dpi: int | None = None) -> by
 
 
 class _Readout:
-    """Plain text shown under a frame; its repr is the text itself (no quotes)."""
+    """Plain text shown under a frame; its repr is the text itself (no quotes).
+
+    Lines longer than ``READOUT_WIDTH`` characters are wrapped (continuations indented),
+    because the frame's text box does not wrap and would hide the end of a long line.
+    """
 
     def __init__(self, text: str):
-        self.text = text
+        self.text = "\n".join(
+            textwrap.fill(line, READOUT_WIDTH, subsequent_indent="  ", break_long_words=False)
+            if len(line) > READOUT_WIDTH else line
+            for line in text.split("\n")
+        )
 
     def __repr__(self) -> str:
         return self.text

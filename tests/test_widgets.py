@@ -206,3 +206,16 @@ def test_pyplot_frames_are_closed_after_rendering():
     before = len(plt.get_fignums())
     nkw.Experiment(frame, controls=[nkw.Slider("k", [1, 2, 3])], title="pyplot frames")
     assert len(plt.get_fignums()) == before
+
+
+def test_long_readout_lines_are_wrapped_to_fit_under_the_frame():
+    from nnkit.widgets import READOUT_WIDTH, _Readout
+
+    words = " ".join(f"loss{i}=0.{i:03d}" for i in range(20))
+    readout = repr(_Readout("short line\n" + words))
+    lines = readout.split("\n")
+    assert lines[0] == "short line"
+    assert len(lines) > 2
+    assert all(len(line) <= READOUT_WIDTH for line in lines)
+    assert all(line.startswith("  ") for line in lines[2:])
+    assert " ".join(part.strip() for part in lines[1:]) == words
