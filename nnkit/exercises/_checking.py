@@ -111,8 +111,7 @@ def checker(title: str) -> Callable[[Callable[..., Any]], Callable[..., bool]]:
                 n_cases = _case_count.get()[0]
             except NotImplementedError:
                 print(
-                    f"{TODO_MARK} {title}: not attempted yet — fill in the function above "
-                    "and run this cell again."
+                    f"{TODO_MARK} {title}: not attempted yet (complete the code above, then rerun)"
                 )
                 return False
             except Hint as hint:
