@@ -123,7 +123,7 @@ def new_figure(
     return fig, axes
 
 
-def axes_or_new(ax: Axes | None, size: str = "normal") -> Axes:
+def axes_or_new(ax: Axes | None, size: str | tuple[float, float] = "normal") -> Axes:
     """Return ``ax`` for drawing into, or the axes of a new figure of ``size`` when None."""
     if ax is None:
         _, ax = new_figure(size)

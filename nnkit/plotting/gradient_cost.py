@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 
-from nnkit.plotting._style import FONT_SIZE, curve_color, new_figure
+from nnkit.plotting._style import FONT_SIZE, axes_or_new, curve_color
 
 __all__ = ["gradient_cost_plot"]
 
@@ -40,10 +40,7 @@ def gradient_cost_plot(n_params, backprop_counted, finite_diff_counted, backprop
     """
     P = _positive(n_params, "n_params")
     k = P.size
-    if ax is None:
-        _, ax = new_figure("normal")
-    elif not isinstance(ax, Axes):
-        raise TypeError(f"ax: expected a matplotlib Axes or None, got {type(ax).__name__}")
+    ax = axes_or_new(ax)
     series = [
         ("finite differences", finite_diff_counted, finite_diff_timed, curve_color(3)),
         ("backpropagation", backprop_counted, backprop_timed, curve_color(0)),

@@ -30,6 +30,7 @@ from nnkit.plotting._style import (
     CLASS_MARKERS,
     FONT_SIZE,
     WRONG_COLOR,
+    axes_or_new,
     class_color,
     curve_color,
     new_figure,
@@ -346,8 +347,7 @@ def confusion_matrix(
     counts = np.asarray(counts)
     if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
         raise ValueError(f"counts: expected a square (C, C) matrix, got shape {counts.shape}")
-    if ax is None:
-        _, ax = new_figure((4.2, 3.8))
+    ax = axes_or_new(ax, (4.2, 3.8))
     n = counts.shape[0]
     labels = list(labels) if labels is not None else [str(k) for k in range(n)]
     image = np.ones((n, n, 4))
@@ -423,8 +423,7 @@ def timing_bars(
     """Horizontal bars of seconds per implementation on a log axis, each labelled in ms."""
     if not seconds:
         raise ValueError("seconds: expected at least one implementation")
-    if ax is None:
-        _, ax = new_figure((6.0, 1.2 + 0.45 * len(seconds)))
+    ax = axes_or_new(ax, (6.0, 1.2 + 0.45 * len(seconds)))
     names = list(seconds)
     values = np.asarray([seconds[n] for n in names], dtype=np.float64)
     if not np.all(np.isfinite(values) & (values > 0)):
