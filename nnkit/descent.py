@@ -27,9 +27,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from numbers import Real
 
 import numpy as np
+
+from ._validation import check_positive
 
 __all__ = [
     "Objective",
@@ -61,15 +62,6 @@ def _as_point(w, dim: int, name: str) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite, got {w!r}")
     return arr
-
-
-def _positive(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {value}")
-    return value
 
 
 class Objective:
@@ -202,8 +194,8 @@ def plateau_bowl(width: float = 1.0, depth: float = 1.0) -> Objective:
     flat (L → depth, L' → 0), so gradient descent started out there with a small η barely
     moves: the "stalls on a plateau" failure of a too-small learning rate.
     """
-    width = _positive(width, "width")
-    depth = _positive(depth, "depth")
+    width = check_positive(width, "width")
+    depth = check_positive(depth, "depth")
 
     def value(w):
         return depth * (1.0 - np.exp(-(w[0] / width) ** 2))
@@ -312,10 +304,10 @@ def gradient_descent(objective: Objective, w0, lr: float, steps: int,
     if not isinstance(objective, Objective):
         raise TypeError(f"objective must be an nnkit.descent.Objective, got "
                         f"{type(objective).__name__}")
-    lr = _positive(lr, "lr")
+    lr = check_positive(lr, "lr")
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"steps must be a non-negative int, got {steps!r}")
-    threshold = _positive(divergence_threshold, "divergence_threshold")
+    threshold = check_positive(divergence_threshold, "divergence_threshold")
     w = _as_point(w0, objective.dim, "w0")
     weights = [w.copy()]
     losses = [objective(w)]
@@ -344,12 +336,12 @@ def max_stable_lr(curvature) -> float:
     Each step multiplies the distance to the minimum by (1 - ηλ), so it shrinks exactly
     when |1 - ηλ| < 1, i.e. 0 < η < 2/λ. For a matrix of curvatures pass the largest one.
     """
-    return 2.0 / _positive(curvature, "curvature")
+    return 2.0 / check_positive(curvature, "curvature")
 
 
 def contraction_factor(lr: float, curvature: float) -> float:
     """|1 - ηλ|: the factor by which one step scales the error on a quadratic of curvature λ."""
-    return abs(1.0 - _positive(lr, "lr") * _positive(curvature, "curvature"))
+    return abs(1.0 - check_positive(lr, "lr") * check_positive(curvature, "curvature"))
 
 
 def quadratic_regime(lr: float, curvature: float) -> str:
@@ -367,7 +359,7 @@ def quadratic_regime(lr: float, curvature: float) -> str:
     η > 2/λ                   r < -1            "diverging"
     ========================  ================  ==============================
     """
-    eta_lambda = _positive(lr, "lr") * _positive(curvature, "curvature")
+    eta_lambda = check_positive(lr, "lr") * check_positive(curvature, "curvature")
     if math.isclose(eta_lambda, 1.0, rel_tol=1e-12):
         return "one step"
     if math.isclose(eta_lambda, 2.0, rel_tol=1e-12):
@@ -508,15 +500,15 @@ def lr_range_test(model, X, y, loss, lr_min: float = 1e-4, lr_max: float = 10.0,
     """
     import nnkit as nk
 
-    lr_min = _positive(lr_min, "lr_min")
-    lr_max = _positive(lr_max, "lr_max")
+    lr_min = check_positive(lr_min, "lr_min")
+    lr_max = check_positive(lr_max, "lr_max")
     if lr_max <= lr_min:
         raise ValueError(f"lr_max must be greater than lr_min, got {lr_min} and {lr_max}")
     if isinstance(n_updates, bool) or not isinstance(n_updates, int) or n_updates < 2:
         raise ValueError(f"n_updates must be an int ≥ 2, got {n_updates!r}")
     if not 0.0 <= smoothing < 1.0:
         raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
-    stop_factor = _positive(stop_factor, "stop_factor")
+    stop_factor = check_positive(stop_factor, "stop_factor")
     X = np.asarray(X, dtype=np.float64)
     n = X.shape[0]
     if len(y) != n:

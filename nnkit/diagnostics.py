@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._validation import check_int
 from .activations import get_activation
 from .layers import Dense, Sequential
 from .losses import MSELoss
@@ -38,14 +39,6 @@ SCHEMES: dict[str, dict] = {
 
 #: The hidden-layer activations compared in chapter 3.
 ACTIVATIONS: tuple[str, ...] = ("sigmoid", "tanh", "relu")
-
-
-def _check_positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
-    return int(value)
 
 
 def deep_network(
@@ -65,10 +58,10 @@ def deep_network(
     biases start at zero. ``rng`` is a seed or ``numpy.random.Generator`` shared by all layers,
     so the same seed gives the same network.
     """
-    depth = _check_positive_int(depth, "depth")
-    width = _check_positive_int(width, "width")
-    n_out = _check_positive_int(n_out, "n_out")
-    n_in = width if n_in is None else _check_positive_int(n_in, "n_in")
+    depth = check_int(depth, "depth", low=1)
+    width = check_int(width, "width", low=1)
+    n_out = check_int(n_out, "n_out", low=1)
+    n_in = width if n_in is None else check_int(n_in, "n_in", low=1)
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {sorted(SCHEMES)}, got {scheme!r}")
     kwargs = SCHEMES[scheme]
@@ -153,9 +146,9 @@ def random_batch(n: int = 500, n_features: int = 100, n_out: int = 1, rng=0):
 
     ``rng`` is a seed or a ``numpy.random.Generator`` (which is advanced).
     """
-    n = _check_positive_int(n, "n")
-    n_features = _check_positive_int(n_features, "n_features")
-    n_out = _check_positive_int(n_out, "n_out")
+    n = check_int(n, "n", low=1)
+    n_features = check_int(n_features, "n_features", low=1)
+    n_out = check_int(n_out, "n_out", low=1)
     generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     return generator.standard_normal((n, n_features)), generator.standard_normal((n, n_out))
 

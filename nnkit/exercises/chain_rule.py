@@ -19,6 +19,7 @@ import numpy as np
 
 from nnkit.activations import sigmoid, sigmoid_grad
 from nnkit.exercises._checking import Hint, call_student, checker, expect_array, expect_close
+from nnkit.gradcheck import numerical_gradient, relative_error
 
 __all__ = [
     "check_tiny_gradients", "check_dense_backward", "check_fixed_backward",
@@ -123,18 +124,12 @@ def _dense_case(n, n_in, n_out, seed):
 
 def _numerical_dense_grads(X, W, b, G):
     """Finite-difference gradients of L = Σ G ⊙ (X Wᵀ + b), whose ∂L/∂Z is exactly G."""
-    from nnkit.gradcheck import numerical_gradient
-
     X, W, b = X.copy(), W.copy(), b.copy()
 
     def loss():
         return float(np.sum(G * (X @ W.T + b)))
 
     return (numerical_gradient(loss, X), numerical_gradient(loss, W), numerical_gradient(loss, b))
-
-
-def _relative_error(a, b):
-    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-12))
 
 
 @checker("Backward pass of a Dense layer")
@@ -163,7 +158,7 @@ def check_dense_backward(student_fn):
         dW = expect_array(dW, shape=(n_out, n_in), what=f"dW {case}")
         db = expect_array(db, shape=(n_out,), what=f"db {case}")
         for name, got_g, num in (("dW", dW, num_dW), ("db", db, num_db), ("dX", dX, num_dX)):
-            err = _relative_error(got_g, num)
+            err = relative_error(got_g, num)
             if err > 1e-6:
                 if name == "db" and np.allclose(got_g * n, num, rtol=1e-5):
                     raise Hint(f"db {case} is the mean of G over the batch; it is the sum.")
