@@ -34,7 +34,7 @@ Budget
 Every frame is an inline PNG stored in the notebook and in the built HTML page, so
 pages stay light only if experiments stay small. The limits, checked while building
 (a clear ``ValueError``/``RuntimeError`` when exceeded) and enforced on every saved
-notebook by ``tests/test_widget_budget.py``:
+notebook by ``tests/book/test_widget_budget.py``:
 
 * :data:`MAX_FRAMES_PER_WIDGET` = 100 frames in one experiment (product of all axis sizes);
 * :data:`MAX_PNG_BYTES` = 40 000 bytes for one frame's PNG (frames are 336 x 256 px at

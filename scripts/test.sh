@@ -50,11 +50,11 @@ pytest=("$VENV/bin/python" -m pytest -p no:cacheprovider)
 
 step "lint" "$VENV/bin/ruff" check .
 step "unit tests" "${pytest[@]}" tests \
-  --ignore=tests/test_book_build.py --ignore=tests/test_browser.py
+  --ignore=tests/book/test_book_build.py --ignore=tests/book/test_browser.py
 step "nbval on every chapter" "${pytest[@]}" --nbval --nbval-current-env \
-  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=300 \
+  --nbval-sanitize-with tests/book/nbval_sanitize.cfg --nbval-cell-timeout=300 \
   --ignore=_build book/*.ipynb
-step "book build and browser tests" "${pytest[@]}" tests/test_book_build.py tests/test_browser.py
+step "book build and browser tests" "${pytest[@]}" tests/book/test_book_build.py tests/book/test_browser.py
 
 echo
 echo "total: $((SECONDS - started)) s; screenshots in _build/screenshots/"

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import execute_notebooks as ex
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TOC_FILES = ex.toc_files(ROOT)
 SPECIAL_PAGES = {"index.html", "genindex.html", "search.html"}
 REPOSITORY = "nnkit-course/nnkit-course"

@@ -7,7 +7,7 @@ import pytest
 
 import nnkit.widgets as nkw
 
-BOOK = Path(__file__).resolve().parent.parent / "book"
+BOOK = Path(__file__).resolve().parents[2] / "book"
 NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
 
 

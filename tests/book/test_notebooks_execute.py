@@ -14,7 +14,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from conftest import execute_notebooks as ex
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "execute_notebooks.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "execute_notebooks.py"
 
 WIDGET_CELL = """\
 import ipywidgets as W

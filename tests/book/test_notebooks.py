@@ -15,7 +15,7 @@ import pytest
 
 from conftest import execute_notebooks as ex
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = [entry for entry in ex.toc_files(ROOT)[1:]]
 NOTEBOOKS = ex.toc_notebooks(ROOT)
 REF = re.compile(r"IPY_MODEL_([0-9A-Za-z_-]+)")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Appended to a copy of nnkit/__init__.py. Each one uses only the public API (API.md),
 # so the test does not depend on how a module is written inside.
@@ -72,7 +72,8 @@ def copy_project(target: Path, chapter: str) -> Path:
         shutil.copy2(ROOT / name, target / name)
     (target / "scripts").mkdir()
     shutil.copy2(ROOT / "scripts" / "execute_notebooks.py", target / "scripts")
-    shutil.copy2(ROOT / "tests" / "nbval_sanitize.cfg", target / "tests")
+    (target / "tests" / "book").mkdir()
+    shutil.copy2(ROOT / "tests" / "book" / "nbval_sanitize.cfg", target / "tests" / "book")
     return notebook
 
 
@@ -86,7 +87,7 @@ def run_nbval(root: Path, notebook: Path) -> subprocess.CompletedProcess:
             "pytest",
             "--nbval",
             "--nbval-sanitize-with",
-            str(root / "tests" / "nbval_sanitize.cfg"),
+            str(root / "tests" / "book" / "nbval_sanitize.cfg"),
             "--nbval-current-env",
             "--nbval-cell-timeout=120",
             "-q",
