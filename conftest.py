@@ -3,7 +3,9 @@
 * nbval starts one kernel per notebook, and those kernels inherit this process's
   environment. Setting the same variables that ``scripts/execute_notebooks.py`` uses
   when it stores the outputs makes ``pytest --nbval book/...`` reproduce them, however
-  pytest is invoked (through scripts/test.sh or by hand).
+  pytest is invoked (through scripts/test.sh or by hand). BLAS thread counts set by
+  the caller are kept, so ``OPENBLAS_NUM_THREADS=2 pytest --nbval ...`` checks that the
+  outputs do not depend on the thread count.
 * ``built_book`` builds the HTML book once per test session for the build and browser
   tests.
 """
@@ -31,8 +33,17 @@ def _load_script(name):
 execute_notebooks = _load_script("execute_notebooks")
 
 
+# Thread counts already set by the caller are kept: scripts/test.sh runs nbval once more
+# with two BLAS threads to prove the stored outputs do not depend on the thread count.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def pytest_configure(config):
-    os.environ.update(execute_notebooks.KERNEL_ENV)
+    for name, value in execute_notebooks.KERNEL_ENV.items():
+        if name in BLAS_THREAD_VARIABLES:
+            os.environ.setdefault(name, value)
+        else:
+            os.environ[name] = value
 
 
 @dataclass

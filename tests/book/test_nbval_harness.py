@@ -1,0 +1,169 @@
+"""The extra nbval runs of scripts/test.sh really change what the kernels compute.
+
+scripts/test.sh runs strict nbval three times: as stored (one BLAS thread), with two
+BLAS threads, and with nnkit's arithmetic perturbed by a relative 1e-12
+(tests/book/perturb/sitecustomize.py, put on the kernels' PYTHONPATH). Passing runs
+prove nothing unless the kernels really ran that way; these tests show they do, and
+that nbval notices a change of that size when a notebook prints too many digits.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+import nnkit as nk
+
+ROOT = Path(__file__).resolve().parents[2]
+PERTURB = ROOT / "tests" / "book" / "perturb"
+
+# Runs in a fresh interpreter with the perturbation on the path: for every wrapped
+# method, the largest relative deviation from the same computation done by hand.
+MEASURE = r"""
+import json
+import numpy as np
+import nnkit as nk
+
+rng = np.random.default_rng(0)
+X = rng.standard_normal((6, 3))
+G = rng.standard_normal((6, 4))
+T = rng.random((6, 4))
+labels = np.arange(6) % 4
+
+
+def rel(got, want):
+    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+    mask = want != 0
+    return float(np.max(np.abs(got[mask] / want[mask] - 1)))
+
+
+out = {"flag": getattr(nk, "__perturbed__", None)}
+dense = nk.Dense(3, 4, rng=0)
+W, b = dense.W.value.copy(), dense.b.value.copy()
+out["Dense.forward"] = rel(dense.forward(X), X @ W.T + b)
+out["Dense.backward"] = rel(dense.backward(G), G @ W)
+out["Dense.backward dW"] = rel(dense.W.grad, G.T @ X)
+Z = X @ W.T + b
+out["Sigmoid.forward"] = rel(nk.Sigmoid().forward(Z), 1 / (1 + np.exp(-Z)))
+out["Tanh.forward"] = rel(nk.Tanh().forward(Z), np.tanh(Z))
+out["ReLU.forward"] = rel(nk.ReLU().forward(Z), np.maximum(Z, 0))
+E = np.exp(Z - Z.max(axis=1, keepdims=True))
+out["Softmax.forward"] = rel(nk.Softmax().forward(Z), E / E.sum(axis=1, keepdims=True))
+P = 1 / (1 + np.exp(-Z))
+for name, loss, target in [("MSELoss", nk.MSELoss(), T), ("BCELoss", nk.BCELoss(), T.round()),
+                           ("CrossEntropyLoss", nk.CrossEntropyLoss(), labels)]:
+    pred = Z if name == "CrossEntropyLoss" else P
+    exact_compute = type(loss).compute.__wrapped__
+    exact_backward = type(loss).backward.__wrapped__
+    want = exact_compute(loss, pred, target)
+    want_grad = exact_backward(loss)
+    out[name + ".compute"] = rel(loss.compute(pred, target), want)
+    out[name + ".backward"] = rel(loss.backward(), want_grad)
+dense.W.grad = G.T @ X
+before = dense.W.value.copy()
+nk.SGD(dense.parameters(), lr=0.1).step()
+out["SGD.step"] = rel(dense.W.value, before - 0.1 * (G.T @ X))
+print(json.dumps(out))
+"""
+
+
+def test_perturbation_changes_every_wrapped_result_by_1e_12():
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PERTURB), str(ROOT)])}
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURE], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    deviations = json.loads(result.stdout)
+    assert deviations.pop("flag") == 1e-12
+    for name, deviation in deviations.items():
+        # one ±1e-12 factor; a few roundings of 1e-16 may come on top
+        assert 0.9e-12 < deviation < 1.1e-12, f"{name}: relative change {deviation:.3g}"
+
+
+def test_nnkit_is_not_perturbed_without_the_harness():
+    assert not hasattr(nk, "__perturbed__")
+    dense = nk.Dense(3, 2, rng=0)
+    X = np.ones((2, 3))
+    assert np.array_equal(dense.forward(X), X @ dense.W.value.T + dense.b.value)
+
+
+def _copy_harness(target: Path) -> None:
+    """What nbval needs outside a notebook: the pytest set-up and the sanitiser."""
+    for name in ("conftest.py", "pyproject.toml"):
+        shutil.copy2(ROOT / name, target / name)
+    (target / "scripts").mkdir()
+    shutil.copy2(ROOT / "scripts" / "execute_notebooks.py", target / "scripts")
+    (target / "tests" / "book").mkdir(parents=True)
+    shutil.copy2(ROOT / "tests" / "book" / "nbval_sanitize.cfg", target / "tests" / "book")
+
+
+def _notebook(path: Path, source: str, stored_text: str) -> Path:
+    """A one-cell notebook whose stored output is ``stored_text`` printed."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    cell = nbformat.v4.new_code_cell(source)
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=stored_text)]
+    cell.execution_count = 1
+    nb.cells.append(cell)
+    nbformat.write(nb, path)
+    return path
+
+
+def _nbval(root: Path, notebook: Path, **env: str) -> str:
+    """Run strict nbval as scripts/test.sh does; return "exit <status>" and the report."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval",
+         "--nbval-current-env", "--nbval-sanitize-with", "tests/book/nbval_sanitize.cfg",
+         "-q", str(notebook)],
+        cwd=root, env={**os.environ, **env}, capture_output=True, text=True, timeout=300,
+    )
+    return f"exit {result.returncode}\n{result.stdout}{result.stderr}"
+
+
+# A loss computed by nnkit; the notebook prints it with every digit, too many to
+# survive a change of 1e-12.
+LOSS = """\
+import numpy as np
+import nnkit as nk
+X = np.linspace(-1, 1, 12).reshape(4, 3)
+value = nk.MSELoss()(nk.Dense(3, 1, rng=0)(X), np.ones((4, 1)))
+"""
+
+
+@pytest.mark.slow
+def test_nbval_under_the_perturbation_catches_too_many_digits(tmp_path):
+    _copy_harness(tmp_path)
+    namespace = {}
+    exec(LOSS, namespace)  # here nnkit is not perturbed: these are the exact digits
+    notebook = _notebook(tmp_path / "digits.ipynb", LOSS + "print(repr(value))\n",
+                         repr(namespace["value"]) + "\n")
+
+    plain = _nbval(tmp_path, notebook, PYTHONPATH=str(ROOT))
+    assert plain.startswith("exit 0"), plain[-3000:]
+    perturbed = _nbval(tmp_path, notebook,
+                       PYTHONPATH=os.pathsep.join([str(PERTURB), str(ROOT)]))
+    assert perturbed.startswith("exit 1"), perturbed[-3000:]
+    assert "Cell outputs differ" in perturbed, perturbed[-3000:]
+
+
+@pytest.mark.slow
+def test_blas_thread_count_reaches_the_kernel(tmp_path):
+    _copy_harness(tmp_path)
+    source = (
+        "from threadpoolctl import threadpool_info\n"
+        "import numpy\n"
+        "print(sorted({pool['num_threads'] for pool in threadpool_info()"
+        " if pool['user_api'] == 'blas'}))\n"
+    )
+    notebook = _notebook(tmp_path / "threads.ipynb", source, "[2]\n")
+    two = _nbval(tmp_path, notebook, OPENBLAS_NUM_THREADS="2")
+    assert two.startswith("exit 0"), two[-3000:]
+    one = _nbval(tmp_path, notebook, OPENBLAS_NUM_THREADS="1")
+    assert one.startswith("exit 1") and "Cell outputs differ" in one, one[-3000:]
