@@ -8,8 +8,8 @@ folder on the path checks that every stored output survives a difference of that
 
 How: Python imports ``sitecustomize`` at start-up. This one installs an import hook that,
 right after ``nnkit`` itself has been imported, wraps public methods of its classes so
-that each result x becomes x * (1 + 1e-12 s), with s a fixed pseudo-random pattern of
-signs (+1 or -1) per array shape and per method:
+that each floating-point result x becomes x * (1 + 1e-12 s(x)), with a sign s(x) = +1 or
+-1 taken from a hash of the bits of x (and of the method's name):
 
 * the forward pass of Dense, Sigmoid, Tanh, ReLU and Softmax (in place, so a layer's
   cached output is the one the next layer saw);
@@ -17,16 +17,20 @@ signs (+1 or -1) per array shape and per method:
 * compute and backward of MSELoss, BCELoss and CrossEntropyLoss;
 * SGD.step (every parameter after the update).
 
-The patterns are fixed rather than redrawn per call, so the perturbation is a smooth
-change of the arithmetic: finite differences (gradcheck) see it as 1e-12, not as noise
-divided by the step size. nnkit itself has no switch for this; nothing in the library
-knows about it. If a wrapped name no longer exists, importing nnkit fails loudly,
-so a renamed API cannot silently switch the perturbation off.
+Like a rounding difference, the change is a fixed function of the value: equal numbers
+stay equal (so the units of a symmetric network stay exact copies, as they do under
+every real BLAS), a rerun gives the same digits, and finite differences see a change of
+1e-12, not noise divided by the step size. ``NNKIT_PERTURB_SEED`` (an integer) picks
+another sign pattern, to see how far a printed number moves. nnkit itself has no switch
+for any of this; nothing in the library knows about it. If a wrapped name no longer
+exists, importing nnkit fails loudly, so a renamed API cannot silently switch the
+perturbation off.
 """
 
 from __future__ import annotations
 
 import importlib.abc
+import os
 import sys
 import zlib
 
@@ -46,50 +50,50 @@ TARGETS = {
 }
 
 
-class _Factors:
-    """1 + RELATIVE * s for a given (salt, shape), computed once and then reused."""
-
-    def __init__(self):
-        self._cache = {}
-
-    def __call__(self, salt: str, shape: tuple[int, ...]):
-        import numpy as np
-
-        key = (salt, shape)
-        if key not in self._cache:
-            rng = np.random.default_rng([zlib.crc32(salt.encode()), *shape])
-            signs = rng.choice(np.array([-1.0, 1.0]), size=shape)
-            self._cache[key] = 1.0 + RELATIVE * signs
-        return self._cache[key]
+_SEED = int(os.environ.get("NNKIT_PERTURB_SEED", "0"))
+_GOLDEN = 0x9E3779B97F4A7C15  # odd 64-bit multiplier: a cheap, well-mixing hash
 
 
-_factors = _Factors()
+def _salt(name: str) -> int:
+    return (zlib.crc32(f"{name}:{_SEED}".encode()) * _GOLDEN) % 2**64
 
 
-def _perturbed(value, salt: str):
-    """value * (1 + 1e-12 s): float arrays in place, float scalars as a new value."""
+def _factors(value, salt: int):
+    """1 + RELATIVE * s(value), elementwise; s from the top bit of a hash of the bits."""
     import numpy as np
 
-    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+    bits = np.asarray(value, dtype=np.float64).view(np.uint64)
+    with np.errstate(over="ignore"):
+        mixed = (bits ^ np.uint64(salt)) * np.uint64(_GOLDEN)
+    signs = 1.0 - 2.0 * (mixed >> np.uint64(63)).astype(np.float64)
+    return 1.0 + RELATIVE * signs
+
+
+def _perturbed(value, salt: int):
+    """value * (1 + 1e-12 s(value)): float arrays in place, float scalars as a new value."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray) and value.dtype == np.float64:
         if value.flags.writeable:
-            value *= _factors(salt, value.shape)
+            value *= _factors(value, salt)
             return value
-        return value * _factors(salt, value.shape)
-    if isinstance(value, (float, np.floating)):
-        return type(value)(value * _factors(salt, ())[()])
+        return value * _factors(value, salt)
+    if isinstance(value, (float, np.float64)):
+        return type(value)(value * _factors(np.float64(value), salt)[()])
     return value
 
 
 def _wrap(cls, method: str):
     exact = getattr(cls, method)
-    salt = f"{cls.__name__}.{method}"
+    name = f"{cls.__name__}.{method}"
+    salt = _salt(name)
 
     if method == "step":
 
         def wrapper(self, *args, **kwargs):
             result = exact(self, *args, **kwargs)
-            for k, param in enumerate(self.params):
-                _perturbed(param.value, f"{salt}[{k}]")
+            for param in self.params:
+                _perturbed(param.value, salt)
             return result
 
     elif cls.__name__ == "Dense" and method == "backward":
@@ -97,7 +101,7 @@ def _wrap(cls, method: str):
         def wrapper(self, *args, **kwargs):
             result = exact(self, *args, **kwargs)
             for param in self.parameters():
-                _perturbed(param.grad, f"{salt}.{param.name}")
+                _perturbed(param.grad, salt)
             return None if result is None else _perturbed(result.copy(), salt)
 
     else:
