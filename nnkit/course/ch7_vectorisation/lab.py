@@ -1,0 +1,491 @@
+"""The teaching computations of chapter 7, "Vectorisation and efficiency".
+
+* the forward and backward pass of one two-layer network, ``d → h (ReLU) → C (softmax)``
+  with the mean cross-entropy, written three ways: :func:`gradients_loops` (Python loops
+  over samples and units), :func:`gradients_vectors` (one example at a time, as vectors)
+  and :func:`gradients_matrices` (the whole batch as matrices);
+* counting the work: :func:`dense_flops` and :func:`network_flops` (exact FLOP counts),
+  :func:`intensity` and :func:`roofline` (the roofline model of Williams et al. 2009);
+* measuring honestly: :class:`Timing` (median and spread of repeated runs),
+  :func:`measure`, :func:`race` (several functions timed in interleaved rounds),
+  :func:`matmul_peak` and :func:`copy_bandwidth` (this machine's own limits),
+  :func:`epoch_times` (time per epoch against batch size and width) and
+  :func:`profile_parts` (cProfile, summarised per function);
+* memory: :func:`forward_with_buffer` (a preallocated output, no temporaries);
+* parallel work: :func:`sharded_gradients` (one batch split into shards, as several
+  devices would compute it).
+
+Parameters are a dict ``{"W1": (h, d), "b1": (h,), "W2": (C, h), "b2": (C,)}``, nnkit's
+convention ``z = W a + b`` for one example and ``Z = A Wᵀ + b`` for a batch.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import math
+import pstats
+import statistics
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+import nnkit as nk
+from nnkit.validation import as_rng, check_int, check_positive
+
+__all__ = [
+    "PARAM_NAMES",
+    "Timing",
+    "copy_bandwidth",
+    "dense_flops",
+    "epoch_times",
+    "forward_with_buffer",
+    "gradients_loops",
+    "gradients_matrices",
+    "gradients_vectors",
+    "intensity",
+    "largest_difference",
+    "make_params",
+    "matmul_peak",
+    "measure",
+    "network_flops",
+    "params_of",
+    "profile_parts",
+    "race",
+    "roofline",
+    "sharded_gradients",
+    "train_epoch",
+    "yes_no",
+]
+
+PARAM_NAMES = ("W1", "b1", "W2", "b2")
+
+
+# --------------------------------------------------------------------------------------
+# One network, three ways
+# --------------------------------------------------------------------------------------
+
+
+def make_params(d: int, h: int, c: int, rng=0, dtype=np.float64) -> dict[str, np.ndarray]:
+    """He-initialised weights and small random biases of a ``d → h → c`` network."""
+    d, h, c = (check_int(v, name, low=1) for v, name in ((d, "d"), (h, "h"), (c, "c")))
+    gen = as_rng(rng)
+    params = {
+        "W1": gen.normal(size=(h, d)) * np.sqrt(2.0 / d),
+        "b1": gen.normal(size=h) * 0.1,
+        "W2": gen.normal(size=(c, h)) * np.sqrt(2.0 / h),
+        "b2": gen.normal(size=c) * 0.1,
+    }
+    return {k: v.astype(dtype) for k, v in params.items()}
+
+
+def params_of(model: nk.Sequential) -> dict[str, np.ndarray]:
+    """The weights of a ``Dense, activation, Dense`` model as a parameter dict (no copies)."""
+    dense = [layer for layer in model if isinstance(layer, nk.Dense)]
+    if len(dense) != 2 or any(layer.b is None for layer in dense):
+        raise ValueError(
+            f"model: expected exactly two Dense layers with biases, got {len(dense)} Dense layers"
+        )
+    return {"W1": dense[0].W.value, "b1": dense[0].b.value,
+            "W2": dense[1].W.value, "b2": dense[1].b.value}
+
+
+def _check_problem(X, y, params) -> tuple[np.ndarray, np.ndarray]:
+    X = np.asarray(X)
+    y = np.asarray(y)
+    missing = [k for k in PARAM_NAMES if k not in params]
+    if missing:
+        raise ValueError(f"params: missing {missing}; expected the keys {list(PARAM_NAMES)}")
+    h, d = np.shape(params["W1"])
+    c = np.shape(params["W2"])[0]
+    if X.ndim != 2 or X.shape[1] != d:
+        raise ValueError(f"X: expected shape (n, {d}) to match W1 {(h, d)}, got {X.shape}")
+    if y.shape != (X.shape[0],) or y.dtype.kind not in "iu" or y.min() < 0 or y.max() >= c:
+        raise ValueError(
+            f"y: expected {X.shape[0]} integer labels in 0..{c - 1}, got shape {y.shape}, "
+            f"dtype {y.dtype}"
+        )
+    return X, y
+
+
+def gradients_loops(X, y, params) -> tuple[float, dict[str, np.ndarray]]:
+    """Loss and gradients with Python loops over samples, units and inputs (no NumPy maths).
+
+    For each sample s: ``z1_j = Σ_i W1_ji x_i + b1_j``, ``a1_j = max(z1_j, 0)``,
+    ``z2_k = Σ_j W2_kj a1_j + b2_k``, ``p = softmax(z2)``, ``ℓ = −log p_y``; backward
+    ``δ2_k = (p_k − [k = y]) / n``, ``∂L/∂W2_kj += δ2_k a1_j``,
+    ``δ1_j = [z1_j > 0] Σ_k δ2_k W2_kj``,
+    ``∂L/∂W1_ji += δ1_j x_i``. Returns ``(mean loss, grads)`` with the shapes of ``params``.
+    """
+    X, y = _check_problem(X, y, params)
+    W1, b1, W2, b2 = (np.asarray(params[k], dtype=np.float64).tolist() for k in PARAM_NAMES)
+    h, d, c = len(W1), len(W1[0]), len(W2)
+    n = len(X)
+    gW1 = [[0.0] * d for _ in range(h)]
+    gb1 = [0.0] * h
+    gW2 = [[0.0] * h for _ in range(c)]
+    gb2 = [0.0] * c
+    total = 0.0
+    for x, label in zip(X.tolist(), y.tolist(), strict=True):
+        z1 = [sum(W1[j][i] * x[i] for i in range(d)) + b1[j] for j in range(h)]
+        a1 = [max(v, 0.0) for v in z1]
+        z2 = [sum(W2[k][j] * a1[j] for j in range(h)) + b2[k] for k in range(c)]
+        top = max(z2)
+        e = [math.exp(v - top) for v in z2]
+        s = sum(e)
+        total += -(z2[label] - top - math.log(s))
+        d2 = [(e[k] / s - (1.0 if k == label else 0.0)) / n for k in range(c)]
+        for k in range(c):
+            gb2[k] += d2[k]
+            for j in range(h):
+                gW2[k][j] += d2[k] * a1[j]
+        for j in range(h):
+            d1 = sum(d2[k] * W2[k][j] for k in range(c)) if z1[j] > 0 else 0.0
+            gb1[j] += d1
+            for i in range(d):
+                gW1[j][i] += d1 * x[i]
+    grads = {"W1": gW1, "b1": gb1, "W2": gW2, "b2": gb2}
+    return float(total / n), {k: np.array(v) for k, v in grads.items()}
+
+
+def gradients_vectors(X, y, params) -> tuple[float, dict[str, np.ndarray]]:
+    """The same loss and gradients, one example at a time with vector operations.
+
+    Per sample: ``z1 = W1 x + b1``, ``a1 = max(z1, 0)``, ``z2 = W2 a1 + b2``,
+    ``δ2 = (softmax(z2) − e_y)/n``, ``∂L/∂W2 += δ2 a1ᵀ``, ``δ1 = (W2ᵀ δ2) ⊙ [z1 > 0]``,
+    ``∂L/∂W1 += δ1 xᵀ``.
+    """
+    X, y = _check_problem(X, y, params)
+    W1, b1, W2, b2 = (params[k] for k in PARAM_NAMES)
+    n = len(X)
+    grads = {k: np.zeros_like(params[k], dtype=np.result_type(params[k], X)) for k in PARAM_NAMES}
+    total = 0.0
+    for x, label in zip(X, y, strict=True):
+        z1 = W1 @ x + b1
+        a1 = np.maximum(z1, 0.0)
+        z2 = W2 @ a1 + b2
+        shifted = z2 - z2.max()
+        log_p = shifted - np.log(np.exp(shifted).sum())
+        total -= log_p[label]
+        d2 = np.exp(log_p)
+        d2[label] -= 1.0
+        d2 /= n
+        d1 = (W2.T @ d2) * (z1 > 0)
+        grads["W2"] += np.outer(d2, a1)
+        grads["b2"] += d2
+        grads["W1"] += np.outer(d1, x)
+        grads["b1"] += d1
+    return float(total / n), grads
+
+
+def gradients_matrices(X, y, params) -> tuple[float, dict[str, np.ndarray]]:
+    """The same loss and gradients for the whole batch at once, as matrix products.
+
+    ``Z1 = X W1ᵀ + b1`` (n, h), ``A1 = max(Z1, 0)``, ``Z2 = A1 W2ᵀ + b2`` (n, C),
+    ``Δ2 = (softmax(Z2) − Y)/n``, ``∂L/∂W2 = Δ2ᵀ A1``, ``∂L/∂b2 = Σ_rows Δ2``,
+    ``Δ1 = (Δ2 W2) ⊙ [Z1 > 0]``, ``∂L/∂W1 = Δ1ᵀ X``, ``∂L/∂b1 = Σ_rows Δ1``.
+    """
+    X, y = _check_problem(X, y, params)
+    W1, b1, W2, b2 = (params[k] for k in PARAM_NAMES)
+    n = len(X)
+    rows = np.arange(n)
+    Z1 = X @ W1.T + b1
+    A1 = np.maximum(Z1, 0.0)
+    Z2 = A1 @ W2.T + b2
+    shifted = Z2 - Z2.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    D2 = np.exp(log_p)
+    D2[rows, y] -= 1.0
+    D2 /= n
+    D1 = (D2 @ W2) * (Z1 > 0)
+    grads = {"W1": D1.T @ X, "b1": D1.sum(axis=0), "W2": D2.T @ A1, "b2": D2.sum(axis=0)}
+    return float(-log_p[rows, y].mean()), grads
+
+
+def largest_difference(a: tuple[float, Mapping], b: tuple[float, Mapping]) -> float:
+    """Largest relative difference between two ``(loss, grads)`` results, over every entry.
+
+    Each entry's difference is divided by the largest magnitude in that gradient (or the
+    loss), so tiny entries are not judged on their own scale.
+    """
+    worst = abs(a[0] - b[0]) / max(abs(a[0]), 1e-300)
+    for k in PARAM_NAMES:
+        ga, gb = np.asarray(a[1][k], dtype=np.float64), np.asarray(b[1][k], dtype=np.float64)
+        scale = max(float(np.max(np.abs(ga))), 1e-300)
+        worst = max(worst, float(np.max(np.abs(ga - gb))) / scale)
+    return worst
+
+
+def sharded_gradients(X, y, params, shards: int) -> tuple[float, dict[str, np.ndarray]]:
+    """The batch's loss and gradients computed on ``shards`` parts and combined.
+
+    Each shard of ``n_s`` examples gives its own mean loss and gradients (as one device of
+    several would); weighting them by ``n_s / n`` and adding gives the whole batch's.
+    """
+    X, y = _check_problem(X, y, params)
+    shards = check_int(shards, "shards", low=1, high=len(X))
+    n = len(X)
+    loss = 0.0
+    total = {k: 0.0 for k in PARAM_NAMES}
+    for part in np.array_split(np.arange(n), shards):
+        part_loss, grads = gradients_matrices(X[part], y[part], params)
+        weight = len(part) / n
+        loss += weight * part_loss
+        for k in PARAM_NAMES:
+            total[k] = total[k] + weight * grads[k]
+    return loss, total
+
+
+# --------------------------------------------------------------------------------------
+# Counting the work
+# --------------------------------------------------------------------------------------
+
+
+def dense_flops(batch: int, n_in: int, n_out: int, input_grad: bool = True) -> tuple[int, int]:
+    """Floating-point operations of a Dense layer's forward and backward pass on a batch.
+
+    A product of an (m, k) and a (k, p) matrix counts ``2mkp`` (a multiply and an add for
+    each of its ``mkp`` multiply-adds); adding or summing the bias counts one per element.
+
+    forward  ``Z = X Wᵀ + b``:           ``2·batch·n_in·n_out + batch·n_out``
+    backward ``∂W = Gᵀ X``, ``∂b = Σ G``, ``∂X = G W``:
+             ``2·batch·n_in·n_out + batch·n_out (+ 2·batch·n_in·n_out if input_grad)``
+
+    So the forward pass costs 2 FLOPs per parameter per sample and the backward pass 4
+    (2 when the layer's input is the data and ``∂X`` is skipped).
+    """
+    batch = check_int(batch, "batch", low=1)
+    n_in = check_int(n_in, "n_in", low=1)
+    n_out = check_int(n_out, "n_out", low=1)
+    if not isinstance(input_grad, bool):
+        raise TypeError(f"input_grad: expected True or False, got {input_grad!r}")
+    product = 2 * batch * n_in * n_out
+    forward = product + batch * n_out
+    backward = product + batch * n_out + (product if input_grad else 0)
+    return forward, backward
+
+
+def network_flops(sizes: Sequence[int], batch: int) -> tuple[int, int]:
+    """Forward and backward FLOPs of the Dense layers of an MLP with layer ``sizes``.
+
+    The first layer skips ``∂X`` (its input is the data); activations and the loss are
+    not counted (a few operations per unit, against hundreds per weight).
+    """
+    sizes = [check_int(s, "sizes[i]", low=1) for s in sizes]
+    if len(sizes) < 2:
+        raise ValueError(f"sizes: expected at least an input and an output size, got {sizes}")
+    forward = backward = 0
+    for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        f, b = dense_flops(batch, n_in, n_out, input_grad=index > 0)
+        forward += f
+        backward += b
+    return forward, backward
+
+
+def intensity(batch: int, n_in: int, n_out: int, itemsize: int = 8) -> float:
+    """Arithmetic intensity (FLOPs per byte) of the product ``X Wᵀ`` for one batch.
+
+    FLOPs ``2·batch·n_in·n_out``; bytes moved at least once: ``itemsize`` times the
+    entries of X, W and the result, ``batch·n_in + n_in·n_out + batch·n_out``.
+    """
+    batch, n_in, n_out = (check_int(v, "size", low=1) for v in (batch, n_in, n_out))
+    moved = itemsize * (batch * n_in + n_in * n_out + batch * n_out)
+    return 2 * batch * n_in * n_out / moved
+
+
+def roofline(intensities, peak_gflops: float, bandwidth_gbs: float) -> np.ndarray:
+    """Attainable GFLOP/s ``min(peak, bandwidth · intensity)`` (Williams et al. 2009)."""
+    peak_gflops = check_positive(peak_gflops, "peak_gflops")
+    bandwidth_gbs = check_positive(bandwidth_gbs, "bandwidth_gbs")
+    return np.minimum(peak_gflops, bandwidth_gbs * np.asarray(intensities, dtype=np.float64))
+
+
+# --------------------------------------------------------------------------------------
+# Measuring honestly
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds per call from repeated runs: ``median``, quartiles and the raw ``times``."""
+
+    times: tuple[float, ...]
+
+    def __post_init__(self):
+        if not self.times or any(not (t >= 0 and np.isfinite(t)) for t in self.times):
+            raise ValueError(f"times: expected non-negative finite seconds, got {self.times}")
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def quartiles(self) -> tuple[float, float]:
+        """Lower and upper quartile (the middle half of the runs lies between them)."""
+        q1, q2, q3 = np.percentile(self.times, [25, 50, 75])
+        return float(q1), float(q3)
+
+    @property
+    def spread(self) -> float:
+        """Interquartile range relative to the median: 0.1 means the middle half within 10 %."""
+        q1, q3 = self.quartiles
+        return (q3 - q1) / self.median if self.median > 0 else 0.0
+
+    def __repr__(self) -> str:
+        return f"Timing(median={self.median:.3g} s, runs={len(self.times)})"
+
+
+def measure(fn: Callable[[], object], repeats: int = 5, number: int = 1, warmup: int = 1,
+            clock: Callable[[], float] = time.perf_counter) -> Timing:
+    """Time ``fn()``: ``warmup`` untimed calls, then ``repeats`` runs of ``number`` calls.
+
+    Each run's time is divided by ``number`` (use several calls when one is shorter than
+    the clock's resolution). The warm-up pays one-off costs (caches, lazily loaded code,
+    memory first touched) that a loop of many steps pays only once.
+    """
+    if not callable(fn):
+        raise TypeError(f"fn: expected a function of no arguments, got {type(fn).__name__}")
+    repeats = check_int(repeats, "repeats", low=1)
+    number = check_int(number, "number", low=1)
+    warmup = check_int(warmup, "warmup", low=0)
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = clock()
+        for _ in range(number):
+            fn()
+        times.append((clock() - start) / number)
+    return Timing(tuple(times))
+
+
+def race(fns: Mapping[str, Callable[[], object]], rounds: int = 5,
+         number: Mapping[str, int] | None = None,
+         clock: Callable[[], float] = time.perf_counter) -> dict[str, Timing]:
+    """Time several functions in interleaved rounds: each round calls every one once.
+
+    Whatever else the machine does slows all contenders of a round alike, so ratios of
+    medians are far steadier than the times themselves. ``number`` gives calls per round
+    for fast functions. One untimed warm-up call each comes first.
+    """
+    number = dict(number or {})
+    unknown = set(number) - set(fns)
+    if unknown:
+        raise ValueError(f"number: unknown names {sorted(unknown)}; the functions are {list(fns)}")
+    rounds = check_int(rounds, "rounds", low=1)
+    for fn in fns.values():
+        fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            calls = number.get(name, 1)
+            start = clock()
+            for _ in range(calls):
+                fn()
+            times[name].append((clock() - start) / calls)
+    return {name: Timing(tuple(t)) for name, t in times.items()}
+
+
+def matmul_peak(size: int = 512, dtype=np.float64, repeats: int = 7) -> float:
+    """This machine's matrix-product speed in GFLOP/s: ``2·size³`` FLOPs over the median time.
+
+    A square product of this size keeps BLAS in its fastest kernel, so the figure is a
+    practical peak for the current thread count, measured now (with whatever else runs).
+    """
+    size = check_int(size, "size", low=16)
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((size, size)).astype(dtype)
+    B = rng.standard_normal((size, size)).astype(dtype)
+    out = np.empty((size, size), dtype=dtype)
+    timing = measure(lambda: np.matmul(A, B, out=out), repeats=repeats, warmup=2)
+    return 2 * size**3 / timing.median / 1e9
+
+
+def copy_bandwidth(megabytes: int = 64, repeats: int = 5) -> float:
+    """Memory bandwidth in GB/s: bytes read plus bytes written by a large array copy."""
+    megabytes = check_int(megabytes, "megabytes", low=8)
+    src = np.ones(megabytes * 2**20 // 8)
+    dst = np.empty_like(src)
+    timing = measure(lambda: np.copyto(dst, src), repeats=repeats, warmup=1)
+    return 2 * src.nbytes / timing.median / 1e9
+
+
+def train_epoch(model, X, y, loss_fn, optimizer, batch_size: int) -> float:
+    """One epoch of mini-batch SGD in data order; returns the mean of the batch losses."""
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    total = 0.0
+    for start in range(0, len(X), batch_size):
+        xb, yb = X[start:start + batch_size], y[start:start + batch_size]
+        loss = loss_fn.forward(model.forward(xb), yb)
+        model.backward(loss_fn.backward(), input_grad=False)
+        optimizer.step()
+        total += loss * len(xb)
+    return total / len(X)
+
+
+def epoch_times(widths: Sequence[int], batch_sizes: Sequence[int], n: int = 512,
+                d: int = 64, classes: int = 10, repeats: int = 3) -> dict[tuple[int, int], Timing]:
+    """Seconds per training epoch of a ``d → w → w → classes`` ReLU network, per (w, batch).
+
+    ``n`` random examples (a fixed seed); a learning rate small enough that nothing
+    diverges. Every configuration is warmed up once; then ``repeats`` rounds time each
+    configuration once, interleaved, so a busy moment of the machine slows all alike.
+    """
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((check_int(n, "n", low=1), d))
+    y = rng.integers(0, classes, size=n)
+    runs = {}
+    for width in widths:
+        model = nk.Sequential(nk.Dense(d, width, init="he", rng=1), nk.ReLU(),
+                              nk.Dense(width, width, init="he", rng=2), nk.ReLU(),
+                              nk.Dense(width, classes, rng=3))
+        loss_fn = nk.CrossEntropyLoss()
+        optimizer = nk.SGD(model.parameters(), lr=1e-3)
+        for batch in batch_sizes:
+            runs[(width, batch)] = (
+                lambda m=model, f=loss_fn, o=optimizer, b=batch: train_epoch(m, X, y, f, o, b))
+    return race(runs, rounds=check_int(repeats, "repeats", low=1))
+
+
+def profile_parts(fn: Callable[[], object], names: Sequence[str]) -> dict[str, tuple[int, float]]:
+    """Run ``fn()`` under cProfile; return ``{name: (calls, cumulative seconds)}`` for ``names``.
+
+    Cumulative time includes everything a function calls, so for the parts of a training
+    step it says how much of the step each part is responsible for.
+    """
+    profiler = cProfile.Profile()
+    profiler.runcall(fn)
+    stats = pstats.Stats(profiler).stats
+    found = {}
+    for (_, _, function), (_, calls, _, cumulative, _) in stats.items():
+        if function in names:
+            old_calls, old_time = found.get(function, (0, 0.0))
+            found[function] = (old_calls + calls, old_time + cumulative)
+    return {name: found.get(name, (0, 0.0)) for name in names}
+
+
+# --------------------------------------------------------------------------------------
+# Memory
+# --------------------------------------------------------------------------------------
+
+
+def forward_with_buffer(X: np.ndarray, W: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``Z = X Wᵀ + b`` written into the preallocated ``out`` (n, n_out): no new arrays.
+
+    ``np.matmul(..., out=out)`` writes the product into ``out`` and ``out += b`` adds the bias
+    in place, where ``X @ W.T + b`` allocates the product and then a second array for the sum.
+    """
+    if out.shape != (X.shape[0], W.shape[0]) or out.dtype != np.result_type(X, W):
+        raise ValueError(
+            f"out: expected shape {(X.shape[0], W.shape[0])} and dtype {np.result_type(X, W)}, "
+            f"got {out.shape} {out.dtype}"
+        )
+    np.matmul(X, W.T, out=out)
+    out += b
+    return out
+
+
+def yes_no(condition) -> str:
+    """``"yes"`` or ``"no"``: how the chapter prints a verdict on a measurement."""
+    return "yes" if bool(condition) else "no"
