@@ -130,6 +130,7 @@ def test_measure_uses_warmup_repeats_and_number():
     assert len(calls) == 2 + 3 * 2
     assert timing.times == pytest.approx((0.1, 0.3, 0.2))
     assert timing.median == pytest.approx(0.2)
+    assert timing.best == pytest.approx(0.1)
     assert timing.quartiles == pytest.approx((0.15, 0.25))
     assert timing.spread == pytest.approx(0.5)
 
