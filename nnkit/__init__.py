@@ -7,9 +7,9 @@
     history = nk.fit(model, X, y, loss=nk.CrossEntropyLoss(),
                      optimizer=nk.SGD(model.parameters(), lr=0.1), epochs=50, batch_size=32)
 
-``import nnkit`` needs only NumPy.  Plotting (``nnkit.plotting``), widgets
-(``nnkit.widgets``) and exercise checkers (``nnkit.exercises``) are submodules
-that you import explicitly.
+``import nnkit`` needs only NumPy: this package is the network and nothing else.
+The course's figures, live experiments and checked exercises live in
+:mod:`nnkit.course`, one folder per chapter, imported explicitly.
 """
 
 from . import activations, datasets, init, losses
@@ -22,7 +22,7 @@ from .activations import (
     Tanh,
     get_activation,
 )
-from .gradcheck import gradcheck, numerical_gradient
+from .gradcheck import gradcheck, numerical_gradient, relative_error
 from .layers import Dense, Layer, Parameter, Sequential
 from .losses import BCELoss, CrossEntropyLoss, Loss, MSELoss
 from .optim import SGD
@@ -48,5 +48,5 @@ __all__ = [
     "fit", "History", "DivergenceWarning", "accuracy", "one_hot", "iterate_minibatches",
     "activation_statistics",
     "Perceptron", "PerceptronHistory",
-    "gradcheck", "numerical_gradient",
+    "gradcheck", "numerical_gradient", "relative_error",
 ]

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_choice
 from .layers import Layer
+from .validation import check_choice
 
 __all__ = [
     "step", "identity", "sigmoid", "tanh", "relu", "softmax",

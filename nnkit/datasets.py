@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import (
+from .validation import (
     as_rng,
     check_array,
     check_choice,

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_array, check_positive
 from .layers import Layer, Parameter
 from .losses import Loss
+from .validation import check_array, check_positive
 
 __all__ = ["numerical_gradient", "gradcheck", "relative_error"]
 

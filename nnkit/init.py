@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from ._validation import as_rng, check_choice, check_int, check_positive
+from .validation import as_rng, check_choice, check_int, check_positive
 
 __all__ = ["zeros", "normal", "xavier", "he", "init_std", "initialize", "SCHEMES"]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import init as _init
-from ._validation import as_rng, check_array, check_choice, check_int, check_positive
+from .validation import as_rng, check_array, check_choice, check_int, check_positive
 
 __all__ = ["Parameter", "Layer", "Dense", "Sequential"]
 

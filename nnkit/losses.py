@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_array, check_labels, check_probabilities, check_same_length
+from .validation import check_array, check_labels, check_probabilities, check_same_length
 
 __all__ = ["Loss", "MSELoss", "BCELoss", "CrossEntropyLoss", "mse", "bce", "cross_entropy"]
 

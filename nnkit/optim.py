@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_positive
 from .layers import Parameter
+from .validation import check_positive
 
 __all__ = ["SGD"]
 

@@ -20,7 +20,11 @@ import warnings
 
 import numpy as np
 
-from ._validation import (
+from .activations import ReLU as _ReLU
+from .activations import Sigmoid, Softmax, Step, Tanh
+from .layers import Dense, Layer, Sequential
+from .losses import BCELoss, CrossEntropyLoss, Loss
+from .validation import (
     as_rng,
     check_array,
     check_int,
@@ -28,10 +32,6 @@ from ._validation import (
     check_positive,
     check_same_length,
 )
-from .activations import ReLU as _ReLU
-from .activations import Sigmoid, Softmax, Step, Tanh
-from .layers import Dense, Layer, Sequential
-from .losses import BCELoss, CrossEntropyLoss, Loss
 
 __all__ = [
     "DivergenceWarning",

@@ -29,6 +29,7 @@ and the script exits with status 1.
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import json
 import os
@@ -41,6 +42,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+import nnkit.course.widgets as budget
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -249,7 +252,7 @@ class _Client(NotebookClient):
       recorded in ``captured_cells``. nbclient imitates a front end and routes that
       output into the widget, but nbval runs without one, so there the output lands in
       the cell and the comparison fails. Output widgets must be filled with
-      ``append_display_data`` instead (what nnkit.widgets does). Capturing shows up as
+      ``append_display_data`` instead (what nnkit.course.widgets does). Capturing shows up as
       the kernel setting the widget's ``msg_id``.
     """
 
@@ -308,11 +311,76 @@ def execute(path: Path, timeout: int = CELL_TIMEOUT_SECONDS) -> float:
     return elapsed
 
 
-def widget_state_size(path: Path) -> int:
-    """Bytes of JSON taken by the stored widget state of the notebook at ``path``."""
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    state = nb.get("metadata", {}).get("widgets")
-    return len(json.dumps(state)) if state else 0
+def widget_state(nb: dict) -> dict:
+    """The saved widget models of a notebook (parsed JSON): model id -> model entry."""
+    state_doc = nb.get("metadata", {}).get("widgets", {}).get(WIDGET_STATE_MIME, {})
+    return state_doc.get("state", {}) if isinstance(state_doc, dict) else {}
+
+
+def _references(node: object) -> list[str]:
+    """Model ids referenced (``IPY_MODEL_<id>``) anywhere inside a JSON-like value."""
+    return [
+        text[len(MODEL_REF_PREFIX) :]
+        for text in _walk_strings(node)
+        if text.startswith(MODEL_REF_PREFIX)
+    ]
+
+
+def budget_report(nb: dict) -> tuple[dict[str, int], list[str]]:
+    """Measure a saved notebook's widget state against nnkit's widget budget.
+
+    ``nb`` is the notebook as parsed JSON. Returns ``(numbers, problems)``: ``numbers``
+    has ``state_bytes`` (serialised widget state), ``widgets`` (top-level stacks, one per
+    experiment), ``max_frames`` (Output widgets under one of them) and ``max_png_bytes``
+    (largest decoded frame PNG); ``problems`` lists every limit exceeded, in words (empty
+    when the notebook is within budget). The limits are those of ``nnkit.course.widgets``.
+    """
+    state = widget_state(nb)
+    state_doc = nb.get("metadata", {}).get("widgets", {}).get(WIDGET_STATE_MIME, {})
+    numbers = {
+        "state_bytes": len(json.dumps(state_doc)) if state else 0,
+        "widgets": 0,
+        "max_frames": 0,
+        "max_png_bytes": 0,
+    }
+    problems = []
+    if numbers["state_bytes"] > budget.MAX_STATE_BYTES_PER_NOTEBOOK:
+        problems.append(
+            f"widget state is {numbers['state_bytes']} bytes, over "
+            f"{budget.MAX_STATE_BYTES_PER_NOTEBOOK} per notebook"
+        )
+    children = {
+        mid: _references(model.get("state", {}).get("children", [])) for mid, model in state.items()
+    }
+    stacks = {mid for mid, model in state.items() if model.get("model_name") == "StackModel"}
+    nested = {c for mid in stacks for c in children[mid]}
+
+    def outputs_under(mid: str) -> list[str]:
+        if state.get(mid, {}).get("model_name") == "OutputModel":
+            return [mid]
+        return [o for c in children.get(mid, []) for o in outputs_under(c)]
+
+    for root in sorted(stacks - nested):
+        numbers["widgets"] += 1
+        frames = outputs_under(root)
+        numbers["max_frames"] = max(numbers["max_frames"], len(frames))
+        if len(frames) > budget.MAX_FRAMES_PER_WIDGET:
+            problems.append(
+                f"widget {root[:8]}… has {len(frames)} frames, over {budget.MAX_FRAMES_PER_WIDGET}"
+            )
+    for mid, model in state.items():
+        if model.get("model_name") != "OutputModel":
+            continue
+        for output in model.get("state", {}).get("outputs", []):
+            png = output.get("data", {}).get("image/png")
+            if isinstance(png, str):
+                size = len(base64.b64decode(png))
+                numbers["max_png_bytes"] = max(numbers["max_png_bytes"], size)
+                if size > budget.MAX_PNG_BYTES:
+                    problems.append(
+                        f"frame {mid[:8]}… has a {size}-byte PNG, over {budget.MAX_PNG_BYTES}"
+                    )
+    return numbers, problems
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -342,8 +410,12 @@ def main(argv: list[str] | None = None) -> int:
             message = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
             print(f"FAILED {path}:\n{message}", file=sys.stderr)
             continue
-        kib = widget_state_size(path) / 1024
+        numbers, problems = budget_report(json.loads(path.read_text(encoding="utf-8")))
+        kib = numbers["state_bytes"] / 1024
         print(f"executed {path} in {seconds:.1f} s (widget state {kib:.0f} KiB)")
+        if problems:
+            failed.append(path)
+            print(f"OVER BUDGET {path}: " + "; ".join(problems), file=sys.stderr)
     if failed:
         print(f"{len(failed)} notebook(s) failed: {', '.join(map(str, failed))}", file=sys.stderr)
         return 1

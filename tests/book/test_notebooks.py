@@ -25,10 +25,6 @@ def load(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def widget_states(nb: dict) -> dict:
-    return nb.get("metadata", {}).get("widgets", {}).get(ex.WIDGET_STATE_MIME, {}).get("state", {})
-
-
 def displayed_models(nb: dict) -> list[tuple[int, str]]:
     """(cell number, model id) of every widget displayed in a cell output."""
     found = []
@@ -74,7 +70,7 @@ def test_no_errors_or_timing_metadata_stored(notebook):
 def test_displayed_widgets_have_saved_state(notebook):
     path, nb = notebook
     shown = displayed_models(nb)
-    states = widget_states(nb)
+    states = ex.widget_state(nb)
     if shown:
         assert states, f"{path.name} displays widgets but has no saved widget state"
     for number, model_id in shown:
@@ -87,11 +83,11 @@ def test_displayed_widgets_have_saved_state(notebook):
 def test_widget_ids_were_made_stable(notebook):
     """Normalising again changes nothing, so the ids came from execute_notebooks.py."""
     path, nb = notebook
-    if not widget_states(nb):
+    if not ex.widget_state(nb):
         return
     node = nbformat.from_dict(copy.deepcopy(nb))
     ex.normalise(node, path.stem)
-    assert widget_states(node) == widget_states(nb), (
+    assert ex.widget_state(node) == ex.widget_state(nb), (
         f"{path.name}: widget ids are not the stable ones; "
         "re-execute it with scripts/execute_notebooks.py"
     )
@@ -105,7 +101,7 @@ def test_output_widgets_hold_no_printed_text(notebook):
     be able to trust belong in the cell's own output, where nbval compares them.
     """
     path, nb = notebook
-    for model_id, entry in widget_states(nb).items():
+    for model_id, entry in ex.widget_state(nb).items():
         if entry.get("model_name") != "OutputModel":
             continue
         outputs = entry.get("state", {}).get("outputs", [])

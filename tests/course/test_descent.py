@@ -1,11 +1,11 @@
-"""Tests for nnkit.descent: gradient descent on explicit losses and learning-rate selection."""
+"""Chapter 2's lab: gradient descent on explicit losses and learning-rate selection."""
 
 import warnings
 
 import numpy as np
 import pytest
 
-from nnkit.descent import (
+from nnkit.course.ch2_learning_rate.lab import (
     Objective,
     Quadratic,
     contraction_factor,
@@ -228,7 +228,7 @@ def _regression_setup(seed=0):
 
 
 def test_lr_sweep_picks_lowest_final_loss_and_flags_divergence():
-    from nnkit.descent import lr_sweep
+    from nnkit.course.ch2_learning_rate.lab import lr_sweep
 
     _, _, _, train = _regression_setup()
     lrs = [0.001, 0.03, 0.3, 30.0]
@@ -244,7 +244,7 @@ def test_lr_sweep_picks_lowest_final_loss_and_flags_divergence():
 
 
 def test_lr_sweep_all_diverged_and_bad_input():
-    from nnkit.descent import SweepResult, lr_sweep
+    from nnkit.course.ch2_learning_rate.lab import SweepResult, lr_sweep
 
     _, _, _, train = _regression_setup()
     result = lr_sweep(train, [50.0, 100.0])
@@ -262,7 +262,7 @@ def test_lr_sweep_all_diverged_and_bad_input():
 
 def test_lr_range_test_grows_lr_geometrically_and_stops_at_blow_up():
     import nnkit as nk
-    from nnkit.descent import lr_range_test
+    from nnkit.course.ch2_learning_rate.lab import lr_range_test
 
     X, y, make, train = _regression_setup()
     with warnings.catch_warnings():
@@ -287,7 +287,7 @@ def test_lr_range_test_grows_lr_geometrically_and_stops_at_blow_up():
 
 def test_lr_range_test_minibatches_and_bad_input():
     import nnkit as nk
-    from nnkit.descent import lr_range_test
+    from nnkit.course.ch2_learning_rate.lab import lr_range_test
 
     X, y, make, _ = _regression_setup()
     r = lr_range_test(make(), X, y, nk.MSELoss(), n_updates=30, batch_size=16, lr_max=0.1)

@@ -1,4 +1,4 @@
-"""nnkit.diagnostics: deep networks at initialisation, and what one forward/backward pass shows."""
+"""Chapter 3's lab: deep networks at initialisation, and what one forward/backward pass shows."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import nnkit as nk
-from nnkit import diagnostics as dg
+from nnkit.course.ch3_initialization import lab as dg
 
 
 def test_deep_network_has_the_requested_layers():

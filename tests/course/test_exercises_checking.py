@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nnkit.exercises import Hint, call_student, checker, expect, expect_array, expect_close
+from nnkit.course.checking import Hint, call_student, checker, expect, expect_array, expect_close
 
 
 @checker("One update")

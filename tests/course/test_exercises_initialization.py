@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnkit.exercises import initialization as ex
+from nnkit.course.ch3_initialization import exercises as ex
 
 
 def _sigmoid(z):

@@ -4,7 +4,7 @@ specific hint meant for them."""
 import numpy as np
 import pytest
 
-from nnkit.exercises import learning_rate as ex
+from nnkit.course.ch2_learning_rate import exercises as ex
 
 
 def run(check, fn, capsys):
@@ -63,7 +63,7 @@ def test_diverges_correct(capsys):
 
 def test_diverges_correct_by_simulation(capsys):
     # An answer worked out by actually running gradient descent also passes.
-    from nnkit.descent import Quadratic, gradient_descent
+    from nnkit.course.ch2_learning_rate.lab import Quadratic, gradient_descent
 
     q = Quadratic(10.0, center=1.0)
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nnkit.exercises import losses as ex
+from nnkit.course.ch4_loss_functions import exercises as ex
 
 EPS = 1e-12
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import nnkit as nk
-from nnkit.exercises import neuron as ex
+from nnkit.course.ch1_neuron import exercises as ex
 
 
 def verdict(check, fn, capsys):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import nnkit as nk
-from nnkit.exercises import training_loop as ex
+from nnkit.course.ch6_training_loop import exercises as ex
 
 
 def run(check, fn, capsys):

@@ -1,10 +1,10 @@
-"""Tests for nnkit.gradient_cost and its figure."""
+"""Tests for nnkit.course.ch5_chain_rule.lab and its figure."""
 
 import numpy as np
 import pytest
 
 import nnkit as nk
-from nnkit import gradient_cost as gc
+from nnkit.course.ch5_chain_rule import lab as gc
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_timing_returns_positive_seconds(data):
 
 
 def test_gradient_cost_plot_draws_counted_and_timed_series():
-    from nnkit.plotting.gradient_cost import gradient_cost_plot
+    from nnkit.course.ch5_chain_rule.figures import gradient_cost_plot
 
     ax = gradient_cost_plot([10, 100], [3, 3], [20, 200], [2.5, 2.8], [25, 230])
     assert len(ax.lines) == 4

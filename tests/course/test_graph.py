@@ -1,9 +1,9 @@
-"""Tests for nnkit.graph: the hand-written forward/backward of the 2-2-1 network."""
+"""Chapter 5's lab: the hand-written forward/backward of the 2-2-1 network."""
 
 import numpy as np
 import pytest
 
-from nnkit import graph as g
+from nnkit.course.ch5_chain_rule import lab as g
 
 
 def _cost_only(x, y, theta1, theta2, cost):
@@ -108,15 +108,6 @@ def test_readouts_carry_the_numbers():
     assert max(len(s.readout) for s in steps) <= 80
 
 
-def test_format_number():
-    assert g.format_number(0.5) == "0.500"
-    assert g.format_number(-0.0) == "0.000"
-    assert g.format_number(np.array([[1.0, -2.0]]), 1) == "[1.0, -2.0]"
-    assert g.format_number(np.eye(2), 0) == "[[1, 0], [0, 1]]"
-    with pytest.raises(ValueError, match="digits"):
-        g.format_number(1.0, -1)
-
-
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
@@ -157,7 +148,7 @@ def test_nnkit_backward_gives_the_same_gradients(cost):
 
 
 def test_graph_frame_highlights_the_current_step():
-    from nnkit.plotting.graph import CURRENT_COLOR, graph_frame
+    from nnkit.course.ch5_chain_rule.figures import CURRENT_COLOR, graph_frame
 
     tr = g.example_trace()
     start = graph_frame(tr, 0)
@@ -181,7 +172,7 @@ def test_graph_frame_highlights_the_current_step():
 
 
 def test_graph_frame_rejects_bad_steps():
-    from nnkit.plotting.graph import graph_frame
+    from nnkit.course.ch5_chain_rule.figures import graph_frame
 
     tr = g.example_trace()
     with pytest.raises(ValueError, match="step"):

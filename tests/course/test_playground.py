@@ -1,4 +1,4 @@
-"""Tests of nnkit.playground: configurations, networks and recorded training runs."""
+"""Chapter 6's lab: configurations, networks and recorded training runs."""
 
 import math
 import warnings
@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 
 import nnkit as nk
-from nnkit.playground import DATASETS, NetConfig, build_network, load_dataset, record_run
+from nnkit.course.ch6_training_loop.lab import (
+    DATASETS,
+    NetConfig,
+    build_network,
+    load_dataset,
+    record_run,
+)
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,10 @@ import matplotlib.colors as mcolors
 import numpy as np
 import pytest
 
-import nnkit.plotting as nkp
-from nnkit.plotting import _clip_half_plane
-from nnkit.plotting._style import CLASS_COLORS, WRONG_COLOR
+import nnkit.course.figures as nkp
+import nnkit.course.style as style
+from nnkit.course.figures import _clip_half_plane
+from nnkit.course.style import CLASS_COLORS, WRONG_COLOR
 
 GATE_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 
@@ -140,20 +141,20 @@ def test_to_png_is_a_deterministic_png():
         ax.plot([0, 1], [1, 0])
         return fig
 
-    a, b = nkp.to_png(draw()), nkp.to_png(draw())
+    a, b = style.to_png(draw()), style.to_png(draw())
     assert a[:8] == b"\x89PNG\r\n\x1a\n"
     assert a == b
     with pytest.raises(TypeError, match="fig"):
-        nkp.to_png("figure")
+        style.to_png("figure")
     with pytest.raises(ValueError, match="dpi"):
-        nkp.to_png(draw(), dpi=5)
+        style.to_png(draw(), dpi=5)
 
 
-def test_control_title_and_format_value():
+def test_control_title_and_format_number():
     assert nkp.control_title("AND", {"w₁": 1.0, "b": -1.5}) == "AND  (w₁ = 1, b = -1.5)"
     assert nkp.control_title(lr=0.001) == "lr = 0.001"
-    assert nkp.format_value(1e-5) == "1e-05"
-    assert nkp.format_value("XOR") == "XOR"
+    assert nkp.format_number(1e-5) == "1e-05"
+    assert nkp.format_number("XOR") == "XOR"
 
 
 def test_neuron_line_zero_neuron_fires_everywhere_without_a_second_shade():
@@ -161,3 +162,14 @@ def test_neuron_line_zero_neuron_fires_everywhere_without_a_second_shade():
     ax = nkp.neuron_line([0.0, 0.0], 0.0)
     assert len(ax.patches) == 1
     assert mcolors.to_hex(ax.patches[0].get_facecolor()[:3]) == CLASS_COLORS[1].lower()
+
+
+def test_format_number_with_decimals():
+    assert style.format_number(0.5, 3) == "0.500"
+    assert style.format_number(-0.0, 3) == "0.000"
+    assert style.format_number(np.array([[1.0, -2.0]]), 1) == "[1.0, -2.0]"
+    assert style.format_number(np.eye(2), 0) == "[[1, 0], [0, 1]]"
+    with pytest.raises(ValueError, match="decimals"):
+        style.format_number(1.0, -1)
+    with pytest.raises(ValueError, match="shape"):
+        style.format_number(np.zeros((2, 2, 2)), 1)

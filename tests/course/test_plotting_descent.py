@@ -1,4 +1,4 @@
-"""Tests for nnkit.plotting.descent: the chapter-2 figures draw what they claim and fit the
+"""Chapter 2's figures draw what they claim and fit the
 widget frame budget."""
 
 import numpy as np
@@ -6,9 +6,14 @@ import pytest
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from nnkit.descent import Quadratic, SweepResult, gradient_descent, plateau_bowl
-from nnkit.plotting import descent as pd
-from nnkit.widgets import MAX_PNG_BYTES, frame_png
+from nnkit.course.ch2_learning_rate import figures as pd
+from nnkit.course.ch2_learning_rate.lab import (
+    Quadratic,
+    SweepResult,
+    gradient_descent,
+    plateau_bowl,
+)
+from nnkit.course.widgets import MAX_PNG_BYTES, frame_png
 
 
 def test_path_1d_draws_curve_and_visible_path():
@@ -65,7 +70,7 @@ def _pixels(fig):
 
     from PIL import Image
 
-    from nnkit.plotting import to_png
+    from nnkit.course.style import to_png
 
     return np.asarray(Image.open(io.BytesIO(to_png(fig))).convert("RGB")).astype(int)
 

@@ -1,13 +1,13 @@
-"""nnkit.plotting.layers: per-layer figures of chapter 3."""
+"""nnkit.course.ch3_initialization.figures: per-layer figures of chapter 3."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from nnkit import diagnostics as dg
-from nnkit.plotting import layers as pl
-from nnkit.plotting._style import new_figure
+from nnkit.course.ch3_initialization import figures as pl
+from nnkit.course.ch3_initialization import lab as dg
+from nnkit.course.style import new_figure
 
 
 def test_activation_range_fixed_for_squashing_functions_and_log_for_relu():

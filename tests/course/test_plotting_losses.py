@@ -1,11 +1,11 @@
-"""Tests of the chapter-4 figures (nnkit.plotting.losses)."""
+"""Tests of the chapter-4 figures (nnkit.course.ch4_loss_functions.figures)."""
 
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-import nnkit.plotting.losses as nkpl
-from nnkit.widgets import MAX_PNG_BYTES, frame_png
+import nnkit.course.ch4_loss_functions.figures as nkpl
+from nnkit.course.widgets import MAX_PNG_BYTES, frame_png
 
 X_GRID = np.linspace(-2.0, 2.0, 41)
 

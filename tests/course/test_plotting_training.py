@@ -1,12 +1,12 @@
-"""Tests of nnkit.plotting.training, the chapter-6 figures."""
+"""Tests of nnkit.course.ch6_training_loop.figures, the chapter-6 figures."""
 
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from nnkit.playground import NetConfig, record_run
-from nnkit.plotting import to_png
-from nnkit.plotting import training as nkpt
+from nnkit.course.ch6_training_loop import figures as nkpt
+from nnkit.course.ch6_training_loop.lab import NetConfig, record_run
+from nnkit.course.style import to_png
 
 
 @pytest.fixture(scope="module")

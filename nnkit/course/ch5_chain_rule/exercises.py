@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnkit.activations import sigmoid, sigmoid_grad
-from nnkit.exercises._checking import Hint, call_student, checker, expect_array, expect_close
+from nnkit.course.checking import Hint, call_student, checker, expect_array, expect_close
 from nnkit.gradcheck import numerical_gradient, relative_error
 
 __all__ = [
@@ -42,7 +42,7 @@ def _tiny_variant(x, y, theta1, theta2, *, two=True, sign=1.0, out_slope="a(1-a)
                   hidden_slope="a(1-a)", theta2_input="a2", theta1_layout="dx"):
     """∂J/∂θ1, ∂J/∂θ2 of the chapter's network, optionally with one typical slip.
 
-    The default arguments give the right answer (the same as nnkit.graph.tiny_trace);
+    The default arguments give the right answer (the same as lab.tiny_trace);
     the others reproduce mistakes so the checker can name them: dropping the 2 of
     (a - y)², using (y - a), leaving out or mis-evaluating σ', using z(2) instead of
     a(2) as the input of θ2, or building ∂J/∂θ1 as x δᵀ instead of δ xᵀ.

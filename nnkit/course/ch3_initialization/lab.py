@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_int
-from .activations import get_activation
-from .layers import Dense, Sequential
-from .losses import MSELoss
+from nnkit.activations import get_activation
+from nnkit.layers import Dense, Sequential
+from nnkit.losses import MSELoss
+from nnkit.validation import check_int
 
 #: The initialisation schemes compared in chapter 3: label -> keyword arguments of ``nk.Dense``.
 #: For ``"normal"``, ``scale`` is the standard deviation of the weights.

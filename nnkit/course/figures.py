@@ -1,29 +1,27 @@
-"""Figures for the course, drawn with matplotlib in one consistent style.
+"""Figures several chapters share: points by class, decision regions, a neuron's line,
+loss curves.
 
-Import it explicitly (``import nnkit.plotting as nkp``); ``import nnkit`` never loads
-matplotlib. Every helper draws into an ``ax`` you pass, or into a new styled figure, and
-returns the axes, so helpers can be layered (data over decision regions over a line)::
+Every helper draws into an ``ax`` you pass, or into a new styled figure, and returns the
+axes, so helpers can be layered (data over decision regions over a line)::
 
-    fig, ax = nkp.new_figure("frame")
-    nkp.decision_regions(model, X, ax=ax)
-    nkp.scatter_classes(X, y, ax=ax)
-    nkp.show(fig)
+    fig, ax = style.new_figure("frame")
+    decision_regions(model, X, ax=ax)
+    scatter_classes(X, y, ax=ax)
+    style.show(fig)
 
-Shared style (colours, sizes) lives in :mod:`nnkit.plotting._style`; chapter-specific
-figures live in their own modules of this package.
+Shared style (colours, sizes) lives in :mod:`nnkit.course.style`; the figures of one
+chapter live in that chapter's ``figures.py``, which re-exports what it uses from here.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
-from nnkit.plotting._style import (
+from nnkit.course.style import (
     BOUNDARY_COLOR,
     CLASS_MARKERS,
     FIGSIZES,
@@ -34,7 +32,7 @@ from nnkit.plotting._style import (
     class_color,
     control_title,
     curve_color,
-    format_value,
+    format_number,
     new_figure,
     region_color,
     style_axes,
@@ -46,13 +44,11 @@ __all__ = [
     "class_color",
     "curve_color",
     "control_title",
-    "format_value",
+    "format_number",
     "scatter_classes",
     "decision_regions",
     "neuron_line",
     "loss_curves",
-    "to_png",
-    "show",
     "FIGSIZES",
     "FRAME_DPI",
 ]
@@ -387,24 +383,3 @@ def loss_curves(
         ax.set_title(title)
     ax.legend(fontsize=FONT_SIZE - 2, framealpha=0.85)
     return ax
-
-
-def to_png(fig: Figure, dpi: int = FRAME_DPI) -> bytes:
-    """Render ``fig`` to PNG bytes at ``dpi`` (80 by default: compact frames for widgets).
-
-    The PNG carries no software/version metadata, so the same figure gives the same bytes.
-    """
-    if not isinstance(fig, Figure):
-        raise TypeError(f"fig: expected a matplotlib Figure, got {type(fig).__name__}")
-    if not isinstance(dpi, (int, float)) or not 20 <= dpi <= 300:
-        raise ValueError(f"dpi: expected a number between 20 and 300, got {dpi!r}")
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-    return buffer.getvalue()
-
-
-def show(fig: Figure, dpi: int = 100) -> None:
-    """Display ``fig`` in the notebook as a PNG image (works with any matplotlib backend)."""
-    from IPython.display import Image, display
-
-    display(Image(data=to_png(fig, dpi=dpi), format="png"))

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import check_positive
+from nnkit.validation import check_positive
 
 __all__ = [
     "Objective",
@@ -302,7 +302,7 @@ def gradient_descent(objective: Objective, w0, lr: float, steps: int,
         With ``weights`` of shape (k + 1, d) and ``losses`` of shape (k + 1,).
     """
     if not isinstance(objective, Objective):
-        raise TypeError(f"objective must be an nnkit.descent.Objective, got "
+        raise TypeError(f"objective must be a lab.Objective, got "
                         f"{type(objective).__name__}")
     lr = check_positive(lr, "lr")
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:

@@ -14,16 +14,16 @@ With several controls the stacks are nested: the outer stack follows the first c
 and each of its children is a stack that follows the second, and so on; a :class:`Play`
 axis is always innermost, linked to a ``Play`` button and to a slider showing its value::
 
-    import nnkit.widgets as nkw
+    from nnkit.course.widgets import Choice, Experiment, Play
 
     def frame(gate, epoch):
-        fig, ax = ...                       # draw with nnkit.plotting
+        fig, ax = ...                       # draw with nnkit.course.style / figures
         return fig, f"{gate}: {errors} errors after epoch {epoch}"
 
-    exp = nkw.Experiment(frame,
-                         controls=[nkw.Choice("gate", ["AND", "OR", "XOR"], label="data")],
-                         play=nkw.Play("epoch", range(11)),
-                         title="Perceptron learning rule")
+    exp = Experiment(frame,
+                     controls=[Choice("gate", ["AND", "OR", "XOR"], label="data")],
+                     play=Play("epoch", range(11)),
+                     title="Perceptron learning rule")
     exp.show(readouts=[{"gate": "AND", "epoch": 10}, {"gate": "XOR", "epoch": 10}])
 
 ``show`` first prints the requested readouts as plain text (deterministic, so nbval
@@ -32,24 +32,32 @@ compares the key numbers), then displays the widget.
 Budget
 ------
 Every frame is an inline PNG stored in the notebook and in the built HTML page, so
-pages stay light only if experiments stay small. The limits, checked while building
-(a clear ``ValueError``/``RuntimeError`` when exceeded) and enforced on every saved
-notebook by ``tests/book/test_widget_budget.py``:
+pages stay light only if experiments stay small. The limits:
 
-* :data:`MAX_FRAMES_PER_WIDGET` = 100 frames in one experiment (product of all axis sizes);
-* :data:`MAX_PNG_BYTES` = 40 000 bytes for one frame's PNG (frames are 336 x 256 px at
-  80 dpi and reduced to a 64-colour palette, typically 6-15 kB);
+* :data:`MAX_FRAMES_PER_WIDGET` = 100 frames in one experiment (product of all axis sizes)
+  and :data:`MAX_PNG_BYTES` = 40 000 bytes for one frame's PNG (frames are 336 x 256 px at
+  80 dpi and reduced to a 64-colour palette, typically 6-15 kB), both checked here while
+  an experiment is built (a clear ``ValueError`` when exceeded);
 * :data:`MAX_STATE_BYTES_PER_NOTEBOOK` = 6 000 000 bytes of serialised widget state
-  (JSON, PNGs base64-encoded) in one notebook.
+  (JSON, PNGs base64-encoded) in one notebook, checked on the saved notebook by
+  ``scripts/execute_notebooks.py`` (``budget_report``) and ``tests/book/test_widget_budget.py``.
 """
 
 from __future__ import annotations
 
+import html
+import io
 import itertools
 import sys
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+
+import ipywidgets as w
+import PIL.Image
+from IPython.display import Image, display
+
+from nnkit.course.style import FRAME_DPI, format_number, to_png
 
 __all__ = [
     "Slider",
@@ -60,7 +68,6 @@ __all__ = [
     "MAX_PNG_BYTES",
     "MAX_STATE_BYTES_PER_NOTEBOOK",
     "frame_png",
-    "budget_report",
 ]
 
 MAX_FRAMES_PER_WIDGET = 100
@@ -69,17 +76,6 @@ MAX_STATE_BYTES_PER_NOTEBOOK = 6_000_000
 
 # Characters per line of a frame's readout: what fits under a frame-sized figure.
 READOUT_WIDTH = 76
-
-# Base64 makes each PNG 4/3 larger in the saved state; the rest of a frame's state (the
-# Output model, its layout) is a few hundred bytes.
-_STATE_BYTES_PER_FRAME_OVERHEAD = 1_200
-
-
-def _format(value: Any) -> str:
-    from nnkit.plotting._style import format_value
-
-    return format_value(value)
-
 
 class _Axis:
     """One dimension of the experiment grid: a name, its values and how it is shown."""
@@ -99,7 +95,7 @@ class _Axis:
         values = list(values)
         if not values:
             raise ValueError(f"values of {name!r}: expected at least one value")
-        labels = [_format(v) for v in values]
+        labels = [format_number(v) for v in values]
         if len(set(labels)) != len(labels):
             raise ValueError(f"values of {name!r}: two values display the same ({labels})")
         if label is not None and not isinstance(label, str):
@@ -136,8 +132,6 @@ class Slider(_Axis):
     """
 
     def make_control(self):
-        import ipywidgets as w
-
         slider = w.SelectionSlider(
             options=list(zip(self.labels, range(len(self)), strict=True)),
             index=self.index,
@@ -157,8 +151,6 @@ class Choice(_Axis):
     """
 
     def make_control(self):
-        import ipywidgets as w
-
         options = list(zip(self.labels, range(len(self)), strict=True))
         if len(self) <= 5:
             # ToggleButtons put their description above the buttons; a Label keeps the
@@ -203,8 +195,6 @@ class Play(_Axis):
         self.repeat = repeat
 
     def make_control(self):
-        import ipywidgets as w
-
         play = w.Play(
             value=self.index,
             min=0,
@@ -232,19 +222,12 @@ def frame_png(fig, max_bytes: int = MAX_PNG_BYTES, dpi: int | None = None) -> by
     Raises ValueError if the PNG is larger than ``max_bytes`` (the frame budget), naming
     the size so the author can shrink the figure.
     """
-    import io
-
-    from PIL import Image
-
-    from nnkit.plotting import to_png
-    from nnkit.plotting._style import FRAME_DPI
-
     raw = to_png(fig, dpi=dpi or FRAME_DPI)
     # A 64-colour adaptive palette keeps antialiased lines smooth and cuts the size 3-4x.
     image = (
-        Image.open(io.BytesIO(raw))
+        PIL.Image.open(io.BytesIO(raw))
         .convert("RGB")
-        .quantize(colors=64, method=Image.Quantize.MEDIANCUT)
+        .quantize(colors=64, method=PIL.Image.Quantize.MEDIANCUT)
     )
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
@@ -252,7 +235,7 @@ def frame_png(fig, max_bytes: int = MAX_PNG_BYTES, dpi: int | None = None) -> by
     if len(png) > max_bytes:
         raise ValueError(
             f"frame PNG is {len(png)} bytes, over the budget of {max_bytes} bytes per frame: "
-            "use a smaller figure size (nnkit.plotting FIGSIZES['frame']) or fewer elements"
+            "use a smaller figure size (nnkit.course.style FIGSIZES['frame']) or fewer elements"
         )
     return png
 
@@ -275,11 +258,6 @@ class _Readout:
         return self.text
 
 
-# Experiments built in this kernel whose widgets are still open, by title, for the
-# notebook budget (strong references: the widgets live on in the kernel anyway).
-_LIVE: dict[str, Experiment] = {}
-
-
 class Experiment:
     """A kernel-free interactive figure: one precomputed frame per grid point.
 
@@ -297,8 +275,6 @@ class Experiment:
         Shown above the controls and used to name the experiment in readouts.
 
     The grid has ``prod(len(axis))`` points, at most :data:`MAX_FRAMES_PER_WIDGET`.
-    Building an experiment with the same title again (re-running a cell) closes the
-    previous one's widgets so they do not pile up in the saved notebook.
     """
 
     def __init__(
@@ -384,11 +360,6 @@ class Experiment:
         """Total size of the frame PNGs in bytes."""
         return sum(len(p) for p in self._pngs.values())
 
-    @property
-    def state_bytes_estimate(self) -> int:
-        """Estimated size of this experiment in the saved widget state (base64 PNGs + models)."""
-        return self.png_bytes * 4 // 3 + self.n_frames * _STATE_BYTES_PER_FRAME_OVERHEAD
-
     def readout(self, **values: Any) -> str:
         """The readout text of the frame at ``values`` (missing axes take their shown value)."""
         return self._readouts[self._index_of(values)]
@@ -414,26 +385,11 @@ class Experiment:
         return tuple(index)
 
     def _describe(self, values: Mapping[str, Any]) -> str:
-        return ", ".join(f"{k}={_format(v)}" for k, v in values.items())
+        return ", ".join(f"{k}={format_number(v)}" for k, v in values.items())
 
     # -- widgets ------------------------------------------------------------------------
 
     def _build_widget(self) -> None:
-        import ipywidgets as w
-        from IPython.display import Image
-
-        previous = _LIVE.get(self.title)
-        if previous is not None and previous is not self:
-            previous.close()
-        total = sum(e.state_bytes_estimate for e in _LIVE.values() if e.title != self.title)
-        if total + self.state_bytes_estimate > MAX_STATE_BYTES_PER_NOTEBOOK:
-            raise RuntimeError(
-                f"experiment {self.title!r}: about {self.state_bytes_estimate} bytes of "
-                f"widget state, {total} already used by this notebook's other experiments; "
-                f"the budget is {MAX_STATE_BYTES_PER_NOTEBOOK} bytes per notebook "
-                "(fewer frames or smaller figures)"
-            )
-
         made = [c.make_control() for c in self.controls]
         control_widgets = [m[0] for m in made]
         play_widgets = self.play.make_control() if self.play is not None else None
@@ -475,8 +431,6 @@ class Experiment:
         self._links = links
         self._control_widgets = control_widgets
         self._play_widgets = play_widgets
-        if self.title:
-            _LIVE[self.title] = self
 
     def close(self) -> None:
         """Close every widget of this experiment (they leave the saved widget state)."""
@@ -486,8 +440,6 @@ class Experiment:
             link.close()
         _close_tree(self.widget)
         self.widget = None
-        if _LIVE.get(self.title) is self:
-            del _LIVE[self.title]
 
     # -- display ------------------------------------------------------------------------
 
@@ -524,8 +476,6 @@ class Experiment:
             where = self._describe(self._values(index))
             text = self._readouts[index].replace("\n", "\n    ")
             print(f"[{where}] {text}")
-        from IPython.display import display
-
         summary = f"{self.title or 'Experiment'}: {self.n_frames} precomputed frames"
         display(
             {
@@ -545,8 +495,6 @@ class Experiment:
 
 
 def _escape(text: str) -> str:
-    import html
-
     return html.escape(text, quote=False)
 
 
@@ -554,85 +502,3 @@ def _close_tree(widget) -> None:
     for child in getattr(widget, "children", ()):
         _close_tree(child)
     widget.close()
-
-
-def _widget_state(notebook: Mapping[str, Any]) -> dict[str, Any]:
-    mime = (
-        notebook.get("metadata", {})
-        .get("widgets", {})
-        .get("application/vnd.jupyter.widget-state+json", {})
-    )
-    return mime.get("state", {}) if isinstance(mime, Mapping) else {}
-
-
-def _references(value: Any) -> list[str]:
-    """Model ids referenced ("IPY_MODEL_<id>") anywhere inside a widget's state."""
-    if isinstance(value, str):
-        return [value[len("IPY_MODEL_") :]] if value.startswith("IPY_MODEL_") else []
-    if isinstance(value, Mapping):
-        return [r for v in value.values() for r in _references(v)]
-    if isinstance(value, (list, tuple)):
-        return [r for v in value for r in _references(v)]
-    return []
-
-
-def budget_report(notebook: Mapping[str, Any]) -> tuple[dict[str, int], list[str]]:
-    """Measure a saved notebook's widget state against the budget.
-
-    ``notebook`` is the notebook as parsed JSON. Returns ``(numbers, problems)``:
-    ``numbers`` has ``state_bytes`` (serialised widget state), ``widgets`` (top-level
-    stacks, one per experiment), ``max_frames`` (Output widgets under one of them) and
-    ``max_png_bytes`` (largest decoded frame PNG); ``problems`` lists every limit
-    exceeded, in words (empty when the notebook is within budget).
-    """
-    import base64
-    import json
-
-    state = _widget_state(notebook)
-    mime = (
-        notebook.get("metadata", {})
-        .get("widgets", {})
-        .get("application/vnd.jupyter.widget-state+json", {})
-    )
-    numbers = {
-        "state_bytes": len(json.dumps(mime)) if state else 0,
-        "widgets": 0,
-        "max_frames": 0,
-        "max_png_bytes": 0,
-    }
-    problems = []
-    if numbers["state_bytes"] > MAX_STATE_BYTES_PER_NOTEBOOK:
-        problems.append(
-            f"widget state is {numbers['state_bytes']} bytes, over "
-            f"{MAX_STATE_BYTES_PER_NOTEBOOK} per notebook"
-        )
-    children = {
-        mid: _references(model.get("state", {}).get("children", [])) for mid, model in state.items()
-    }
-    stacks = {mid for mid, model in state.items() if model.get("model_name") == "StackModel"}
-    nested = {c for mid in stacks for c in children[mid]}
-
-    def outputs_under(mid: str) -> list[str]:
-        if state.get(mid, {}).get("model_name") == "OutputModel":
-            return [mid]
-        return [o for c in children.get(mid, []) for o in outputs_under(c)]
-
-    for root in sorted(stacks - nested):
-        numbers["widgets"] += 1
-        frames = outputs_under(root)
-        numbers["max_frames"] = max(numbers["max_frames"], len(frames))
-        if len(frames) > MAX_FRAMES_PER_WIDGET:
-            problems.append(
-                f"widget {root[:8]}… has {len(frames)} frames, over {MAX_FRAMES_PER_WIDGET}"
-            )
-    for mid, model in state.items():
-        if model.get("model_name") != "OutputModel":
-            continue
-        for output in model.get("state", {}).get("outputs", []):
-            png = output.get("data", {}).get("image/png")
-            if isinstance(png, str):
-                size = len(base64.b64decode(png))
-                numbers["max_png_bytes"] = max(numbers["max_png_bytes"], size)
-                if size > MAX_PNG_BYTES:
-                    problems.append(f"frame {mid[:8]}… has a {size}-byte PNG, over {MAX_PNG_BYTES}")
-    return numbers, problems

@@ -14,15 +14,15 @@ checker                            the student writes
 =================================  ================================================================
 
 Each checker prints one line (a pass, or one hint about the first thing wrong) and returns
-True or False; see :mod:`nnkit.exercises._checking`.
+True or False; see :mod:`nnkit.course.checking`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from nnkit.descent import quadratic_regime
-from nnkit.exercises._checking import (
+from nnkit.course.ch2_learning_rate.lab import quadratic_regime
+from nnkit.course.checking import (
     Hint,
     call_student,
     checker,

@@ -2,8 +2,8 @@
 
 Every figure in the book, and every frame of a live experiment, is drawn with these
 constants so that class 0 always looks the same, curves are told apart the same way
-and frames stay small. Chapter plotting modules (``nnkit/plotting/<topic>.py``) import
-from here rather than choosing their own colours.
+and frames stay small. The chapters' ``figures.py`` modules import from here rather than
+choosing their own colours.
 
 The palette is Okabe & Ito's colour-blind-safe set ("Color Universal Design", 2008);
 classes also differ by marker shape, so figures survive greyscale printing.
@@ -11,10 +11,12 @@ classes also differ by marker shape, so figures survive greyscale printing.
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
@@ -36,8 +38,10 @@ __all__ = [
     "class_color",
     "curve_color",
     "region_color",
-    "format_value",
+    "format_number",
     "control_title",
+    "to_png",
+    "show",
 ]
 
 # Okabe-Ito colours: blue, vermillion, bluish green, reddish purple, orange, sky blue.
@@ -164,17 +168,37 @@ def region_color(k: int, alpha: float = REGION_ALPHA) -> tuple[float, float, flo
     return to_rgba(class_color(k), alpha)
 
 
-def format_value(value: Any) -> str:
-    """Format a control value for titles and readouts: ``0.1``, ``1e-05``, ``-2``, ``AND``."""
-    if isinstance(value, bool):
+def format_number(value: Any, decimals: int | None = None) -> str:
+    """Format a number (or a label) for titles, readouts and figures: the one formatter.
+
+    Without ``decimals``: a control value or label, as short as it reads -- ``0.1``,
+    ``1e-05``, ``-2``, ``2`` for 2.0, ``AND`` (4 significant digits at most).
+    With ``decimals``: a number, vector or matrix with that many decimals --
+    ``0.574``, ``[0.574, 0.668]``, ``[[1, 0], [0, 1]]``; -0.0 prints as 0.000 so outputs
+    stay reproducible.
+    """
+    if decimals is None:
+        if isinstance(value, bool):
+            return str(value)
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, float):
+            if math.isfinite(value) and value == int(value) and abs(value) < 1e6:
+                return str(int(value))
+            return f"{value:.4g}"
         return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isfinite(value) and value == int(value) and abs(value) < 1e6:
-            return str(int(value))
-        return f"{value:.4g}"
-    return str(value)
+    if isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0:
+        raise ValueError(f"decimals: expected a non-negative integer, got {decimals!r}")
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.size == 1:
+        return f"{float(arr.reshape(())) + 0.0:.{decimals}f}"
+    if arr.ndim == 1:
+        return "[" + ", ".join(f"{v + 0.0:.{decimals}f}" for v in arr) + "]"
+    if arr.ndim == 2 and arr.shape[0] == 1:
+        return format_number(arr[0], decimals)
+    if arr.ndim == 2:
+        return "[" + ", ".join(format_number(row, decimals) for row in arr) + "]"
+    raise ValueError(f"value: expected a number, vector or matrix, got shape {arr.shape}")
 
 
 def control_title(
@@ -189,7 +213,28 @@ def control_title(
     """
     items = dict(values or {})
     items.update(named)
-    text = ", ".join(f"{k} = {format_value(v)}" for k, v in items.items())
+    text = ", ".join(f"{k} = {format_number(v)}" for k, v in items.items())
     if base and text:
         return f"{base}  ({text})"
     return base or text
+
+
+def to_png(fig: Figure, dpi: int = FRAME_DPI) -> bytes:
+    """Render ``fig`` to PNG bytes at ``dpi`` (80 by default: compact frames for widgets).
+
+    The PNG carries no software/version metadata, so the same figure gives the same bytes.
+    """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig: expected a matplotlib Figure, got {type(fig).__name__}")
+    if not isinstance(dpi, (int, float)) or not 20 <= dpi <= 300:
+        raise ValueError(f"dpi: expected a number between 20 and 300, got {dpi!r}")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def show(fig: Figure, dpi: int = 100) -> None:
+    """Display ``fig`` in the notebook as a PNG image (works with any matplotlib backend)."""
+    from IPython.display import Image, display
+
+    display(Image(data=to_png(fig, dpi=dpi), format="png"))

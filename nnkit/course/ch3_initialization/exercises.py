@@ -2,7 +2,7 @@
 
 Use in the notebook::
 
-    from nnkit.exercises import initialization as ex
+    from nnkit.course.ch3_initialization import exercises as ex
     ex.check_hidden_layer_gradients(hidden_layer_gradients);
     ex.check_xavier_std(xavier_std);
     ex.check_he_std(he_std);
@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 import nnkit as nk
-from nnkit.exercises._checking import call_student, checker, expect, expect_close
+from nnkit.course.checking import call_student, checker, expect, expect_close
 
 __all__ = [
     "check_hidden_layer_gradients",

@@ -9,7 +9,7 @@
 * :func:`plot_hidden_units`: the three-panel frame of the symmetry experiment;
 * :func:`plot_slopes`: sigmoid, tanh and ReLU next to their derivatives.
 
-Colours, sizes and axis style come from :mod:`nnkit.plotting._style`.
+Colours, sizes and axis style come from :mod:`nnkit.course.style`.
 """
 
 from __future__ import annotations
@@ -21,13 +21,16 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from nnkit.activations import relu, relu_grad, sigmoid, sigmoid_grad, tanh, tanh_grad
-from nnkit.plotting._style import (
+from nnkit.course.figures import decision_regions, loss_curves
+from nnkit.course.style import (
     FONT_SIZE,
     WRONG_COLOR,
     control_title,
     curve_color,
     new_figure,
+    show,
 )
+from nnkit.course.widgets import Choice, Experiment, Play
 
 __all__ = [
     "activation_range",
@@ -38,6 +41,8 @@ __all__ = [
     "plot_probe",
     "plot_hidden_units",
     "plot_slopes",
+    # Shared apparatus the chapter uses, re-exported so its notebook imports one line.
+    "control_title", "new_figure", "show", "Choice", "Experiment", "Play", "loss_curves",
 ]
 
 _BINS = 40
@@ -207,7 +212,7 @@ def plot_unit_weights(ax: Axes, W: np.ndarray, input_names: Sequence[str] | None
 
 
 def plot_probe(probe, activation: str, scheme: str, size=(8.0, 3.4)) -> Figure:
-    """The frame of the deep-network experiment for one :class:`nnkit.diagnostics.Probe`.
+    """The frame of the deep-network experiment for one :class:`lab.Probe`.
 
     Left: :func:`plot_activation_ridges`; right: :func:`plot_grad_norms` of ``probe.delta_norms``,
     the gradient arriving at each layer in the backward pass. The title states the scheme and
@@ -269,7 +274,6 @@ def plot_hidden_units(model, X, y, hidden_weights: np.ndarray, losses: Sequence[
     ``(w1, w2, b)`` per hidden unit. Right: the training loss ``losses`` so far (entry ``i`` after
     ``i`` epochs) on an x axis running to ``max_epoch``, with a dot on the latest value.
     """
-    from nnkit.plotting import decision_regions, loss_curves
 
     fig, (left, middle, right) = new_figure(size, 1, 3, layout="fixed")
     width, height = fig.get_size_inches()

@@ -1,9 +1,9 @@
 """Figures for chapter 1, "The neuron": a neuron's line over logic gates, and the
 perceptron rule at work.
 
-All figures use the shared style of :mod:`nnkit.plotting._style`; the functions return
-the figure (frames for :class:`nnkit.widgets.Experiment` or pictures for
-:func:`nnkit.plotting.show`).
+All figures use the shared style of :mod:`nnkit.course.style`; the functions return
+the figure (frames for :class:`nnkit.course.widgets.Experiment` or pictures for
+:func:`nnkit.course.figures.show`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from nnkit.plotting import neuron_line, scatter_classes
-from nnkit.plotting._style import (
+from nnkit.course.figures import neuron_line, scatter_classes
+from nnkit.course.style import (
     BOUNDARY_COLOR,
     FONT_SIZE,
     WRONG_COLOR,
@@ -22,7 +22,9 @@ from nnkit.plotting._style import (
     control_title,
     curve_color,
     new_figure,
+    show,
 )
+from nnkit.course.widgets import Choice, Experiment, Play, Slider
 
 __all__ = [
     "GatePanels",
@@ -31,6 +33,8 @@ __all__ = [
     "step_plot",
     "neuron_diagram",
     "GATE_VIEW",
+    # Shared apparatus the chapter uses, re-exported so its notebook imports one line.
+    "show", "Choice", "Experiment", "Play", "Slider",
 ]
 
 # The view used for the four binary input points: a margin around the unit square.

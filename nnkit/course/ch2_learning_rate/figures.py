@@ -2,7 +2,7 @@
 
 All helpers draw into an ``ax`` you pass, or into a new styled figure, and return the axes
 (:func:`descent_frame` returns the whole figure, ready to be a widget frame). Paths come from
-:func:`nnkit.descent.gradient_descent`; ``step`` selects how much of a path is drawn, so a
+:func:`lab.gradient_descent`; ``step`` selects how much of a path is drawn, so a
 play button can reveal it one update at a time with fixed axes that do not jump.
 """
 
@@ -22,8 +22,9 @@ from matplotlib.ticker import (
     NullLocator,
 )
 
-from nnkit.descent import DescentPath, Objective, RangeTestResult, SweepResult
-from nnkit.plotting._style import (
+from nnkit.course.ch2_learning_rate.lab import DescentPath, Objective, RangeTestResult, SweepResult
+from nnkit.course.figures import loss_curves
+from nnkit.course.style import (
     BOUNDARY_COLOR,
     FIGSIZES,
     FONT_SIZE,
@@ -32,11 +33,16 @@ from nnkit.plotting._style import (
     axes_or_new,
     control_title,
     curve_color,
+    show,
     style_axes,
 )
+from nnkit.course.widgets import Experiment, Play, Slider
 
 __all__ = ["path_1d", "path_2d", "loss_by_step", "descent_frame", "DescentAnimator",
-           "stability", "sweep", "range_test", "time_to_target"]
+           "stability", "sweep", "range_test", "time_to_target",
+    # Shared apparatus the chapter uses, re-exported so its notebook imports one line.
+    "show", "Experiment", "Play", "Slider", "loss_curves",
+]
 
 PATH_COLOR = curve_color(0)
 CURRENT_COLOR = curve_color(3)
@@ -45,12 +51,12 @@ GOOD_COLOR = curve_color(2)
 
 def _check_path(objective: Objective, path: DescentPath, dim: int) -> None:
     if not isinstance(objective, Objective):
-        raise TypeError(f"objective: expected an nnkit.descent.Objective, got "
+        raise TypeError(f"objective: expected a lab.Objective, got "
                         f"{type(objective).__name__}")
     if objective.dim != dim:
         raise ValueError(f"objective: this plot needs a {dim}-D loss, got dim={objective.dim}")
     if not isinstance(path, DescentPath):
-        raise TypeError(f"path: expected an nnkit.descent.DescentPath, got {type(path).__name__}")
+        raise TypeError(f"path: expected a lab.DescentPath, got {type(path).__name__}")
     if path.weights.shape[1] != dim:
         raise ValueError(f"path: expected {dim}-D weights, got shape {path.weights.shape}")
 
@@ -248,7 +254,7 @@ def loss_by_step(path: DescentPath, step: int | None = None, ax: Axes | None = N
     """Loss L(w_t) against step t on a log scale, up to ``step``, with the x-axis fixed to the
     run's requested length. A diverged run ends in a red cross with "diverged at step k"."""
     if not isinstance(path, DescentPath):
-        raise TypeError(f"path: expected an nnkit.descent.DescentPath, got {type(path).__name__}")
+        raise TypeError(f"path: expected a lab.DescentPath, got {type(path).__name__}")
     ax = axes_or_new(ax)
     _loss_axis(ax, path.requested_steps, ylim)
     _loss_artists(ax, path, step, ylim)
@@ -282,7 +288,7 @@ class DescentAnimator:
     The landscape, axes and labels are drawn once; :meth:`frame` then draws only the path up
     to a step on top of that cached background and returns the result as a figure holding
     one image of exactly the frame's pixels (``FIGSIZES["wide"]`` at ``FRAME_DPI``), ready
-    for :func:`nnkit.widgets.frame_png`. Frames look the same as :func:`descent_frame`'s.
+    for :func:`nnkit.course.widgets.frame_png`. Frames look the same as :func:`descent_frame`'s.
 
     Parameters
     ----------
@@ -302,7 +308,7 @@ class DescentAnimator:
     def __init__(self, objective: Objective, steps: int, xlim=(-3.0, 3.0), ylim=None,
                  loss_ylim=(1e-6, 1e6)):
         if not isinstance(objective, Objective) or objective.dim not in (1, 2):
-            raise TypeError("objective: expected a 1-D or 2-D nnkit.descent.Objective")
+            raise TypeError("objective: expected a 1-D or 2-D lab.Objective")
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
             raise ValueError(f"steps: expected a non-negative int, got {steps!r}")
         self.objective = objective
@@ -468,7 +474,7 @@ def sweep(result: SweepResult, ax: Axes | None = None, title: str | None = None)
     """Final training loss against η (log-log) for a learning-rate sweep; diverged runs are red
     crosses along the top edge and the chosen η is ringed."""
     if not isinstance(result, SweepResult):
-        raise TypeError(f"result: expected an nnkit.descent.SweepResult, got "
+        raise TypeError(f"result: expected a lab.SweepResult, got "
                         f"{type(result).__name__}")
     ax = axes_or_new(ax)
     ok = ~result.diverged
@@ -500,7 +506,7 @@ def range_test(result: RangeTestResult, ax: Axes | None = None, title: str | Non
     """Loss against η for a learning-rate range test: raw batch losses (faint), the smoothed
     curve, its minimum and the suggested η (a tenth of it)."""
     if not isinstance(result, RangeTestResult):
-        raise TypeError(f"result: expected an nnkit.descent.RangeTestResult, got "
+        raise TypeError(f"result: expected a lab.RangeTestResult, got "
                         f"{type(result).__name__}")
     ax = axes_or_new(ax)
     ax.plot(result.lrs, result.losses, color=PATH_COLOR, alpha=0.3, linewidth=0.8,

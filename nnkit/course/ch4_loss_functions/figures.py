@@ -20,7 +20,7 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from nnkit.plotting._style import (
+from nnkit.course.style import (
     BOUNDARY_COLOR,
     FONT_SIZE,
     WRONG_COLOR,
@@ -28,8 +28,12 @@ from nnkit.plotting._style import (
     curve_color,
     new_figure,
 )
+from nnkit.course.widgets import Experiment, Play, Slider
 
-__all__ = ["ResponseFigure", "SoftmaxFigure", "PairingsFigure", "mismatch_frame"]
+__all__ = ["ResponseFigure", "SoftmaxFigure", "PairingsFigure", "mismatch_frame",
+    # Shared apparatus the chapter uses, re-exported so its notebook imports one line.
+    "Experiment", "Play", "Slider",
+]
 
 
 def _vector(values, name: str, n: int | None = None) -> np.ndarray:

@@ -10,8 +10,8 @@
 * :func:`confusion_matrix` and :func:`digit_gallery` -- how a digits classifier errs;
 * :func:`timing_bars` -- seconds per epoch of two implementations, on a log scale.
 
-The runs come from :mod:`nnkit.playground` (objects with ``boundary_at``, ``train_loss``,
-``test_loss``, ``history``, ``config``); colours and sizes from :mod:`nnkit.plotting._style`.
+The runs come from the chapter's :mod:`lab` (objects with ``boundary_at``, ``train_loss``,
+``test_loss``, ``history``, ``config``); colours and sizes from :mod:`nnkit.course.style`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap, to_rgba
 from matplotlib.figure import Figure
 
-from nnkit.plotting._style import (
+from nnkit.course.figures import loss_curves
+from nnkit.course.style import (
     BOUNDARY_COLOR,
     CLASS_MARKERS,
     FONT_SIZE,
@@ -34,8 +35,10 @@ from nnkit.plotting._style import (
     class_color,
     curve_color,
     new_figure,
+    show,
     style_axes,
 )
+from nnkit.course.widgets import Choice, Experiment, Play
 
 __all__ = [
     "probability_map",
@@ -45,6 +48,8 @@ __all__ = [
     "confusion_matrix",
     "digit_gallery",
     "timing_bars",
+    # Shared apparatus the chapter uses, re-exported so its notebook imports one line.
+    "new_figure", "show", "Choice", "Experiment", "Play", "loss_curves",
 ]
 
 

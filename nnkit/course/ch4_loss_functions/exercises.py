@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from nnkit import losses as reference
-from nnkit.exercises._checking import Hint, call_student, checker, expect_close
+from nnkit.course.checking import Hint, call_student, checker, expect_close
 
 __all__ = [
     "PROBLEMS",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnkit.exercises._checking import (
+from nnkit.course.checking import (
     Hint,
     call_student,
     checker,

@@ -9,7 +9,7 @@
 
 Usage in the notebook::
 
-    from nnkit.exercises import training_loop as ex
+    from nnkit.course.ch6_training_loop import exercises as ex
     ex.check_two_layer(two_layer_forward_backward);
 """
 
@@ -21,7 +21,7 @@ import warnings
 
 import numpy as np
 
-from nnkit.exercises._checking import Hint, call_student, checker, expect, expect_close
+from nnkit.course.checking import Hint, call_student, checker, expect, expect_close
 
 __all__ = [
     "COST_MODEL",
@@ -395,7 +395,7 @@ def fastest_settings_cost(batch_size, lr, target=TARGET_ACCURACY, budget=BUDGET,
     """Train the moons classifier with ``batch_size`` and ``lr`` until it reaches ``target``.
 
     The network is ``2 → 16 → 16 → 2`` with tanh units (Xavier initialisation, as in
-    :func:`nnkit.playground.build_network`), trained with plain SGD on the 450 training
+    :func:`lab.build_network`), trained with plain SGD on the 450 training
     points of ``moons(n=600, noise=0.15)``; test accuracy is measured after every epoch.
     Returns ``dict(reached, epochs, updates, cost, accuracy, diverged, initial_loss,
     final_loss, rises)``, where ``rises`` is the fraction of epochs whose loss went up and
@@ -404,7 +404,7 @@ def fastest_settings_cost(batch_size, lr, target=TARGET_ACCURACY, budget=BUDGET,
     would pass ``budget``, or on divergence.
     """
     import nnkit as nk
-    from nnkit.playground import build_network
+    from nnkit.course.ch6_training_loop.lab import build_network
 
     X_train, X_test, y_train, y_test = _moons_split(seed)
     n = len(X_train)
