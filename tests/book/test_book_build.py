@@ -8,6 +8,9 @@ import pytest
 
 from conftest import execute_notebooks as ex
 
+# Builds the whole book once (about a minute; skip with -m 'not slow').
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 TOC_FILES = ex.toc_files(ROOT)
 SPECIAL_PAGES = {"index.html", "genindex.html", "search.html"}

@@ -25,6 +25,9 @@ import pytest
 
 from conftest import execute_notebooks as ex
 
+# Drives headless Chromium over the built book: minutes (skip with -m 'not slow').
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 TOC_FILES = ex.toc_files(ROOT)
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

@@ -14,6 +14,9 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from conftest import execute_notebooks as ex
 
+# Runs notebooks in fresh kernels: seconds per test (skip with -m 'not slow').
+pytestmark = pytest.mark.slow
+
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "execute_notebooks.py"
 
 WIDGET_CELL = """\

@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 
+# Runs strict nbval on mutated copies of a chapter: minutes (skip with -m 'not slow').
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # Appended to a copy of nnkit/__init__.py. Each one uses only the public API (API.md),
