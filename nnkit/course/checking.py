@@ -1,298 +1,763 @@
-"""The machinery shared by every exercise checker.
+"""The one framework every exercise checker is built with.
 
-A checker is a function decorated with :func:`checker`. Its body calls the student's
-function on a few cases and states what it expects with :func:`expect_close`,
-:func:`expect_array` or :func:`expect`; the first wrong thing raises a :class:`Hint`.
-The decorator turns the outcome into exactly one printed line:
+An exercise declares three things and nothing more:
 
-* ``✔ <title>: passed (<k> cases).`` -- every expectation held (``k`` counts them), or the
-  body's own success message if it returns a string; the checker returns ``True``;
-* ``✘ <title>: <hint>`` -- the first expectation that failed; returns ``False``;
-* ``… <title>: not attempted yet — ...`` -- the student's code still raises
-  ``NotImplementedError``; returns ``False``;
-* ``✘ <title>: your function raised <Type>: <message>`` -- any other exception.
+* its **reference**, a correct solution with the same signature as the student's function;
+* its **cases**: hand-picked :class:`Case` inputs (ordered small to large, including the
+  edge cases that break naive answers) and, optionally, a hypothesis **strategy** that
+  draws more cases (shapes, scales, rows far below the batch maximum, ties, zeros, one
+  sample, float32, extreme values);
+* its **hints**: known mistakes, each a :class:`Hint` that recognises the mistake (a
+  wrong implementation it reproduces, ``like=``, or a test on the call, ``when=``) and
+  says what is wrong in words.
 
-The text never contains memory addresses or timings, so stored notebook outputs are
-reproducible and nbval can compare them. Numpy floating-point warnings raised by the
-student's code are silenced while checking: a non-finite result is reported as a hint
-instead, which is clearer than a warning printed above the verdict.
+``Exercise.check(student)`` runs the student's function on every case, compares each
+result with the reference's and prints exactly one line:
+
+* ``✔ <title>: passed (<k> cases).`` -- ``k`` counts the inputs compared, everywhere;
+* ``… <title>: not attempted yet ...`` -- the code still raises ``NotImplementedError``;
+* ``✘ <title>: <why>`` -- otherwise. A rejection always helps: the function changed its
+  input in place; or it raised (``your function raised AxisError on input …: message``);
+  or it returned the wrong kind of thing (a number instead of a pair, a transposed
+  array); or a known mistake explains *every* failing case (its hint is printed); or a
+  generic mistake does (the sign, a constant factor, a constant offset, nan/inf where
+  the answer is finite); or, when nothing explains it, the smallest failing case is
+  shown concretely: the input, the expected value and what the function returned.
+  Hypothesis searches the strategy for a failing input and shrinks it.
+
+A hint is only given when it explains every failing case, so a coincidence on one input
+cannot mislead. An error raised by the reference, a hint or the comparison is a bug of
+the checker: it propagates as :class:`CheckerBug` and is never blamed on the student.
+
+The printed text never contains memory addresses, timings or random draws, so stored
+notebook outputs are reproducible (hypothesis runs derandomised).
 """
 
 from __future__ import annotations
 
-import contextvars
 import copy
-import functools
+import math
 import re
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Hint", "checker", "expect", "expect_array", "expect_close", "call_student"]
+__all__ = ["Case", "CheckerBug", "Exercise", "Hint", "Verdict", "arrays", "reals", "show"]
 
 PASS_MARK = "✔"
 FAIL_MARK = "✘"
 TODO_MARK = "…"
 
-# Number of expect_* calls made by the checker currently running (None outside a checker).
-_case_count: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
-    "_case_count", default=None
-)
-
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
-_MAX_MESSAGE = 200
-_MAX_SHOWN_VALUES = 8
+_MAX_LINE = 700
+_MAX_SHOWN_VALUES = 12
+# At most this many failing calls are kept to test hints against (enough to rule out a
+# coincidence, few enough to stay fast).
+_MAX_FAILURES_KEPT = 40
 
 
-class Hint(Exception):
-    """One specific, friendly explanation of the first thing wrong with the student's answer."""
+class CheckerBug(RuntimeError):
+    """The reference, a hint or the comparison failed: a bug in the checker, not the student's."""
 
-    def __init__(self, message: str):
-        if not isinstance(message, str) or not message.strip():
+
+@dataclass(frozen=True)
+class Case:
+    """One input of an exercise: the positional ``args`` of the function.
+
+    ``rtol``/``atol`` override the exercise's tolerances for this case (a float32 input
+    deserves a looser ``rtol``); ``note`` is shown after the input when the case fails
+    (e.g. "the second row is far below the batch maximum").
+    """
+
+    args: tuple
+    note: str = ""
+    rtol: float | None = None
+    atol: float | None = None
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a hint's ``when`` sees: the case, the arguments after the student's call, the
+    student's outcome and the reference's."""
+
+    case: Case
+    received: tuple
+    got: Any
+    expected: Any
+    raised: str = ""
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A known mistake and what to say about it.
+
+    ``like`` is a wrong implementation with the student's signature: the hint applies when
+    the student returns what it returns. ``when(call) -> bool`` tests a :class:`Call`
+    directly. Give one of the two. The hint is printed only if it recognises *every*
+    failing case.
+    """
+
+    message: str
+    like: Callable[..., Any] | None = None
+    when: Callable[[Call], bool] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.message, str) or not self.message.strip():
             raise TypeError("Hint(message): message must be a non-empty string")
-        super().__init__(message)
-        self.message = message
+        if (self.like is None) == (self.when is None):
+            raise TypeError("Hint: give exactly one of like= (a wrong function) or when=")
 
 
-def _count_case() -> None:
-    counter = _case_count.get()
-    if counter is not None:
-        counter[0] += 1
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of a check: ``kind`` is "passed", "todo", "not_callable", "mutated",
+    "raised", "form" (wrong kind/shape of result), "hint" (a declared mistake), "generic"
+    (sign, factor, offset, nan) or "counterexample"; ``message`` is the printed text
+    after the title; ``cases`` counts the inputs compared."""
+
+    kind: str
+    message: str
+    cases: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return self.kind == "passed"
+
+
+@dataclass
+class _Failure:
+    """One call of the student's function: ``kind`` is "ok" or what went wrong ("mutated",
+    "raised", "form", "value", "nonfinite")."""
+
+    kind: str
+    case: Case
+    received: tuple = ()
+    got: Any = None
+    expected: Any = None
+    detail: str = ""
+    size: float = 0.0
+    raised: str = ""  # the exception's type name when kind == "raised"
+
+
+class _Mismatch(Exception):
+    """Raised by the comparison: ``kind`` is "form", "value" or "nonfinite"."""
+
+    def __init__(self, kind: str, detail: str):
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+
+
+class _NotAttempted(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def show(value: Any) -> str:
+    """A value as the student would type it: numbers with up to 6 significant digits,
+    small arrays in full, large ones by shape, tuples/lists/dicts element by element."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if value is None or value is Ellipsis or isinstance(value, str):
+        return repr(value)
+    if isinstance(value, np.random.Generator):
+        return "a numpy Generator"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k!r}: {show(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(show(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, list) and not _is_numeric(value):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    if _is_numeric(value):
+        arr = np.asarray(value)
+        if arr.ndim == 0:
+            return _number(arr[()])
+        if arr.size > _MAX_SHOWN_VALUES:
+            return f"an array of shape {arr.shape}"
+        text = np.array2string(
+            arr.astype(np.float64) + 0.0,
+            separator=", ",
+            formatter={"float_kind": lambda x: _number(x)},
+            max_line_width=10_000,
+        )
+        if arr.dtype == np.float32:
+            text += " (float32)"
+        return text
+    if type(value).__repr__ is not object.__repr__:
+        return _ADDRESS.sub("0x…", repr(value))
+    return f"a {type(value).__name__}"
+
+
+def _number(x: Any) -> str:
+    x = float(x) + 0.0
+    if math.isfinite(x) and x == int(x) and abs(x) < 1e15:
+        return str(int(x))
+    return f"{x:.6g}"
+
+
+def _is_numeric(value: Any) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return True
+    if isinstance(value, (np.ndarray, list)):
+        try:
+            return np.asarray(value).dtype.kind in "iuf"
+        except (TypeError, ValueError):
+            return False
+    return False
 
 
 def _one_line(text: str) -> str:
-    """Collapse ``text`` to one deterministic line: no addresses, no newlines, bounded length."""
     text = _ADDRESS.sub("0x…", " ".join(str(text).split()))
-    if len(text) > _MAX_MESSAGE:
-        text = text[: _MAX_MESSAGE - 1] + "…"
+    if len(text) > _MAX_LINE:
+        text = text[: _MAX_LINE - 1] + "…"
     return text
 
 
-def fmt(value: Any) -> str:
-    """Format a number or a small array compactly and deterministically (6 significant digits)."""
-    arr = np.asarray(value)
-    if arr.dtype.kind in "biuf" and arr.ndim == 0:
-        return f"{float(arr) + 0.0:.6g}"
-    if arr.dtype.kind in "biuf":
-        if arr.size > _MAX_SHOWN_VALUES:
-            return f"array of shape {arr.shape}"
-        # Adding 0.0 turns -0.0 into 0.0 so that it prints without a stray minus sign.
-        return np.array2string(
-            arr.astype(float) + 0.0, separator=", ", formatter={"float_kind": lambda x: f"{x:.4g}"}
-        )
-    return _one_line(repr(value))
+# --------------------------------------------------------------------------- comparison
 
 
-def checker(title: str) -> Callable[[Callable[..., Any]], Callable[..., bool]]:
-    """Decorate a checker body so that it prints one verdict line and returns True/False.
+def _compare(
+    got: Any, expected: Any, rtol: float, atol: float, name: str, parts: Sequence[str] = ()
+) -> None:
+    """Raise _Mismatch unless ``got`` matches ``expected``: the one way results are compared.
 
-    ``title`` is shown at the start of the line. The decorated function keeps the body's
-    signature: its first argument is the student's function (or class).
+    A tuple must come back as a tuple or list of the same length, a dict with the same
+    keys, a bool as a bool; numbers and arrays must have the expected shape (a single
+    number also matches a one-element array), be finite where the expected value is, and
+    agree within ``atol + rtol·|expected|`` elementwise. ``parts`` names the entries of a
+    tuple in messages.
     """
-    if not isinstance(title, str) or not title.strip():
-        raise TypeError("checker(title): title must be a non-empty string")
-
-    def decorate(body: Callable[..., Any]) -> Callable[..., bool]:
-        @functools.wraps(body)
-        def run(student, *args: Any, **kwargs: Any) -> bool:
-            if not callable(student):
-                print(
-                    f"{FAIL_MARK} {title}: pass the function itself (for example `my_fn`, "
-                    f"not `my_fn()`); got a value of type {type(student).__name__}."
-                )
-                return False
-            token = _case_count.set([0])
-            try:
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")
-                    result = body(student, *args, **kwargs)
-                n_cases = _case_count.get()[0]
-            except NotImplementedError:
-                print(
-                    f"{TODO_MARK} {title}: not attempted yet (complete the code above, then rerun)"
-                )
-                return False
-            except Hint as hint:
-                print(f"{FAIL_MARK} {title}: {_one_line(hint.message)}")
-                return False
-            except Exception as error:  # noqa: BLE001 - any error from student code is reported
-                message = _one_line(f"{type(error).__name__}: {error}")
-                print(f"{FAIL_MARK} {title}: your function raised {message}")
-                return False
-            finally:
-                _case_count.reset(token)
-            if isinstance(result, str):
-                print(f"{PASS_MARK} {title}: {_one_line(result)}")
-            else:
-                plural = "case" if n_cases == 1 else "cases"
-                print(f"{PASS_MARK} {title}: passed ({n_cases} {plural}).")
-            return True
-
-        run.title = title
-        return run
-
-    return decorate
-
-
-def expect(condition: bool, hint: str) -> None:
-    """Count one case; raise ``Hint(hint)`` unless ``condition`` is true."""
-    _count_case()
-    if not condition:
-        raise Hint(hint)
+    where = f"{name}: " if name else ""
+    if got is Ellipsis:
+        raise _NotAttempted
+    if isinstance(expected, tuple):
+        if got is None:
+            raise _Mismatch(
+                "form", f"{where}your function returned None — did you forget `return`?"
+            )
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            wanted = f"({', '.join(parts)})" if parts else "as a tuple"
+            raise _Mismatch(
+                "form", f"{where}return {len(expected)} values {wanted}; got {_kind_of(got)}."
+            )
+        for k, (g, e) in enumerate(zip(got, expected, strict=True)):
+            _compare(g, e, rtol, atol, parts[k] if parts else _part(name, k))
+        return
+    if isinstance(expected, Mapping):
+        if not isinstance(got, Mapping):
+            raise _Mismatch(
+                "form", f"{where}return a dict with keys {list(expected)}; got {_kind_of(got)}."
+            )
+        missing = [k for k in expected if k not in got]
+        extra = [k for k in got if k not in expected]
+        if missing or extra:
+            raise _Mismatch(
+                "form",
+                f"{where}the dict should have the keys {list(expected)}; "
+                + (f"missing {missing}" if missing else f"unexpected {extra}")
+                + ".",
+            )
+        for k in expected:
+            _compare(got[k], expected[k], rtol, atol, f"{name}[{k!r}]" if name else repr(k))
+        return
+    if isinstance(expected, str):
+        if got != expected:
+            raise _Mismatch("value", f"{where}expected {show(expected)}, returned {show(got)}")
+        return
+    if isinstance(expected, (bool, np.bool_)):
+        if not isinstance(got, (bool, np.bool_)):
+            raise _Mismatch("form", f"{where}return True or False; got {_kind_of(got)}.")
+        if bool(got) != bool(expected):
+            raise _Mismatch("value", f"{where}expected {show(expected)}, returned {show(got)}")
+        return
+    _compare_numbers(got, expected, rtol, atol, name)
 
 
-def call_student(
-    student_fn: Callable[..., Any], *args: Any, what: str = "your function", **kwargs: Any
-) -> Any:
-    """Call ``student_fn(*args, **kwargs)`` on copies of the arguments and return its result.
-
-    Raises a Hint if the function changed one of its array arguments in place (a common
-    slip: ``x += ...`` on an input), because callers rarely expect their data to change.
-    """
-    copies = [copy.deepcopy(a) for a in args]
-    kw_copies = {k: copy.deepcopy(v) for k, v in kwargs.items()}
-    result = student_fn(*copies, **kw_copies)
-    named = [(f"argument {i + 1}", a, c) for i, (a, c) in enumerate(zip(args, copies, strict=True))]
-    named += [(f"argument `{k}`", kwargs[k], kw_copies[k]) for k in kwargs]
-    for name, original, used in named:
-        if isinstance(original, np.ndarray) and isinstance(used, np.ndarray):
-            if used.shape != original.shape or not np.array_equal(used, original, equal_nan=True):
-                raise Hint(
-                    f"{what} changed its {name} in place; compute a new array instead "
-                    "(e.g. `x = x + ...` rather than `x += ...`)."
-                )
-    return result
+def _part(name: str, k: int) -> str:
+    return f"{name}[{k}]" if name else f"value {k + 1}"
 
 
-def _as_numbers(got: Any, what: str) -> np.ndarray:
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)}"
+    if _is_numeric(value) and np.ndim(value) > 0:
+        return f"an array of shape {np.shape(value)}"
+    return f"{show(value)} ({type(value).__name__})"
+
+
+def _as_float_array(got: Any, where: str) -> np.ndarray:
     if got is None:
-        raise Hint(f"{what}: your function returned None — did you forget `return`?")
+        raise _Mismatch("form", f"{where}your function returned None — did you forget `return`?")
+    if isinstance(got, (bool, np.bool_, str, bytes, Mapping)):
+        raise _Mismatch("form", f"{where}expected numbers, got {_kind_of(got)}.")
     try:
-        arr = np.asarray(got)
-    except Exception as error:  # noqa: BLE001 - ragged lists and the like
-        raise Hint(
-            f"{what}: could not read the result as numbers ({type(error).__name__})."
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            arr = np.asarray(got)
+    except (TypeError, ValueError):
+        raise _Mismatch(
+            "form", f"{where}could not read the result as an array of numbers."
         ) from None
     if arr.dtype.kind == "c":
-        raise Hint(f"{what}: got complex numbers; the result should be real.")
+        raise _Mismatch("form", f"{where}got complex numbers; the result is real.")
     if arr.dtype.kind not in "biuf":
-        raise Hint(f"{what}: expected numbers, got a {type(got).__name__} ({fmt(got)}).")
+        raise _Mismatch("form", f"{where}expected numbers, got {_kind_of(got)}.")
     return arr.astype(np.float64)
 
 
-def expect_array(
-    got: Any,
-    shape: tuple[int, ...] | None = None,
-    what: str = "the result",
-    nonfinite_hint: str | None = None,
-) -> np.ndarray:
-    """Check that ``got`` is numeric, finite and of ``shape``; return it as a float64 array.
-
-    A scalar expectation (``shape == ()``) also accepts any single-element array. A 2-D
-    result whose shape is the transpose of ``shape`` gets a "transposed" hint, one with the
-    right number of values but another shape gets a reshape hint. ``nonfinite_hint``
-    replaces the default message when the result contains nan or inf (e.g. to point at
-    overflow for large inputs).
-    """
-    _count_case()
-    arr = _as_numbers(got, what)
-    if shape is not None:
-        shape = tuple(int(s) for s in shape)
-        if shape == () and arr.size == 1:
-            arr = arr.reshape(())
-        elif arr.shape != shape:
-            if (
-                arr.ndim == 2
-                and len(shape) == 2
-                and arr.shape == shape[::-1]
-                and shape[0] != shape[1]
-            ):
-                raise Hint(f"{what}: shape {arr.shape} is the transpose of the expected {shape}.")
-            if arr.size == int(np.prod(shape)):
-                raise Hint(
-                    f"{what}: expected shape {shape}, got {arr.shape} — the right number of "
-                    "values, arranged differently (check axes, keepdims or reshape)."
-                )
-            raise Hint(f"{what}: expected shape {shape}, got {arr.shape}.")
-    if not np.all(np.isfinite(arr)):
-        raise Hint(nonfinite_hint or f"{what}: contains nan or inf ({fmt(arr)}).")
-    return arr
-
-
-def _hint_pairs(hints: Mapping[Any, str] | Iterable[tuple[Any, str]] | None):
-    if hints is None:
-        return []
-    if isinstance(hints, Mapping):
-        return list(hints.items())
-    pairs = list(hints)
-    if not all(isinstance(p, tuple) and len(p) == 2 for p in pairs):
-        raise TypeError("expect_close(hints=...): give a dict or a list of (value, message) pairs")
-    return pairs
-
-
-def _ratio(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> float | None:
-    """The constant c with got ≈ c·expected, if there is one (and expected is not all zero)."""
-    big = np.abs(expected) > max(atol, 1e-12)
-    if not np.any(big):
-        return None
-    c = float(np.median(got[big] / expected[big]))
-    if np.allclose(got, c * expected, rtol=max(rtol, 1e-9), atol=atol):
-        return c
-    return None
-
-
-def _is_simple_factor(c: float) -> bool:
-    simple = (2.0, 3.0, 4.0, 10.0, 100.0)
-    return any(np.isclose(abs(c), k) or np.isclose(abs(c), 1.0 / k) for k in simple)
-
-
-def expect_close(
-    got: Any,
-    expected: Any,
-    what: str = "the result",
-    rtol: float = 1e-6,
-    atol: float = 1e-9,
-    hints: Mapping[Any, str] | None = None,
-    nonfinite_hint: str | None = None,
-) -> np.ndarray:
-    """Check ``got ≈ expected`` (``|got - expected| <= atol + rtol·|expected|`` elementwise).
-
-    First applies :func:`expect_array` with the expected shape. On a mismatch it raises a
-    Hint: the message from ``hints`` (a dict, or list of ``(value, message)`` pairs, of
-    typical wrong answers) when ``got`` matches one of them, otherwise a generic diagnosis
-    (sign flipped, off by a constant factor, off by a constant offset) or, failing that,
-    the expected and obtained values.
-    """
-    expected = np.asarray(expected, dtype=np.float64)
-    arr = expect_array(got, shape=expected.shape, what=what, nonfinite_hint=nonfinite_hint)
-    if np.allclose(arr, expected, rtol=rtol, atol=atol):
-        return arr
-    for wrong, message in _hint_pairs(hints):
-        wrong = np.asarray(wrong, dtype=np.float64)
-        if wrong.shape in ((), arr.shape) and np.allclose(arr, wrong, rtol=rtol, atol=atol):
-            raise Hint(message)
-    shown = f"expected {fmt(expected)}, got {fmt(arr)}"
-    if np.any(np.abs(expected) > atol) and np.allclose(arr, -expected, rtol=rtol, atol=atol):
-        raise Hint(f"{what}: the sign is flipped ({shown}).")
-    c = _ratio(arr, expected, rtol, atol)
-    # For a single number every mismatch is "a factor", so only name simple ones there.
-    if c is not None and abs(c) > 1e-12 and (expected.size > 1 or _is_simple_factor(c)):
-        raise Hint(f"{what}: off by a constant factor of {c:.4g} ({shown}).")
-    if expected.size > 1:
-        offset = arr - expected
-        d = float(np.median(offset))
-        if np.allclose(offset, d, rtol=0, atol=atol + rtol * float(np.max(np.abs(expected)))):
-            raise Hint(
-                f"{what}: every value is off by the same {d:.4g} — a missing or extra "
-                f"constant term (such as the bias)? ({shown})."
+def _compare_numbers(got: Any, expected: Any, rtol: float, atol: float, name: str) -> None:
+    where = f"{name}: " if name else ""
+    want = np.asarray(expected, dtype=np.float64)
+    arr = _as_float_array(got, where)
+    if want.ndim == 0 and arr.size == 1:
+        arr = arr.reshape(())
+    if arr.shape != want.shape:
+        if arr.ndim == 2 and want.ndim == 2 and arr.shape == want.shape[::-1]:
+            raise _Mismatch(
+                "form", f"{where}shape {arr.shape} is the transpose of the expected {want.shape}."
             )
-    if expected.size > _MAX_SHOWN_VALUES:
-        bad = ~np.isclose(arr, expected, rtol=rtol, atol=atol)
-        first = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise Hint(
-            f"{what}: {int(bad.sum())} of {bad.size} values differ; first at index {first}: "
-            f"expected {fmt(expected[first])}, got {fmt(arr[first])}."
+        if arr.size == want.size:
+            raise _Mismatch(
+                "form",
+                f"{where}expected shape {want.shape}, got {arr.shape} — the right number of "
+                "values, arranged differently (check the axis, keepdims or reshape).",
+            )
+        raise _Mismatch("form", f"{where}expected shape {want.shape}, got {arr.shape}.")
+    finite = np.isfinite(want)
+    if np.any(finite & ~np.isfinite(arr)):
+        raise _Mismatch("nonfinite", f"{where}expected {show(want)}, returned {show(arr)}")
+    # Where the expected value itself is not finite (a known mistake's nan or inf), any
+    # non-finite value matches: nan and inf are the same failure to the student.
+    if np.any(np.isfinite(arr[~finite])) or not np.allclose(
+        arr[finite], want[finite], rtol=rtol, atol=atol
+    ):
+        raise _Mismatch("value", f"{where}expected {show(want)}, returned {show(arr)}")
+
+
+def _leaves(got: Any, expected: Any) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Matching numeric parts of two already shape-compatible results, as float arrays."""
+    if isinstance(expected, tuple):
+        return [p for g, e in zip(got, expected, strict=True) for p in _leaves(g, e)]
+    if isinstance(expected, Mapping):
+        return [p for k in expected for p in _leaves(got[k], expected[k])]
+    if isinstance(expected, (bool, np.bool_, str)):
+        return []
+    want = np.asarray(expected, dtype=np.float64)
+    return [(np.asarray(got, dtype=np.float64).reshape(want.shape), want)]
+
+
+def _unchanged(before: Any, after: Any) -> bool:
+    if isinstance(before, np.ndarray):
+        return (
+            isinstance(after, np.ndarray)
+            and before.shape == after.shape
+            and np.array_equal(before, after, equal_nan=True)
         )
-    raise Hint(f"{what}: {shown}.")
+    if isinstance(before, Mapping):
+        return isinstance(after, Mapping) and before.keys() == after.keys() and all(
+            _unchanged(before[k], after[k]) for k in before
+        )
+    if isinstance(before, (list, tuple)):
+        return (
+            isinstance(after, (list, tuple))
+            and len(before) == len(after)
+            and all(_unchanged(b, a) for b, a in zip(before, after, strict=True))
+        )
+    return True
+
+
+def _has_ellipsis(value: Any) -> bool:
+    """True if ``...`` (an exercise's placeholder) is still somewhere in ``value``."""
+    if value is Ellipsis:
+        return True
+    if isinstance(value, (tuple, list)):
+        return any(_has_ellipsis(v) for v in value)
+    if isinstance(value, Mapping):
+        return any(_has_ellipsis(v) for v in value.values())
+    return False
+
+
+def _size(case: Case) -> float:
+    """How big an input is, for "the smallest failing case": elements first, then magnitude."""
+    count, magnitude = 0, 0.0
+    for a in case.args:
+        if _is_numeric(a):
+            arr = np.asarray(a, dtype=np.float64)
+            count += arr.size
+            finite = arr[np.isfinite(arr)]
+            magnitude += float(np.sum(np.minimum(np.abs(finite), 1e6)))
+    return count * 1e9 + magnitude
+
+
+# --------------------------------------------------------------------------- the exercise
+
+
+class Exercise:
+    """A checked exercise: a reference, cases, hints; ``check(student)`` prints a verdict.
+
+    Parameters
+    ----------
+    title : str
+        Shown at the start of the verdict line.
+    reference : callable
+        A correct solution, called like the student's function.
+    args : sequence of str
+        The parameter names, used to show an input (``x=[1, 2], w=[0.5, -1]``).
+    cases : sequence of Case
+        Hand-picked inputs, smallest first; every one is compared.
+    strategy : hypothesis strategy of Case, optional
+        More inputs; hypothesis draws ``examples`` of them (derandomised) and shrinks a
+        failing one to the smallest it can find.
+    hints : sequence of Hint
+        Known mistakes, most specific first.
+    rtol, atol : float
+        Default tolerances of the comparison.
+    outcome : callable, optional
+        ``outcome(received_args, returned) -> value to compare``; by default the returned
+        value. (For a training epoch: the losses and the weights the model ends with.)
+    mutable : sequence of str
+        Names of arguments the function is meant to change (a model, an optimizer, a
+        generator); any other argument changed in place is reported.
+    same : callable, optional
+        ``same(got, expected) -> bool`` replaces the numeric comparison when several
+        answers are right (e.g. two equivalent designs).
+    returns : sequence of str
+        Names of the entries when the result is a tuple, e.g. ``("dW1", "dW2")``.
+    """
+
+    def __init__(
+        self,
+        title: str,
+        reference: Callable[..., Any],
+        *,
+        args: Sequence[str] = (),
+        cases: Sequence[Case] = (),
+        strategy: Any = None,
+        examples: int = 40,
+        hints: Sequence[Hint] = (),
+        rtol: float = 1e-7,
+        atol: float = 1e-10,
+        outcome: Callable[[tuple, Any], Any] | None = None,
+        mutable: Sequence[str] = (),
+        same: Callable[[Any, Any], bool] | None = None,
+        returns: Sequence[str] = (),
+    ):
+        if not isinstance(title, str) or not title.strip():
+            raise TypeError("Exercise(title): title must be a non-empty string")
+        if not callable(reference):
+            raise TypeError("Exercise(reference): expected a function")
+        cases = list(cases)
+        if not cases and strategy is None:
+            raise ValueError("Exercise: give at least one case or a strategy")
+        for case in cases:
+            if not isinstance(case, Case) or len(case.args) != len(args):
+                raise TypeError(f"Exercise {title!r}: every case needs {len(args)} args {args}")
+        unknown = set(mutable) - set(args)
+        if unknown:
+            raise ValueError(f"Exercise {title!r}: mutable names {sorted(unknown)} are not args")
+        self.title = title
+        self.reference = reference
+        self.args = tuple(args)
+        self.cases = cases
+        self.strategy = strategy
+        self.examples = int(examples)
+        self.hints = list(hints)
+        self.rtol = rtol
+        self.atol = atol
+        self.outcome = outcome
+        self.mutable = set(mutable)
+        self.same = same
+        self.returns = tuple(returns)
+
+    # ---- the public entry points -------------------------------------------------------
+
+    def __call__(self, student: Any) -> bool:
+        return self.check(student)
+
+    def check(self, student: Any) -> bool:
+        """Check ``student``, print one verdict line, return True if it passed."""
+        verdict = self.verdict(student)
+        mark = {"passed": PASS_MARK, "todo": TODO_MARK}.get(verdict.kind, FAIL_MARK)
+        print(f"{mark} {self.title}: {verdict.message}")
+        return verdict.passed
+
+    def verdict(self, student: Any) -> Verdict:
+        """Check ``student`` and return the :class:`Verdict` without printing it."""
+        if not callable(student):
+            return Verdict(
+                "not_callable",
+                "pass the function itself (for example `my_fn`, not `my_fn()`); got "
+                f"{_kind_of(student)}.",
+            )
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            try:
+                failures, n_cases = self._run(student)
+            except _NotAttempted:
+                return Verdict(
+                    "todo", "not attempted yet (complete the code above, then rerun)"
+                )
+            if all(r.kind == "ok" for r in failures):
+                plural = "case" if n_cases == 1 else "cases"
+                return Verdict("passed", f"passed ({n_cases} {plural}).", n_cases)
+            kind, message = self._explain(failures)
+        return Verdict(kind, _one_line(message), n_cases)
+
+    def agrees(self, student: Callable[..., Any], case: Case) -> bool:
+        """True if ``student`` matches the reference on ``case`` (one input, nothing printed)."""
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return self._try(student, case).kind == "ok"
+
+    # ---- running the cases -------------------------------------------------------------
+
+    def _expected(self, case: Case) -> Any:
+        args = copy.deepcopy(case.args)
+        try:
+            returned = self.reference(*args)
+            return returned if self.outcome is None else self.outcome(args, returned)
+        except Exception as error:
+            raise CheckerBug(
+                f"the reference of {self.title!r} failed on {self.describe(case)}: "
+                f"{type(error).__name__}: {error}"
+            ) from error
+
+    def _try(self, student: Callable[..., Any], case: Case) -> _Failure:
+        """Run one case and compare; the result's kind is "ok" or what went wrong."""
+        expected = self._expected(case)
+        received = copy.deepcopy(case.args)
+        try:
+            returned = student(*received)
+        except NotImplementedError:
+            raise _NotAttempted from None
+        except Exception as error:  # noqa: BLE001 - the student's error, reported to them
+            return _Failure("raised", case, received, detail=str(error), size=_size(case),
+                            raised=type(error).__name__)
+        for name, before, after in zip(self.args, case.args, received, strict=True):
+            if name not in self.mutable and not _unchanged(before, after):
+                return _Failure("mutated", case, received, detail=name, size=_size(case))
+        try:
+            got = returned if self.outcome is None else self.outcome(received, returned)
+        except Exception as error:
+            raise CheckerBug(f"outcome of {self.title!r} failed: {error!r}") from error
+        rtol = self.rtol if case.rtol is None else case.rtol
+        atol = self.atol if case.atol is None else case.atol
+        try:
+            if _has_ellipsis(got):
+                raise _NotAttempted
+            if self.same is not None:
+                if self.same(got, expected):
+                    return _Failure("ok", case, received, got, expected, size=_size(case))
+                raise _Mismatch("value", f"expected {show(expected)}, returned {show(got)}")
+            _compare(got, expected, rtol, atol, "", self.returns)
+        except _Mismatch as mismatch:
+            return _Failure(mismatch.kind, case, received, got, expected, mismatch.detail,
+                            _size(case))
+        except _NotAttempted:
+            raise
+        except Exception as error:
+            raise CheckerBug(
+                f"comparing results in {self.title!r} failed: {type(error).__name__}: {error}"
+            ) from error
+        return _Failure("ok", case, received, got, expected, size=_size(case))
+
+    def _run(self, student: Callable[..., Any]) -> tuple[list[_Failure], int]:
+        """Every call made (passing ones too, for the hints) and the number of cases."""
+        runs = [self._try(student, case) for case in self.cases]
+        n_cases = len(runs)
+        if self.strategy is not None:
+            found, tried = self._search(student)
+            n_cases += tried
+            runs.extend(found)
+        return runs, n_cases
+
+    def _search(self, student: Callable[..., Any]) -> tuple[list[_Failure], int]:
+        """Let hypothesis draw cases; on a failure it shrinks towards the smallest input."""
+        from hypothesis import HealthCheck, Phase, Verbosity, find, settings
+        from hypothesis.errors import NoSuchExample
+
+        found: list[_Failure] = []
+        seen: set[str] = set()
+
+        def fails(case: Case) -> bool:
+            key = self.describe(case) + repr([getattr(a, "dtype", None) for a in case.args])
+            run = self._try(student, case)
+            if key not in seen:
+                seen.add(key)
+                if sum(r.kind == run.kind for r in found) < _MAX_FAILURES_KEPT:
+                    found.append(run)
+            return run.kind != "ok"
+
+        options = settings(
+            max_examples=self.examples,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            verbosity=Verbosity.quiet,
+            phases=[Phase.generate, Phase.shrink],
+            suppress_health_check=list(HealthCheck),
+        )
+        try:
+            smallest = find(self.strategy, fails, settings=options)
+        except NoSuchExample:
+            return found, len(seen)
+        found.append(self._try(student, smallest))
+        return found, len(seen)
+
+    # ---- explaining a rejection ----------------------------------------------------------
+
+    def describe(self, case: Case) -> str:
+        """The input of ``case`` as ``name=value`` pairs."""
+        if not self.args:
+            return "()"
+        return ", ".join(f"{n}={show(a)}" for n, a in zip(self.args, case.args, strict=True))
+
+    def _on(self, failure: _Failure) -> str:
+        """" on input x=…, w=… (note)", or "" for a function without arguments."""
+        note = f" ({failure.case.note})" if failure.case.note else ""
+        if not self.args:
+            return note
+        return f" on input {self.describe(failure.case)}{note}"
+
+    def _explain(self, runs: list[_Failure]) -> tuple[str, str]:
+        failures = [r for r in runs if r.kind != "ok"]
+
+        def smallest(kind: str) -> _Failure | None:
+            chosen = [f for f in failures if f.kind == kind]
+            return min(chosen, key=lambda f: f.size) if chosen else None
+
+        mutated = smallest("mutated")
+        if mutated is not None:
+            return "mutated", (
+                f"your function changed its argument `{mutated.detail}` in place"
+                f"{self._on(mutated)}; leave the inputs as they are and compute new arrays "
+                "(e.g. `x = x - ...` rather than `x -= ...`)."
+            )
+        # A ``like`` hint must reproduce the student's function on every case tried: the
+        # same results on the passing cases too (so a mistake that happens to agree on the
+        # failing cases is not named), results of the same wrong form (a transposed array),
+        # the same exception type where the student's function raised.
+        every = [Call(r.case, r.received, r.got, r.expected, r.raised) for r in runs]
+        for hint in self.hints:
+            if hint.like is not None and all(self._recognises(hint, c) for c in every):
+                return "hint", hint.message
+        raised = smallest("raised")
+        if raised is not None:
+            return "raised", (
+                f"your function raised {raised.raised}{self._on(raised)}: {raised.detail}"
+            )
+        # A ``when`` hint must hold on every failing case; it only runs once every result
+        # has the right form, so it can index into it safely.
+        failing = [Call(f.case, f.received, f.got, f.expected) for f in failures]
+        if all(f.kind in ("value", "nonfinite") for f in failures):
+            for hint in self.hints:
+                if hint.when is not None and all(self._recognises(hint, c) for c in failing):
+                    return "hint", hint.message
+        form = smallest("form")
+        if form is not None:
+            return "form", f"wrong kind of result{self._on(form)}: {form.detail}"
+        wrong = failures
+        first = min(wrong, key=lambda f: f.size)
+        generic = None if self.same is not None else self._generic(wrong, first)
+        if generic is not None:
+            return "generic", generic
+        kind = "nonfinite" if first.kind == "nonfinite" else "value"
+        message = f"wrong result{self._on(first)}: {first.detail}."
+        if kind == "nonfinite":
+            message += (
+                " The answer is finite there: look for an overflow (exp of a large number) or "
+                "a log or division of 0."
+            )
+        return "counterexample", message
+
+    def _recognises(self, hint: Hint, call: Call) -> bool:
+        try:
+            if hint.when is not None:
+                return bool(hint.when(call))
+            args = copy.deepcopy(call.case.args)
+            try:
+                returned = hint.like(*args)
+            except Exception as error:  # noqa: BLE001 - the mistake raises here as well?
+                return type(error).__name__ == call.raised
+            if call.raised:
+                return False
+            wrong = returned if self.outcome is None else self.outcome(args, returned)
+            rtol = self.rtol if call.case.rtol is None else call.case.rtol
+            atol = self.atol if call.case.atol is None else call.case.atol
+            try:
+                _compare(call.got, wrong, rtol, atol, "", self.returns)
+            except _Mismatch:
+                return False
+            return True
+        except _NotAttempted:
+            return False
+        except Exception as error:
+            raise CheckerBug(
+                f"hint {hint.message[:40]!r} of {self.title!r} failed: {error!r}"
+            ) from error
+
+    def _generic(self, wrong: list[_Failure], first: _Failure) -> str | None:
+        """A generic diagnosis that explains every failing case, or None."""
+        if any(f.kind != "value" for f in wrong):
+            return None
+        pairs = [_leaves(f.got, f.expected) for f in wrong]
+        flat = [(g, e) for p in pairs for g, e in p]
+        big = [(g, e) for g, e in flat if np.any(np.abs(e) > self.atol)]
+        if not big:
+            return None
+        shown = f"({self._on(first).strip() or 'here'}: {first.detail})"
+        if all(np.allclose(g, -e, rtol=self.rtol, atol=self.atol) for g, e in flat):
+            return f"the sign is flipped {shown}."
+        ratios = []
+        for g, e in big:
+            nonzero = np.abs(e) > max(self.atol, 1e-12)
+            ratios.append(g[nonzero] / e[nonzero])
+        all_ratios = np.concatenate(ratios)
+        c = float(np.median(all_ratios))
+        n_values = sum(int(np.sum(np.abs(e) > self.atol)) for _, e in big)
+        if (
+            n_values >= 2
+            and abs(c) > 1e-12
+            and not np.isclose(c, 1.0)
+            and all(
+                np.allclose(g, c * e, rtol=max(self.rtol, 1e-9), atol=self.atol) for g, e in flat
+            )
+        ):
+            return f"every value is {c:.4g} times the right one — a constant factor {shown}."
+        offsets = [g - e for g, e in flat if e.size >= 2]
+        if offsets and len(offsets) == len(flat) and all(
+            np.allclose(o, o.flat[0], rtol=0, atol=self.atol + self.rtol * np.max(np.abs(e)))
+            and abs(o.flat[0]) > self.atol
+            for o, (_, e) in zip(offsets, flat, strict=True)
+        ):
+            return (
+                "within each result every value is off by the same amount — a constant term "
+                f"(such as the bias) is missing, doubled or has the wrong sign {shown}."
+            )
+        return None
+
+
+# --------------------------------------------------------------------------- strategies
+
+
+def reals(bound: float = 10.0):
+    """Hypothesis strategy: finite floats in [-bound, bound] (zeros and ties included)."""
+    from hypothesis import strategies as st
+
+    return st.floats(-bound, bound, allow_nan=False, allow_infinity=False)
+
+
+def arrays(shape: tuple[int, ...], bound: float = 10.0):
+    """Hypothesis strategy: float64 arrays of ``shape`` with entries from :func:`reals`."""
+    from hypothesis.extra import numpy as hnp
+
+    return hnp.arrays(np.float64, shape, elements=reals(bound))

@@ -76,13 +76,14 @@ SOFTMAX_MUTANTS = {
     "softmax over columns": (make_softmax(axis=0), "wrong axis"),
     "bias forgotten": (make_softmax(bias=False), "bias is missing"),
     "dW transposed": (make_softmax(transpose=True), "transpose"),
-    "db over the wrong axis": (make_softmax(db_axis=1), "db should have shape"),
+    "db over the wrong axis": (make_softmax(db_axis=1), "db: expected shape"),
     "X changed in place": (make_softmax(inplace=True), "in place"),
     "still a loop": (make_softmax(loop=True), "one example at a time"),
     "W instead of W.T": (make_softmax(w_not_t=True), "your function raised"),
-    "constant added to db": (make_softmax(extra=0.01), "db is wrong for X ="),
-    "returns a pair": (lambda X, y, W, b: softmax_solution(X, y, W, b)[1:], "triple"),
-    "returns None": (lambda X, y, W, b: None, "triple"),
+    "constant added to db": (make_softmax(extra=0.01), "db: expected"),
+    "returns a pair": (lambda X, y, W, b: softmax_solution(X, y, W, b)[1:],
+                    "return 3 values (loss, dW, db)"),
+    "returns None": (lambda X, y, W, b: None, "did you forget `return`"),
 }
 
 
@@ -115,7 +116,8 @@ def test_softmax_bank_is_large_enough():
 
 def test_a_generic_mismatch_shows_the_smallest_case(capsys):
     passed, out = verdict(ex.check_vectorised, make_softmax(extra=0.01), capsys)
-    assert "db is wrong for X = [[" in out and "got [" in out and not out.endswith("…")
+    assert "wrong result on input X=[[" in out and "db: expected [" in out
+    assert "returned [" in out and not out.endswith("…")
 
 
 @settings(max_examples=40, deadline=None)
@@ -181,11 +183,12 @@ FLOP_MUTANTS = {
                                                                          p + bias + dx)),
                                  "misses a factor 2"),
     "float division": (mutant(lambda b, i, o, g, p, bias, dx: ((p + bias) / 2, p + bias + dx)),
-                       "whole numbers"),
-    "single number": (lambda b, i, o, g: sum(flops_solution(b, i, o, g)), "return a pair"),
+                       "returned 1.5"),
+    "single number": (lambda b, i, o, g: sum(flops_solution(b, i, o, g)),
+                      "return 2 values (forward, backward)"),
     "off by one": (mutant(lambda b, i, o, g, p, bias, dx: (p + bias + 1, p + bias + dx)),
-                   "expected (forward, backward)"),
-    "strings": (lambda b, i, o, g: ("many", "more"), "return two numbers"),
+                   "forward: expected 3, returned 4"),
+    "strings": (lambda b, i, o, g: ("many", "more"), "expected numbers"),
     "raises": (lambda b, i, o, g: (1 / 0, 0), "ZeroDivisionError"),
 }
 
@@ -234,8 +237,8 @@ SLOW_MUTANTS = {
     "matmul": "building block",
     "forward": "building block",
     "exp": "building block",
-    "remember": "no part called",
-    "Remember_Best": "no part called",
+    "remember": "no part of that name",
+    "Remember_Best": "no part of that name",
     "": "as a string",
     42: "as a string",
 }

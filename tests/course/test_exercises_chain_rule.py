@@ -1,194 +1,214 @@
-"""The chapter-5 checkers accept right answers and name typical wrong ones."""
+"""Chapter 5 checkers: mutant banks rejected with the stated message, correct answers accepted,
+and the references agree with finite differences."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from mutant_bank import Mutant, assert_accepted, assert_rejected
 
-from nnkit.activations import sigmoid, sigmoid_grad
+from nnkit.activations import sigmoid
 from nnkit.course.ch5_chain_rule import exercises as ex
+from nnkit.gradcheck import numerical_gradient, relative_error
+
+# ---------------------------------------------------------------- by hand
 
 
-def _verdict(capsys, checker, fn):
-    ok = checker(fn)
-    out = capsys.readouterr().out
-    assert out.count("\n") == 1, out
-    return ok, out
+def tiny(x, y, t1, t2, two=2.0, out=True, hidden=True, a2_input=True, layout="dx", sign=1.0):
+    z2 = t1 @ x
+    a2 = sigmoid(z2)
+    a3 = sigmoid(t2 @ a2)
+    d3 = two * sign * (a3 - y) * (a3 * (1 - a3) if out else 1.0)
+    g2 = np.outer(d3, a2 if a2_input else z2)
+    d2 = (t2.T @ d3) * (a2 * (1 - a2) if hidden else 1.0)
+    g1 = np.outer(d2, x) if layout == "dx" else np.outer(x, d2)
+    return g1, g2
 
 
-# ------------------------------------------------------------------ tiny_gradients
-
-def tiny_factory(two=2.0, sign=1.0, out_slope=True, hidden_slope=True, sigma_of_a=False,
-                 theta2_input="a2", transpose1=False, swap=False):
-    def tiny_gradients(x, y, theta1, theta2):
-        z2 = theta1 @ x
-        a2 = sigmoid(z2)
-        z3 = theta2 @ a2
-        a3 = sigmoid(z3)
-        s3 = sigmoid_grad(a3) if sigma_of_a else a3 * (1 - a3)
-        s2 = sigmoid_grad(a2) if sigma_of_a else a2 * (1 - a2)
-        delta3 = two * sign * (a3 - y) * (s3 if out_slope else 1.0)
-        dtheta2 = np.outer(delta3, a2 if theta2_input == "a2" else z2)
-        delta2 = theta2[0] * delta3 * (s2 if hidden_slope else 1.0)
-        dtheta1 = np.outer(x, delta2) if transpose1 else np.outer(delta2, x)
-        return (dtheta2, dtheta1) if swap else (dtheta1, dtheta2)
-    return tiny_gradients
-
-
-def test_tiny_gradients_right_answer(capsys):
-    ok, out = _verdict(capsys, ex.check_tiny_gradients, tiny_factory())
-    assert ok and out.startswith("✔") and "6 cases" in out
+TINY = [
+    Mutant("cross-entropy δ", lambda *a: tiny(*a, two=1.0, out=False), "hint", "cross-entropy"),
+    Mutant("no factor 2", lambda *a: tiny(*a, two=1.0), "hint", "factor 2 is missing"),
+    Mutant("sign", lambda *a: tiny(*a, sign=-1.0), "hint", "not 2(y − a(3))"),
+    Mutant("no output σ'", lambda *a: tiny(*a, out=False), "hint", "∂a(3)/∂z(3)"),
+    Mutant("z2 into θ2", lambda *a: tiny(*a, a2_input=False), "hint", "not z(2)"),
+    Mutant("no hidden σ'", lambda *a: tiny(*a, hidden=False), "hint", "∂a(2)/∂z(2)"),
+    Mutant("θ1 transposed", lambda *a: tiny(*a, layout="xd"), "hint", "transposed"),
+    Mutant("pair swapped", lambda *a: tiny(*a)[::-1], "hint", "wrong order"),
+    Mutant("σ' at a(3)", lambda x, y, t1, t2: (
+        tiny(x, y, t1, t2)[0] * 0 + _at_a(x, y, t1, t2)[0], _at_a(x, y, t1, t2)[1]), "hint",
+        "evaluated at a(3)"),
+    Mutant("factor 4", lambda *a: tiny(*a, two=4.0), "generic", "2 times"),
+    Mutant("only θ2", lambda *a: tiny(*a)[1], "form", "2 values (dJ_dtheta1, dJ_dtheta2)"),
+    Mutant("θ2 not transposed in δ2", lambda x, y, t1, t2: _no_transpose(x, y, t1, t2), "raised",
+           "ValueError"),
+    Mutant("θ2 with a(3)", lambda x, y, t1, t2: (tiny(x, y, t1, t2)[0], tiny(x, y, t1, t2)[1] *
+                                                 sigmoid(t2 @ sigmoid(t1 @ x))),
+           "counterexample", "expected"),
+]
 
 
-def test_tiny_gradients_agrees_with_the_graph_module(capsys):
-    from nnkit.course.ch5_chain_rule import lab as graph
-
-    def via_trace(x, y, theta1, theta2):
-        tr = graph.tiny_trace(x, y, theta1, theta2)
-        return tr.dJ_dtheta1, tr.dJ_dtheta2
-
-    ok, _ = _verdict(capsys, ex.check_tiny_gradients, via_trace)
-    assert ok
+def _at_a(x, y, t1, t2):
+    a2 = sigmoid(t1 @ x)
+    a3 = sigmoid(t2 @ a2)
+    s = sigmoid(a3) * (1 - sigmoid(a3))
+    d3 = 2 * (a3 - y) * s
+    d2 = (t2.T @ d3) * a2 * (1 - a2)
+    return np.outer(d2, x), np.outer(d3, a2)
 
 
-@pytest.mark.parametrize(
-    "kwargs, fragment",
-    [
-        (dict(two=1.0), "factor 2 is missing"),
-        (dict(sign=-1.0), "sign is flipped"),
-        (dict(out_slope=False), "σ'(z(3))"),
-        (dict(sigma_of_a=True), "evaluated at a(3)"),
-        (dict(theta2_input="z2"), "not z(2)"),
-        (dict(hidden_slope=False), "∂a(2)/∂z(2)"),
-        (dict(transpose1=True), "transposed"),
-        (dict(swap=True), "wrong order"),
-    ],
-)
-def test_tiny_gradients_typical_mistakes(capsys, kwargs, fragment):
-    ok, out = _verdict(capsys, ex.check_tiny_gradients, tiny_factory(**kwargs))
-    assert not ok and out.startswith("✘")
-    assert fragment in out, out
+def _no_transpose(x, y, t1, t2):
+    a2 = sigmoid(t1 @ x)
+    a3 = sigmoid(t2 @ a2)
+    d3 = 2 * (a3 - y) * a3 * (1 - a3)
+    d2 = (t2 @ d3) * a2 * (1 - a2)
+    return np.outer(d2, x), np.outer(d3, a2)
 
 
-def test_tiny_gradients_not_attempted_and_wrong_return(capsys):
-    def todo(x, y, theta1, theta2):
-        raise NotImplementedError
-
-    ok, out = _verdict(capsys, ex.check_tiny_gradients, todo)
-    assert not ok and "not attempted" in out
-    ok, out = _verdict(capsys, ex.check_tiny_gradients, lambda x, y, t1, t2: t1)
-    assert not ok and "pair" in out
+@pytest.mark.parametrize("mutant", TINY, ids=str)
+def test_tiny_mutants_rejected(mutant):
+    assert_rejected(ex.check_tiny_gradients, mutant)
 
 
-# ------------------------------------------------------------------ dense_backward
-
-def dense_factory(kind="right"):
-    def dense_backward(X, W, G):
-        dX = G @ W
-        dW = G.T @ X
-        db = G.sum(axis=0)
-        if kind == "dW transposed":
-            dW = X.T @ G
-        elif kind == "db per sample":
-            db = G
-        elif kind == "db mean":
-            db = G.mean(axis=0)
-        elif kind == "dW averaged":
-            dW = G.T @ X / X.shape[0]
-        elif kind == "dX wrong":
-            dX = 0.5 * G @ W
-        elif kind == "no return":
-            return None
-        return dX, dW, db
-    return dense_backward
+def test_tiny_by_hand_passes():
+    assert_accepted(ex.check_tiny_gradients, tiny)
 
 
-def test_dense_backward_right_answer(capsys):
-    ok, out = _verdict(capsys, ex.check_dense_backward, dense_factory())
-    assert ok and "gradient check" in out
+def test_tiny_reference_agrees_with_finite_differences():
+    x, y = np.array([1.0, 0.5]), 1.0
+    t1, t2 = np.array([[0.5, -0.4], [0.3, 0.8]]), np.array([[0.7, -1.2]])
+
+    def J():
+        return float((sigmoid(t2 @ sigmoid(t1 @ x))[0] - y) ** 2)
+
+    g1, g2 = ex.check_tiny_gradients.reference(x, y, t1, t2)
+    assert relative_error(g1, numerical_gradient(J, t1)) < 1e-7
+    assert relative_error(g2, numerical_gradient(J, t2)) < 1e-7
 
 
-@pytest.mark.parametrize(
-    "kind, fragment",
-    [
-        ("dW transposed", "G.T @ X"),
-        ("db per sample", "sum G over the batch"),
-        ("db mean", "mean of G"),
-        ("dW averaged", "divided by the batch size"),
-        ("dX wrong", "dX (n=4, n_in=3, n_out=2) fails the gradient check"),
-        ("no return", "three arrays"),
-    ],
-)
-def test_dense_backward_typical_mistakes(capsys, kind, fragment):
-    ok, out = _verdict(capsys, ex.check_dense_backward, dense_factory(kind))
-    assert not ok and out.startswith("✘")
-    assert fragment in out, out
+# ---------------------------------------------------------------- Dense backward
 
 
-def test_dense_backward_matches_nnkit_dense():
-    import nnkit as nk
-
-    rng = np.random.default_rng(5)
-    layer = nk.Dense(3, 2, rng=0)
-    X = rng.normal(size=(4, 3))
-    G = rng.normal(size=(4, 2))
-    layer.forward(X)
-    dX = layer.backward(G)
-    mine = dense_factory()(X, layer.W.value, G)
-    np.testing.assert_allclose(mine[0], dX)
-    np.testing.assert_allclose(mine[1], layer.W.grad)
-    np.testing.assert_allclose(mine[2], layer.b.grad)
+def dense(X, W, G):
+    return G @ W, G.T @ X, G.sum(axis=0)
 
 
-# ------------------------------------------------------------------ find the bug
+DENSE = [
+    Mutant("db mean", lambda X, W, G: (G @ W, G.T @ X, G.mean(axis=0)), "hint", "mean of G"),
+    Mutant("dW / n", lambda X, W, G: (G @ W, G.T @ X / len(X), G.sum(axis=0)), "hint",
+           "divided by the batch size"),
+    Mutant("dX with W.T", lambda X, W, G: (G @ W.T, G.T @ X, G.sum(axis=0)), "hint",
+           "not G @ W.T"),
+    Mutant("db per sample", lambda X, W, G: (G @ W, G.T @ X, G), "hint", "one row per sample"),
+    Mutant("db wrong axis", lambda X, W, G: (G @ W, G.T @ X, G.sum(axis=1)), "hint",
+           "wrong axis"),
+    Mutant("dW transposed", lambda X, W, G: (G @ W, X.T @ G, G.sum(axis=0)), "hint",
+           "X.T @ G"),
+    Mutant("sign", lambda X, W, G: tuple(-g for g in dense(X, W, G)), "generic",
+           "sign is flipped"),
+    Mutant("no db", lambda X, W, G: (G @ W, G.T @ X), "form", "3 values (dX, dW, db)"),
+    Mutant("dX from X", lambda X, W, G: (X, G.T @ X, G.sum(axis=0)), "counterexample",
+           "expected"),
+    Mutant("dW from W", lambda X, W, G: (G @ W, W, G.sum(axis=0)), "counterexample", "expected"),
+    Mutant("db zero", lambda X, W, G: (G @ W, G.T @ X, np.zeros(W.shape[0])), "counterexample",
+           "expected"),
+    Mutant("G changed in place", lambda X, W, G: (np.multiply(G, 1.0, out=G), G.__imul__(2.0),
+                                                  dense(X, W, G / 2.0))[2], "mutated",
+           "`G` in place"),
+    Mutant("ordering", lambda X, W, G: (G.T @ X, G @ W, G.sum(axis=0)), "form",
+           "dX: expected shape"),
+]
 
-def fixed_two_layer(X, Y, W1, W2):
-    Z1 = X @ W1.T
-    A1 = sigmoid(Z1)
-    A2 = sigmoid(A1 @ W2.T)
-    dZ2 = 2.0 * (A2 - Y) / Y.size * A2 * (1.0 - A2)
-    dW2 = dZ2.T @ A1
-    dZ1 = (dZ2 @ W2) * sigmoid_grad(Z1)
-    return dZ1.T @ X, dW2
+
+@pytest.mark.parametrize("mutant", DENSE, ids=str)
+def test_dense_mutants_rejected(mutant):
+    assert_rejected(ex.check_dense_backward, mutant)
 
 
-def test_buggy_version_really_is_wrong_only_in_dW1():
-    from nnkit.gradcheck import numerical_gradient
+def test_dense_einsum_form_passes():
+    assert_accepted(ex.check_dense_backward, dense)
+    assert_accepted(ex.check_dense_backward, lambda X, W, G: (
+        np.einsum("no,oi->ni", G, W), np.einsum("no,ni->oi", G, X), np.einsum("no->o", G)))
 
+
+def test_dense_reference_agrees_with_finite_differences():
     rng = np.random.default_rng(0)
-    X, Y = rng.normal(size=(5, 3)), rng.uniform(size=(5, 2))
-    W1, W2 = rng.normal(size=(4, 3)), rng.normal(size=(2, 4))
-    dW1, dW2 = ex.buggy_two_layer_gradients(X, Y, W1, W2)
-    num1 = numerical_gradient(lambda: ex.two_layer_loss(X, Y, W1, W2), W1)
-    num2 = numerical_gradient(lambda: ex.two_layer_loss(X, Y, W1, W2), W2)
-    np.testing.assert_allclose(dW2, num2, rtol=1e-6, atol=1e-10)
-    assert not np.allclose(dW1, num1, rtol=1e-2)
-    fixed1, fixed2 = fixed_two_layer(X, Y, W1, W2)
-    np.testing.assert_allclose(fixed1, num1, rtol=1e-6, atol=1e-10)
-    np.testing.assert_allclose(fixed2, num2, rtol=1e-6, atol=1e-10)
+    X, W, b, G = (rng.normal(size=s) for s in ((4, 3), (2, 3), (2,), (4, 2)))
+
+    def loss():
+        return float(np.sum(G * (X @ W.T + b)))
+
+    dX, dW, db = ex.check_dense_backward.reference(X, W, G)
+    for got, wrt in ((dX, X), (dW, W), (db, b)):
+        assert relative_error(got, numerical_gradient(loss, wrt)) < 1e-7
 
 
-def test_fixed_backward_right_answer(capsys):
-    ok, out = _verdict(capsys, ex.check_fixed_backward, fixed_two_layer)
-    assert ok and "6 cases" in out
+# ---------------------------------------------------------------- find the bug
 
 
-def test_fixed_backward_still_buggy(capsys):
-    ok, out = _verdict(capsys, ex.check_fixed_backward, ex.buggy_two_layer_gradients)
-    assert not ok and "still the buggy one" in out
+def fixed(X, Y, W1, W2, hidden="a(1-a)", mean=True):
+    A1 = sigmoid(X @ W1.T)
+    A2 = sigmoid(A1 @ W2.T)
+    dZ2 = 2.0 * (A2 - Y) / (Y.size if mean else 1) * A2 * (1.0 - A2)
+    local = {"a(1-a)": A1 * (1 - A1), "none": 1.0, "z": (X @ W1.T) * (1 - X @ W1.T)}[hidden]
+    return ((dZ2 @ W2) * local).T @ X, dZ2.T @ A1
 
 
-def test_fixed_backward_broke_dW2(capsys):
-    def no_mean(X, Y, W1, W2):
-        dW1, dW2 = fixed_two_layer(X, Y, W1, W2)
-        return dW1, dW2 * Y.size
+FIXED = [
+    Mutant("unchanged", ex.buggy_two_layer_gradients, "hint", "still the buggy one"),
+    Mutant("lost the mean", lambda *a: fixed(*a, mean=False), "hint", "lost the 1/(number"),
+    Mutant("dropped σ'", lambda *a: fixed(*a, hidden="none"), "hint", "σ' was dropped"),
+    Mutant("σ' of Z written wrong", lambda *a: fixed(*a, hidden="z"), "counterexample",
+           "expected"),
+    Mutant("pair swapped", lambda *a: fixed(*a)[::-1], "form", "expected shape"),
+    Mutant("sign", lambda *a: tuple(-g for g in fixed(*a)), "generic", "sign is flipped"),
+    Mutant("half", lambda *a: tuple(g / 2 for g in fixed(*a)), "generic", "0.5 times"),
+    Mutant("only dW1", lambda *a: fixed(*a)[0], "form", "2 values (dW1, dW2)"),
+    Mutant("W1 changed in place", lambda X, Y, W1, W2: (fixed(X, Y, W1, W2), W1.fill(0.0))[0],
+           "mutated", "`W1` in place"),
+    Mutant("mean over n only", lambda X, Y, W1, W2: tuple(g * Y.shape[1] for g in fixed(
+        X, Y, W1, W2)), "counterexample", "expected"),
+    Mutant("dW2 with Z1", lambda X, Y, W1, W2: (fixed(X, Y, W1, W2)[0], fixed(X, Y, W1, W2)[1]
+                                                / sigmoid(X @ W1.T).mean() * (X @ W1.T).mean()),
+           "counterexample", "expected"),
+    Mutant("σ' of output dropped", lambda X, Y, W1, W2: _no_output_slope(X, Y, W1, W2),
+           "counterexample", "expected"),
+]
 
-    ok, out = _verdict(capsys, ex.check_fixed_backward, no_mean)
-    assert not ok and "dW2" in out and "1/(number of entries of Y)" in out
+
+def _no_output_slope(X, Y, W1, W2):
+    A1 = sigmoid(X @ W1.T)
+    A2 = sigmoid(A1 @ W2.T)
+    dZ2 = 2.0 * (A2 - Y) / Y.size
+    return ((dZ2 @ W2) * A1 * (1 - A1)).T @ X, dZ2.T @ A1
 
 
-def test_fixed_backward_other_wrong_fix(capsys):
-    def half_fix(X, Y, W1, W2):
-        dW1, dW2 = fixed_two_layer(X, Y, W1, W2)
-        return dW1 + 0.01 * np.arange(dW1.size).reshape(dW1.shape), dW2
+@pytest.mark.parametrize("mutant", FIXED, ids=str)
+def test_fixed_backward_mutants_rejected(mutant):
+    assert_rejected(ex.check_fixed_backward, mutant)
 
-    ok, out = _verdict(capsys, ex.check_fixed_backward, half_fix)
-    assert not ok and out.startswith("✘ The bug in the backward pass, fixed: dW1")
+
+def test_fixed_backward_right_fix_passes_and_matches_finite_differences():
+    assert_accepted(ex.check_fixed_backward, fixed)
+    rng = np.random.default_rng(1)
+    X, Y, W1, W2 = rng.normal(size=(5, 3)), rng.uniform(size=(5, 2)), rng.normal(
+        size=(4, 3)), rng.normal(size=(2, 4))
+    g1, g2 = ex.check_fixed_backward.reference(X, Y, W1, W2)
+    assert relative_error(g1, numerical_gradient(lambda: ex.two_layer_loss(X, Y, W1, W2),
+                                                 W1)) < 1e-7
+    assert relative_error(g2, numerical_gradient(lambda: ex.two_layer_loss(X, Y, W1, W2),
+                                                 W2)) < 1e-7
+
+
+@pytest.mark.parametrize(
+    "exercise, correct",
+    [(ex.check_tiny_gradients, tiny), (ex.check_dense_backward, dense),
+     (ex.check_fixed_backward, fixed)],
+    ids=["tiny", "dense", "fixed"],
+)
+def test_reference_and_a_correct_answer_agree_on_every_drawn_case(exercise, correct):
+    @settings(max_examples=50, deadline=None)
+    @given(exercise.strategy)
+    def agree(case):
+        assert exercise.agrees(exercise.reference, case)
+        assert exercise.agrees(correct, case)
+
+    agree()

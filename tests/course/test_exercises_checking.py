@@ -1,131 +1,134 @@
-"""The checker machinery: verdict lines, return values, and the generic diagnoses."""
+"""The checking framework itself: one way to compare, to count, to explain a rejection."""
 
 import numpy as np
 import pytest
+from hypothesis import strategies as st
 
-from nnkit.course.checking import Hint, call_student, checker, expect, expect_array, expect_close
-
-
-@checker("One update")
-def check_update(student_fn):
-    got = student_fn(w=1.0, grad=0.5, lr=0.1)
-    expect_close(got, 0.95, what="w_new", hints={1.05: "You added the gradient."})
+from nnkit.course.checking import Case, CheckerBug, Exercise, Hint, arrays, show
 
 
-@checker("Doubling")
-def check_double(student_fn):
-    x = np.arange(6.0).reshape(2, 3)
-    expect_close(call_student(student_fn, x), 2 * x, what="2x")
+def double(x):
+    return 2.0 * x
 
 
-def run(check, fn, capsys):
-    result = check(fn)
-    return result, capsys.readouterr().out
+def exercise(**kwargs):
+    options = dict(args=("x",), cases=[Case((np.array([1.0, -2.0]),)), Case((np.array(3.0),))])
+    options.update(kwargs)
+    return Exercise("Doubling", double, **options)
 
 
-def test_pass_prints_one_line_with_case_count(capsys):
-    result, out = run(check_update, lambda w, grad, lr: w - lr * grad, capsys)
-    assert result is True
-    assert out == "✔ One update: passed (1 case).\n"
+def test_a_right_answer_passes_and_counts_every_case(capsys):
+    assert exercise().check(lambda x: x + x) is True
+    assert capsys.readouterr().out == "✔ Doubling: passed (2 cases).\n"
 
 
-def test_hint_from_the_map_of_typical_wrong_answers(capsys):
-    result, out = run(check_update, lambda w, grad, lr: w + lr * grad, capsys)
-    assert result is False
-    assert out == "✘ One update: You added the gradient.\n"
+def test_drawn_cases_are_counted_the_same_way_and_deterministically():
+    ex = exercise(strategy=arrays((3,), 10.0).map(lambda a: Case((a,))), examples=15)
+    first, second = ex.verdict(double), ex.verdict(double)
+    assert first.kind == "passed" and first == second
+    assert 2 < first.cases <= 2 + 15
+    assert first.message == f"passed ({first.cases} cases)."
 
 
-def test_not_attempted(capsys):
-    def todo(w, grad, lr):
+def test_not_attempted_and_not_callable():
+    def todo(x):
         raise NotImplementedError
 
-    result, out = run(check_update, todo, capsys)
-    assert result is False
-    assert out.startswith("… One update: not attempted yet")
+    assert exercise().verdict(todo).kind == "todo"
+    assert exercise().verdict(lambda x: ...).kind == "todo"
+    verdict = exercise().verdict(double(1.0))
+    assert verdict.kind == "not_callable" and "not `my_fn()`" in verdict.message
 
 
-def test_student_exception_is_one_line_without_addresses(capsys):
-    def broken(w, grad, lr):
-        raise ValueError(f"bad object {object()}\nsecond line")
-
-    result, out = run(check_update, broken, capsys)
-    assert result is False
-    assert out.count("\n") == 1
-    assert "your function raised ValueError: bad object" in out
-    assert "0x…" in out and "second line" in out
+def test_a_students_exception_names_type_input_and_message():
+    verdict = exercise().verdict(lambda x: np.sum(x, axis=1))
+    assert verdict.kind == "raised"
+    assert verdict.message.startswith("your function raised AxisError on input x=")
+    assert "out of bounds" in verdict.message
 
 
-def test_none_result_reminds_to_return(capsys):
-    _, out = run(check_update, lambda w, grad, lr: None, capsys)
-    assert "forget `return`" in out
+def test_a_failing_reference_is_a_checker_bug_not_the_students_fault():
+    broken = Exercise("Broken", lambda x: x.missing_attribute, args=("x",),
+                      cases=[Case((np.array(1.0),))])
+    with pytest.raises(CheckerBug, match="reference of 'Broken' failed"):
+        broken.verdict(double)
 
 
-def test_non_callable_student_argument(capsys):
-    result, out = run(check_update, 0.95, capsys)
-    assert result is False
-    assert "pass the function itself" in out and "float" in out
+def test_a_failing_hint_is_a_checker_bug():
+    def bad_test(call):
+        raise KeyError("oops")
+
+    ex = exercise(hints=[Hint("never shown", when=bad_test)])
+    with pytest.raises(CheckerBug, match="hint"):
+        ex.verdict(lambda x: 3.0 * x)
+
+
+def test_the_input_changed_in_place_is_reported():
+    def spoil(x):
+        out = 2.0 * x
+        x *= 0
+        return out
+
+    verdict = exercise().verdict(spoil)
+    assert verdict.kind == "mutated" and "`x` in place" in verdict.message
+
+
+def test_one_way_to_check_shapes_tuples_and_dicts():
+    ex = Exercise("Pair", lambda x: (x, {"a": x.T}), args=("x",), returns=("first", "second"),
+                  cases=[Case((np.ones((2, 3)),))])
+    assert "return 2 values (first, second)" in ex.verdict(lambda x: x).message
+    assert "transpose" in ex.verdict(lambda x: (x, {"a": x})).message
+    assert "keys ['a']" in ex.verdict(lambda x: (x, {"b": x.T})).message
+    assert "did you forget `return`" in ex.verdict(lambda x: (None, {"a": x.T})).message
+    assert ex.verdict(lambda x: [x, {"a": x.T.copy()}]).kind == "passed"
+
+
+def test_a_hint_must_reproduce_the_student_on_every_case():
+    # x + 1 equals 2x at x = 1 only: the hint "like x + 1" must not be given to 3x,
+    # which also fails elsewhere, nor to a function that agrees with x + 1 only where 2x fails.
+    ex = exercise(cases=[Case((np.array(1.0),)), Case((np.array(2.0),)), Case((np.array(3.0),))],
+                  hints=[Hint("you added 1", like=lambda x: x + 1)])
+    assert ex.verdict(lambda x: x + 1).kind == "hint"
+    assert ex.verdict(lambda x: np.where(x == 2.0, 3.0, 2.0 * x)).kind == "counterexample"
+
+
+def test_generic_diagnoses_need_every_failing_case():
+    assert "sign is flipped" in exercise().verdict(lambda x: -2.0 * x).message
+    assert "3 times" in exercise().verdict(lambda x: 6.0 * x).message
+    ex = exercise(cases=[Case((np.array([1.0, 2.0]),)), Case((np.array([5.0, 1.0]),))])
+    assert "off by the same amount" in ex.verdict(lambda x: 2.0 * x + 0.5).message
+    # A factor that changes from case to case is not a "constant factor".
+    ex = exercise(cases=[Case((np.array(1.0),)), Case((np.array(2.0),))])
+    assert ex.verdict(lambda x: 2.0 * x**2).kind == "counterexample"
+
+
+def test_without_a_matching_hint_the_smallest_failing_case_is_shown():
+    ex = exercise(cases=[], strategy=st.integers(0, 1000).map(lambda k: Case((float(k),))))
+    verdict = ex.verdict(lambda x: 2.0 * x if x < 17 else 0.0)
+    assert verdict.kind == "counterexample"
+    assert verdict.message == "wrong result on input x=17: expected 34, returned 0."
+
+
+def test_nan_where_the_answer_is_finite_says_so():
+    verdict = exercise().verdict(lambda x: np.where(x > 0, np.nan, 2.0 * x))
+    assert verdict.kind == "counterexample" and "overflow" in verdict.message
 
 
 @pytest.mark.parametrize(
-    "wrong, phrase",
-    [
-        (lambda x: -2 * x, "sign is flipped"),
-        (lambda x: 4 * x, "constant factor of 2"),
-        (lambda x: 2 * x + 1, "off by the same 1"),
-        (lambda x: (2 * x).T, "transpose"),
-        (lambda x: (2 * x).ravel(), "right number of values"),
-        (lambda x: 2 * x[:1], "expected shape (2, 3), got (1, 3)"),
-        (lambda x: x / 0.0, "nan or inf"),
-        (lambda x: [["a"] * 3] * 2, "expected numbers"),
-    ],
+    "value, text",
+    [(0.1 + 0.2, "0.3"), (-0.0, "0"), (np.float32(1.5), "1.5"), (True, "True"),
+     (np.array([1.0, 2.5]), "[1, 2.5]"), (np.zeros((4, 4)), "an array of shape (4, 4)"),
+     ((1, "a"), "(1, 'a')"), ({"k": 2.0}, "{'k': 2}"), (None, "None"),
+     (np.random.default_rng(0), "a numpy Generator")],
 )
-def test_generic_diagnoses(wrong, phrase, capsys):
-    result, out = run(check_double, wrong, capsys)
-    assert result is False
-    assert phrase in out, out
+def test_show_writes_values_as_a_student_types_them(value, text):
+    assert show(value) == text
 
 
-def test_in_place_modification_is_reported(capsys):
-    def mutating(x):
-        x *= 2
-        return x
-
-    _, out = run(check_double, mutating, capsys)
-    assert "in place" in out
-
-
-def test_output_is_deterministic(capsys):
-    outs = [run(check_double, lambda x: x + 0.5, capsys)[1] for _ in range(2)]
-    assert outs[0] == outs[1]
-
-
-def test_custom_success_message_and_expect(capsys):
-    @checker("Custom")
-    def check(student_fn):
-        expect(student_fn() == 3, "should be three")
-        return "all good, three it is."
-
-    assert run(check, lambda: 3, capsys) == (True, "✔ Custom: all good, three it is.\n")
-    assert run(check, lambda: 4, capsys) == (False, "✘ Custom: should be three\n")
-
-
-def test_scalar_expectation_accepts_single_element_array():
-    assert expect_array(np.array([1.5]), shape=()).shape == ()
-
-
-def test_many_values_report_the_first_difference():
-    expected = np.zeros(20)
-    got = expected.copy()
-    got[7] = 1.0
-    got[9] = 2.0
-    with pytest.raises(Hint, match=r"2 of 20 values differ; first at index \(7,\)"):
-        expect_close(got, expected, what="v")
-
-
-def test_bad_arguments_to_the_machinery():
-    with pytest.raises(TypeError, match="title"):
-        checker("")
-    with pytest.raises(TypeError, match="message"):
-        Hint("")
-    with pytest.raises(TypeError, match="hints"):
-        expect_close(1.0, 2.0, hints=[1.0])
+def test_exercise_definitions_are_validated():
+    with pytest.raises(TypeError, match="exactly one of like"):
+        Hint("message")
+    with pytest.raises(TypeError, match="2 args"):
+        Exercise("t", double, args=("a", "b"), cases=[Case((1.0,))])
+    with pytest.raises(ValueError, match="at least one case"):
+        Exercise("t", double, args=("x",))

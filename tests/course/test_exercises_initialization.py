@@ -1,212 +1,223 @@
-"""The chapter-3 checkers accept right answers and give the intended hint for typical wrong ones."""
+"""Chapter 3 checkers: mutant banks rejected with the stated message, correct answers accepted."""
 
-from __future__ import annotations
+import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from mutant_bank import Mutant, assert_accepted, assert_rejected
 
 from nnkit.course.ch3_initialization import exercises as ex
 
 
-def _sigmoid(z):
+def sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def _run(check, fn, capsys):
-    ok = check(fn)
-    out = capsys.readouterr().out
-    assert out.count("\n") == 1, f"a checker prints exactly one line, got {out!r}"
-    return ok, out
+# ---------------------------------------------------------------- gradients
 
 
-# ------------------------------------------------ gradients of the one-hidden-layer network
-
-def _gradients(X, Y, W1, W2, slip=None):
-    """Hand-written backward pass for Ŷ = σ(X W1ᵀ) W2ᵀ and the MSE; ``slip`` injects one mistake."""
-    n, n_out = Y.shape
+def grads(X, Y, W1, W2, *, two=2.0, mean=True, mask=True, dW2_from="A1", dW1_layout="dz.T@X"):
     Z1 = X @ W1.T
-    A1 = _sigmoid(Z1)
-    Y_hat = A1 @ W2.T
-    dY = 2.0 * (Y_hat - Y) / (n * n_out)
-    if slip == "half":
-        dY = dY / 2.0
-    if slip == "sum":
-        dY = 2.0 * (Y_hat - Y)
-    if slip == "sign":
-        dY = -dY
-    dW2 = dY.T @ (Z1 if slip == "z_for_a" else A1)
-    dA1 = dY @ W2
-    if slip == "no_sigma_prime":
-        dZ1 = dA1
-    elif slip == "sigma_prime_of_z":
-        dZ1 = dA1 * Z1 * (1 - Z1)
-    else:
-        dZ1 = dA1 * A1 * (1 - A1)
-    dW1 = dZ1.T @ X
-    if slip == "transpose":
-        dW1 = dW1.T
+    A1 = sigmoid(Z1)
+    dY = two * (A1 @ W2.T - Y) / (Y.size if mean else 1)
+    dW2 = dY.T @ (A1 if dW2_from == "A1" else Z1)
+    dZ1 = (dY @ W2) * (A1 * (1 - A1) if mask else 1.0)
+    dW1 = dZ1.T @ X if dW1_layout == "dz.T@X" else X.T @ dZ1
     return dW1, dW2
 
 
-def test_reference_gradients_match_a_hand_written_backward_pass():
-    rng = np.random.default_rng(0)
-    X, Y = rng.standard_normal((7, 3)), rng.standard_normal((7, 2))
-    W1, W2 = rng.standard_normal((5, 3)), rng.standard_normal((2, 5))
-    ref1, ref2 = ex.reference_hidden_layer_gradients(X, Y, W1, W2)
-    mine1, mine2 = _gradients(X, Y, W1, W2)
-    np.testing.assert_allclose(ref1, mine1, rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(ref2, mine2, rtol=1e-12, atol=1e-15)
+def grads_in_place(X, Y, W1, W2):
+    out = grads(X, Y, W1, W2)
+    W1 *= 0.5
+    return out
 
 
-def test_gradients_checker_passes_a_correct_answer(capsys):
-    ok, out = _run(ex.check_hidden_layer_gradients, _gradients, capsys)
-    assert ok is True
-    assert out.startswith("✔ Gradients of a one-hidden-layer network: passed")
+GRADIENTS = [
+    Mutant("no σ'", lambda *a: grads(*a, mask=False), "hint", "missing the sigmoid's derivative"),
+    Mutant("σ'(Z) from Z", lambda X, Y, W1, W2: (
+        ((2 * (sigmoid(X @ W1.T) @ W2.T - Y) / Y.size @ W2) * (X @ W1.T) * (1 - X @ W1.T)).T @ X,
+        grads(X, Y, W1, W2)[1]), "hint", "not Z1 itself"),
+    Mutant("Z1 into dW2", lambda *a: grads(*a, dW2_from="Z1"), "hint", "not the pre-activations"),
+    Mutant("no factor 2", lambda *a: grads(*a, two=1.0), "hint", "half the right size"),
+    Mutant("sum not mean", lambda *a: grads(*a, mean=False), "hint", "n·n_out times too big"),
+    Mutant("sign", lambda *a: grads(*a, two=-2.0), "hint", "sign is flipped"),
+    Mutant("pair swapped", lambda *a: grads(*a)[::-1], "hint", "order (dW1, dW2)"),
+    Mutant("dW1 transposed", lambda *a: grads(*a, dW1_layout="X.T@dz"), "form", "transpose"),
+    Mutant("changes W1 in place", grads_in_place, "mutated", "`W1` in place"),
+    Mutant("divide by n only", lambda X, Y, W1, W2: tuple(
+        g * Y.shape[1] for g in grads(X, Y, W1, W2)), "counterexample", "expected"),
+    Mutant("only dW2", lambda *a: grads(*a)[1], "form", "2 values (dW1, dW2)"),
+    Mutant("factor 4", lambda *a: grads(*a, two=4.0), "generic", "2 times the right one"),
+    Mutant("tanh derivative", lambda X, Y, W1, W2: (
+        ((2 * (sigmoid(X @ W1.T) @ W2.T - Y) / Y.size @ W2) * (1 - sigmoid(X @ W1.T) ** 2)).T @ X,
+        grads(X, Y, W1, W2)[1]), "counterexample", "expected"),
+]
+
+
+@pytest.mark.parametrize("mutant", GRADIENTS, ids=str)
+def test_gradient_mutants_rejected(mutant):
+    assert_rejected(ex.check_hidden_layer_gradients, mutant)
+
+
+def test_gradient_by_hand_passes():
+    assert_accepted(ex.check_hidden_layer_gradients, grads)
+
+    def with_einsum(X, Y, W1, W2):
+        A1 = sigmoid(np.einsum("ni,hi->nh", X, W1))
+        dY = 2 * (np.einsum("nh,oh->no", A1, W2) - Y) / Y.size
+        dZ1 = np.einsum("no,oh->nh", dY, W2) * A1 * (1 - A1)
+        return np.einsum("nh,ni->hi", dZ1, X), np.einsum("no,nh->oh", dY, A1)
+
+    assert_accepted(ex.check_hidden_layer_gradients, with_einsum)
+
+
+# ---------------------------------------------------------------- init scales
+
+XAVIER = [
+    Mutant("variance", lambda i, o: 2 / (i + o), "hint", "variance"),
+    Mutant("uniform bound", lambda i, o: math.sqrt(6 / (i + o)), "hint", "uniform"),
+    Mutant("LeCun", lambda i, o: math.sqrt(1 / i), "hint", "LeCun"),
+    Mutant("numerator 1", lambda i, o: math.sqrt(1 / (i + o)), "hint", "numerator is 2"),
+    Mutant("He", lambda i, o: math.sqrt(2 / i), "hint", "He's scaling"),
+    Mutant("product", lambda i, o: math.sqrt(2 / (i * o)), "hint", "not their product"),
+    Mutant("fan-out only", lambda i, o: math.sqrt(2 / o), "counterexample", "expected"),
+    Mutant("mean of fans", lambda i, o: math.sqrt(2 / ((i + o) / 2)), "generic", "1.414 times"),
+    Mutant("integer division", lambda i, o: math.sqrt(2 // (i + o)), "counterexample",
+           "expected"),
+    Mutant("square root missing once", lambda i, o: math.sqrt(2) / (i + o), "counterexample",
+           "expected"),
+    Mutant("returns a tuple", lambda i, o: (0.0, math.sqrt(2 / (i + o))), "form",
+           "expected shape"),
+    Mutant("off by one fan", lambda i, o: math.sqrt(2 / (i + o + 1)), "counterexample",
+           "expected"),
+]
+
+HE = [
+    Mutant("variance", lambda i, o: 2 / i, "hint", "variance 2/n_in"),
+    Mutant("fan-out", lambda i, o: math.sqrt(2 / o), "hint", "not n_out"),
+    Mutant("no factor 2", lambda i, o: math.sqrt(1 / i), "hint", "ReLU zeroes half"),
+    Mutant("Xavier", lambda i, o: math.sqrt(2 / (i + o)), "hint", "Xavier's scaling"),
+    Mutant("factor 4", lambda i, o: math.sqrt(4 / i), "generic", "1.414 times"),
+    Mutant("square missing", lambda i, o: math.sqrt(2) / i, "counterexample", "expected"),
+    Mutant("cube root", lambda i, o: (2 / i) ** (1 / 3), "counterexample", "expected"),
+    Mutant("integer division", lambda i, o: math.sqrt(2 // i), "counterexample", "expected"),
+    Mutant("uniform bound", lambda i, o: math.sqrt(6 / i), "generic", "1.732 times"),
+    Mutant("None", lambda i, o: None, "form", "forget `return`"),
+    Mutant("string", lambda i, o: f"{math.sqrt(2 / i)}", "form", "expected numbers"),
+    Mutant("off by one", lambda i, o: math.sqrt(2 / (i + 1)), "counterexample", "expected"),
+]
+
+
+@pytest.mark.parametrize("mutant", XAVIER, ids=str)
+def test_xavier_mutants_rejected(mutant):
+    assert_rejected(ex.check_xavier_std, mutant)
+
+
+@pytest.mark.parametrize("mutant", HE, ids=str)
+def test_he_mutants_rejected(mutant):
+    assert_rejected(ex.check_he_std, mutant)
+
+
+def test_init_scales_correct_forms_pass():
+    assert_accepted(ex.check_xavier_std, lambda i, o: math.sqrt(2 / (i + o)))
+    assert_accepted(ex.check_xavier_std, lambda i, o: np.sqrt(2.0) / np.sqrt(i + o))
+    assert_accepted(ex.check_he_std, lambda i, o: math.sqrt(2 / i))
+    assert_accepted(ex.check_he_std, lambda i, o: (2 / i) ** 0.5)
+
+
+# ---------------------------------------------------------------- σ'
+
+SIGMOID_PRIME = [
+    Mutant("σ itself", sigmoid, "hint", "σ(z) itself"),
+    Mutant("plus inside", lambda z: sigmoid(z) * (1 + sigmoid(z)), "hint", "minus sign inside"),
+    Mutant("1 - σ²", lambda z: 1 - sigmoid(z) ** 2, "hint", "not 1 − σ(z)²"),
+    Mutant("tanh'", lambda z: 1 - np.tanh(z) ** 2, "hint", "derivative of tanh"),
+    Mutant("overflowing formula", lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2, "hint",
+           "overflows"),
+    Mutant("sign", lambda z: -sigmoid(z) * (1 - sigmoid(z)), "generic", "sign is flipped"),
+    Mutant("σ(z)(1-z)", lambda z: sigmoid(z) * (1 - z), "counterexample", "expected"),
+    Mutant("scalar only", lambda z: float(sigmoid(z) * (1 - sigmoid(z))), "raised",
+           "TypeError"),
+    Mutant("math.exp", lambda z: 1 / (1 + math.exp(-z)) * (1 - 1 / (1 + math.exp(-z))),
+           "raised", "TypeError"),
+    Mutant("changes z in place",
+           lambda z: (np.negative(z, out=z), sigmoid(-z) * (1 - sigmoid(-z)))[1],
+           "mutated", "`z` in place"),
+    Mutant("half", lambda z: 0.5 * sigmoid(z) * (1 - sigmoid(z)), "generic", "0.5 times"),
+    Mutant("clipped z", lambda z: sigmoid(np.clip(z, -5, 5)) * (1 - sigmoid(np.clip(z, -5, 5))),
+           "counterexample", "expected"),
+    Mutant("mean over entries", lambda z: np.mean(sigmoid(z) * (1 - sigmoid(z))), "form",
+           "expected shape"),
+]
+
+
+@pytest.mark.parametrize("mutant", SIGMOID_PRIME, ids=str)
+def test_sigmoid_derivative_mutants_rejected(mutant):
+    assert_rejected(ex.check_sigmoid_derivative, mutant)
+
+
+def test_sigmoid_derivative_stable_forms_pass():
+    assert_accepted(ex.check_sigmoid_derivative, lambda z: sigmoid(z) * (1 - sigmoid(z)))
+    assert_accepted(ex.check_sigmoid_derivative,
+                    lambda z: 0.25 / np.cosh(np.asarray(z, dtype=float) / 2) ** 2)
+    assert_accepted(ex.check_sigmoid_derivative,
+                    lambda z: np.exp(-np.abs(z)) / (1 + np.exp(-np.abs(z))) ** 2)
+
+
+# ---------------------------------------------------------------- chain
+
+
+def chain(z):
+    z = np.asarray(z, dtype=float)
+    return float(np.prod(sigmoid(z) * (1 - sigmoid(z))))
+
+
+CHAIN = [
+    Mutant("sum", lambda z: float(np.sum(sigmoid(z) * (1 - sigmoid(z)))), "hint",
+           "you added them"),
+    Mutant("product of σ", lambda z: float(np.prod(sigmoid(z))), "hint", "not the activations"),
+    Mutant("0.25 per layer", lambda z: 0.25 ** len(z), "hint", "best case"),
+    Mutant("empty is 0", lambda z: chain(z) if len(z) else 0.0, "hint", "empty product is 1"),
+    Mutant("last layer only", lambda z: chain(z[-1:]), "counterexample", "expected"),
+    Mutant("mean", lambda z: float(np.mean(sigmoid(z) * (1 - sigmoid(z)))) if len(z) else 1.0,
+           "counterexample", "expected"),
+    Mutant("elementwise", lambda z: sigmoid(z) * (1 - sigmoid(z)), "form", "expected shape"),
+    Mutant("max", lambda z: float(np.max(sigmoid(z) * (1 - sigmoid(z)), initial=1.0)),
+           "counterexample", "expected"),
+    Mutant("skips the first layer", lambda z: chain(z[1:]), "counterexample", "expected"),
+    Mutant("product of z", lambda z: float(np.prod(z)), "counterexample", "expected"),
+    Mutant("log of product", lambda z: float(np.sum(np.log(sigmoid(z) * (1 - sigmoid(z))))),
+           "counterexample", "expected"),
+    Mutant("square of chain", lambda z: chain(z) ** 2, "counterexample", "expected"),
+]
+
+
+@pytest.mark.parametrize("mutant", CHAIN, ids=str)
+def test_chain_mutants_rejected(mutant):
+    assert_rejected(ex.check_sigmoid_chain, mutant)
+
+
+def test_chain_correct_forms_pass():
+    assert_accepted(ex.check_sigmoid_chain, chain)
+    assert_accepted(ex.check_sigmoid_chain,
+                    lambda z: math.exp(sum(math.log(sigmoid(v) * (1 - sigmoid(v))) for v in z)))
 
 
 @pytest.mark.parametrize(
-    "slip, words",
-    [
-        ("no_sigma_prime", "missing the sigmoid's derivative"),
-        ("sigma_prime_of_z", "uses the activations A1, not Z1"),
-        ("half", "half the right size"),
-        ("sum", "MSE is a mean"),
-        ("sign", "sign is flipped"),
-        ("z_for_a", "not the pre-activations Z1"),
-        ("transpose", "transpose"),
-    ],
+    "exercise, correct",
+    [(ex.check_hidden_layer_gradients, grads),
+     (ex.check_xavier_std, lambda i, o: math.sqrt(2 / (i + o))),
+     (ex.check_he_std, lambda i, o: math.sqrt(2 / i)),
+     (ex.check_sigmoid_derivative, lambda z: sigmoid(z) * (1 - sigmoid(z))),
+     (ex.check_sigmoid_chain, chain)],
+    ids=["gradients", "xavier", "he", "sigmoid_derivative", "chain"],
 )
-def test_gradients_checker_names_the_slip(slip, words, capsys):
-    ok, out = _run(
-        ex.check_hidden_layer_gradients, lambda *a: _gradients(*a, slip=slip), capsys
-    )
-    assert ok is False
-    assert out.startswith("✘")
-    assert words in out
+def test_reference_and_a_correct_answer_agree_on_every_drawn_case(exercise, correct):
+    @settings(max_examples=50, deadline=None)
+    @given(exercise.strategy)
+    def agree(case):
+        assert exercise.agrees(exercise.reference, case)
+        assert exercise.agrees(correct, case)
 
-
-def test_gradients_checker_wants_a_pair(capsys):
-    ok, out = _run(ex.check_hidden_layer_gradients, lambda *a: _gradients(*a)[0], capsys)
-    assert ok is False
-    assert "return the two gradients as a pair" in out
-
-
-def test_gradients_checker_reports_an_unattempted_exercise(capsys):
-    def starter(X, Y, W1, W2):
-        raise NotImplementedError
-
-    ok, out = _run(ex.check_hidden_layer_gradients, starter, capsys)
-    assert ok is False
-    assert "not attempted yet" in out
-
-
-def test_gradients_checker_catches_in_place_changes(capsys):
-    def mutating(X, Y, W1, W2):
-        result = _gradients(X, Y, W1, W2)
-        W1 -= 0.1 * result[0]
-        return result
-
-    ok, out = _run(ex.check_hidden_layer_gradients, mutating, capsys)
-    assert ok is False
-    assert "in place" in out
-
-
-# ---------------------------------------------------------------- Xavier and He
-
-def test_xavier_checker_passes_the_formula(capsys):
-    ok, out = _run(ex.check_xavier_std, lambda n_in, n_out: np.sqrt(2.0 / (n_in + n_out)), capsys)
-    assert ok is True
-    assert "passed (5 cases)" in out
-
-
-@pytest.mark.parametrize(
-    "wrong, words",
-    [
-        (lambda i, o: 2.0 / (i + o), "square root"),
-        (lambda i, o: np.sqrt(6.0 / (i + o)), "uniform"),
-        (lambda i, o: np.sqrt(1.0 / i), "LeCun"),
-        (lambda i, o: np.sqrt(1.0 / (i + o)), "numerator is 2"),
-        (lambda i, o: np.sqrt(2.0 / i), "He's scaling"),
-        (lambda i, o: (2.0 / (i + o)) ** 0.25, "xavier_std(784, 256)"),
-    ],
-)
-def test_xavier_checker_hints(wrong, words, capsys):
-    ok, out = _run(ex.check_xavier_std, wrong, capsys)
-    assert ok is False
-    assert words in out
-
-
-def test_he_checker_passes_the_formula(capsys):
-    ok, out = _run(ex.check_he_std, lambda n_in, n_out: (2.0 / n_in) ** 0.5, capsys)
-    assert ok is True
-
-
-@pytest.mark.parametrize(
-    "wrong, words",
-    [
-        (lambda i, o: 2.0 / i, "square root"),
-        (lambda i, o: np.sqrt(2.0 / o), "fan-in"),
-        (lambda i, o: np.sqrt(1.0 / i), "zeroes half"),
-        (lambda i, o: np.sqrt(2.0 / (i + o)), "Xavier's scaling"),
-    ],
-)
-def test_he_checker_hints(wrong, words, capsys):
-    ok, out = _run(ex.check_he_std, wrong, capsys)
-    assert ok is False
-    assert words in out
-
-
-def test_std_checker_reports_a_missing_return(capsys):
-    def forgot(n_in, n_out):
-        np.sqrt(2.0 / n_in)
-
-    ok, out = _run(ex.check_he_std, forgot, capsys)
-    assert ok is False
-    assert "returned None" in out
-
-
-# ---------------------------------------------------------------- sigmoid saturation
-
-def test_sigmoid_derivative_checker_passes_the_stable_form(capsys):
-    ok, out = _run(ex.check_sigmoid_derivative, lambda z: _sigmoid(z) * (1 - _sigmoid(z)), capsys)
-    assert ok is True
-    assert "passed (4 cases)" in out
-
-
-@pytest.mark.parametrize(
-    "wrong, words",
-    [
-        (_sigmoid, "σ(0) itself"),
-        (lambda z: 1 - np.tanh(z) ** 2, "derivative of tanh"),
-        (lambda z: _sigmoid(z) * (1 + _sigmoid(z)), "check the formula"),
-        (lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2, "overflows"),
-        (lambda z: float(_sigmoid(np.ravel(z)[0]) * (1 - _sigmoid(np.ravel(z)[0]))), "shape"),
-    ],
-)
-def test_sigmoid_derivative_checker_hints(wrong, words, capsys):
-    ok, out = _run(ex.check_sigmoid_derivative, wrong, capsys)
-    assert ok is False
-    assert words in out
-
-
-def test_sigmoid_chain_checker_passes_the_product(capsys):
-    ok, out = _run(
-        ex.check_sigmoid_chain, lambda z: float(np.prod(_sigmoid(z) * (1 - _sigmoid(z)))), capsys
-    )
-    assert ok is True
-
-
-@pytest.mark.parametrize(
-    "wrong, words",
-    [
-        (lambda z: float(np.sum(_sigmoid(z) * (1 - _sigmoid(z)))), "multiplies"),
-        (lambda z: float(np.prod(_sigmoid(z))), "not the activations"),
-        (lambda z: 0.25 ** len(z), "best case"),
-        (lambda z: float(np.prod(_sigmoid(z) * (1 - _sigmoid(z)))) if len(z) else 0.0,
-         "empty product is 1"),
-    ],
-)
-def test_sigmoid_chain_checker_hints(wrong, words, capsys):
-    ok, out = _run(ex.check_sigmoid_chain, wrong, capsys)
-    assert ok is False
-    assert words in out
+    agree()

@@ -1,284 +1,287 @@
-"""Tests of the chapter-4 checkers: right answers pass, typical wrong answers get the right hint."""
+"""Chapter 4 checkers: mutant banks rejected with the stated message, correct answers accepted."""
+
+import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from mutant_bank import Mutant, assert_accepted, assert_rejected
 
 from nnkit.course.ch4_loss_functions import exercises as ex
 
-EPS = 1e-12
+# ---------------------------------------------------------------- MSE
 
 
-def run(check, answer, capsys):
-    """Run a checker and return (verdict, the one printed line)."""
-    verdict = check(answer)
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 1, lines
-    return verdict, lines[0]
+def mse(p, t):
+    return float(np.mean((p - t) ** 2))
 
 
-def expect_pass(check, answer, capsys):
-    verdict, line = run(check, answer, capsys)
-    assert verdict is True, line
-    assert line.startswith("✔"), line
+MSE = [
+    Mutant("sum", lambda p, t: float(np.sum((p - t) ** 2)), "hint", "summed the squared"),
+    Mutant("half", lambda p, t: 0.5 * mse(p, t), "hint", "half the MSE"),
+    Mutant("absolute", lambda p, t: float(np.mean(np.abs(p - t))), "hint", "absolute"),
+    Mutant("root", lambda p, t: math.sqrt(mse(p, t)), "hint", "RMSE"),
+    Mutant("square of mean", lambda p, t: float(np.mean(p - t) ** 2), "hint", "squared the mean"),
+    Mutant("broadcast", lambda p, t: float(np.mean((np.ravel(p) - t) ** 2)), "hint",
+           "broadcasts to (n, n)"),
+    Mutant("no mean", lambda p, t: (p - t) ** 2, "form", "expected shape"),
+    Mutant("n - 1", lambda p, t: float(np.sum((p - t) ** 2) / max(np.size(p) - 1, 1)),
+           "counterexample", "expected"),
+    Mutant("cube", lambda p, t: float(np.mean(np.abs(p - t) ** 3)), "counterexample",
+           "expected"),
+    Mutant("in place", lambda p, t: (np.subtract(p, t, out=p), float(np.mean(p ** 2)))[1],
+           "mutated", "`pred` in place"),
+    Mutant("sign", lambda p, t: -mse(p, t), "generic", "sign is flipped"),
+    Mutant("mean of target only", lambda p, t: float(np.mean(t ** 2)), "counterexample",
+           "expected"),
+]
 
 
-def expect_hint(check, answer, capsys, *fragments):
-    verdict, line = run(check, answer, capsys)
-    assert verdict is False, line
-    assert line.startswith("✘"), line
-    for fragment in fragments:
-        assert fragment in line, line
+@pytest.mark.parametrize("mutant", MSE, ids=str)
+def test_mse_mutants_rejected(mutant):
+    assert_rejected(ex.check_mse, mutant)
 
 
-# --- MSE ---------------------------------------------------------------------------------------
+def test_mse_alternatives_pass():
+    assert_accepted(ex.check_mse, mse)
+    assert_accepted(ex.check_mse, lambda p, t: float(np.dot(np.ravel(p - t), np.ravel(p - t))
+                                                     / np.size(p)))
 
 
-def mse_right(pred, target):
-    return np.mean((pred - target) ** 2)
+# ---------------------------------------------------------------- BCE
 
 
-def test_mse_right_answer_passes(capsys):
-    expect_pass(ex.check_mse, mse_right, capsys)
+def bce(p, y, eps=1e-12):
+    p = np.clip(p, eps, 1 - eps)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
-def test_mse_accepts_a_one_element_array(capsys):
-    expect_pass(ex.check_mse, lambda p, t: np.array([np.mean((p - t) ** 2)]), capsys)
+BCE = [
+    Mutant("no clipping", lambda p, y: float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))),
+           "hint", "clip p"),
+    Mutant("eps too large", lambda p, y: bce(p, y, eps=1e-4), "hint", "too large"),
+    Mutant("positive", lambda p, y: -bce(p, y), "hint", "negative"),
+    Mutant("sum", lambda p, y: bce(p, y) * len(p), "hint", "summed"),
+    Mutant("log10", lambda p, y: bce(p, y) / math.log(10), "hint", "base 10"),
+    Mutant("log2", lambda p, y: bce(p, y) / math.log(2), "hint", "base 2"),
+    Mutant("only y log p", lambda p, y: float(-np.mean(y * np.log(np.clip(p, 1e-12, 1)))),
+           "hint", "Only the y·log p".lower()[0:0] + "y·log p term"),
+    Mutant("only (1-y) log(1-p)", lambda p, y: float(
+        -np.mean((1 - y) * np.log(np.clip(1 - p, 1e-12, 1)))), "hint", "(1 − y)·log(1 − p) term"),
+    Mutant("swapped", lambda p, y: bce(y, p), "hint", "swapped the arguments"),
+    Mutant("per sample", lambda p, y: -(y * np.log(np.clip(p, 1e-12, 1)) + (1 - y) * np.log(
+        np.clip(1 - p, 1e-12, 1))), "form", "expected shape"),
+    Mutant("no minus inside", lambda p, y: float(-np.mean(y * np.log(np.clip(p, 1e-12, 1)) - (
+        1 - y) * np.log(np.clip(1 - p, 1e-12, 1)))), "counterexample", "expected"),
+    Mutant("clip only below", lambda p, y: float(-np.mean(
+        y * np.log(np.maximum(p, 1e-12)) + (1 - y) * np.log(1 - p))), "counterexample",
+        "expected"),
+    Mutant("in place clip", lambda p, y: (np.clip(p, 1e-12, 1 - 1e-12, out=p), bce(p, y))[1],
+           "mutated", "`prob` in place"),
+]
 
 
-@pytest.mark.parametrize(
-    ("wrong", "fragment"),
-    [
-        (lambda p, t: np.sum((p - t) ** 2), "summed"),
-        (lambda p, t: 0.5 * np.mean((p - t) ** 2), "half"),
-        (lambda p, t: np.mean(np.abs(p - t)), "absolute"),
-        (lambda p, t: np.sqrt(np.mean((p - t) ** 2)), "square root"),
-        (lambda p, t: np.mean(p - t) ** 2, "square each error first"),
-        (lambda p, t: (p - t) ** 2, "single number"),
-        (lambda p, t: None, "return"),
-    ],
-)
-def test_mse_typical_mistakes_get_their_hint(wrong, fragment, capsys):
-    expect_hint(ex.check_mse, wrong, capsys, fragment)
+@pytest.mark.parametrize("mutant", BCE, ids=str)
+def test_bce_mutants_rejected(mutant):
+    assert_rejected(ex.check_bce, mutant)
 
 
-def test_mse_in_place_change_is_reported(capsys):
-    def squares_in_place(pred, target):
-        pred -= target
-        return np.mean(pred**2)
-
-    expect_hint(ex.check_mse, squares_in_place, capsys, "in place")
+@pytest.mark.parametrize("eps", [1e-7, 1e-12, 1e-15, np.finfo(float).eps])
+def test_bce_any_tiny_clipping_passes(eps):
+    assert_accepted(ex.check_bce, lambda p, y: bce(p, y, eps))
 
 
-def test_mse_broadcasting_bug_on_columns_is_caught(capsys):
-    # Flattening only the prediction turns (3,) - (3, 1) into a (3, 3) matrix of differences.
-    expect_hint(ex.check_mse, lambda p, t: np.mean((p.ravel() - t) ** 2), capsys, "(3, 3)")
+def test_bce_logaddexp_form_passes():
+    def via_where(p, y):
+        p = np.clip(p, 1e-12, 1 - 1e-12)
+        return float(-np.mean(np.where(y == 1, np.log(p), np.log1p(-p))))
+
+    assert_accepted(ex.check_bce, via_where)
 
 
-def test_mse_not_attempted(capsys):
-    def starter(pred, target):
-        raise NotImplementedError
-
-    verdict, line = run(ex.check_mse, starter, capsys)
-    assert verdict is False
-    assert line.startswith("…") and "not attempted" in line
+# ---------------------------------------------------------------- softmax CE
 
 
-# --- BCE ---------------------------------------------------------------------------------------
+def labels_of(t):
+    t = np.asarray(t)
+    return t.argmax(axis=1) if t.ndim == 2 else t
 
 
-def bce_right(prob, target):
-    p = np.clip(prob, EPS, 1 - EPS)
-    return -np.mean(target * np.log(p) + (1 - target) * np.log(1 - p))
-
-
-def test_bce_right_answer_passes(capsys):
-    expect_pass(ex.check_bce, bce_right, capsys)
-
-
-def test_bce_with_a_different_small_eps_passes(capsys):
-    def bce_eps7(prob, target):
-        p = np.clip(prob, 1e-9, 1 - 1e-9)
-        return -np.mean(target * np.log(p) + (1 - target) * np.log(1 - p))
-
-    expect_pass(ex.check_bce, bce_eps7, capsys)
-
-
-def _bce_with(log=np.log, reduce=np.mean, sign=-1.0, clip=EPS, pos=True, neg=True):
-    def bce(prob, target):
-        p = np.clip(prob, clip, 1 - clip) if clip else prob
-        terms = 0.0
-        if pos:
-            terms = terms + target * log(p)
-        if neg:
-            terms = terms + (1 - target) * log(1 - p)
-        return sign * reduce(terms)
-
-    return bce
-
-
-@pytest.mark.parametrize(
-    ("wrong", "fragment"),
-    [
-        (_bce_with(sign=1.0), "negative"),
-        (_bce_with(reduce=np.sum), "mean"),
-        (_bce_with(log=np.log10), "natural log"),
-        (_bce_with(log=np.log2), "natural log"),
-        (_bce_with(neg=False), "(1 − y)"),
-        (_bce_with(pos=False), "y·log p"),
-        (_bce_with(clip=None), "Clip p"),
-        (_bce_with(clip=1e-3), "too large"),
-        (lambda p, y: bce_right(y, p), "swapped"),
-    ],
-)
-def test_bce_typical_mistakes_get_their_hint(wrong, fragment, capsys):
-    expect_hint(ex.check_bce, wrong, capsys, fragment)
-
-
-def test_bce_adding_eps_inside_the_log_is_caught(capsys):
-    # log(p + 1e-3) keeps everything finite but biases every term.
-    def shifted(prob, target):
-        return -np.mean(target * np.log(prob + 1e-3) + (1 - target) * np.log(1 - prob + 1e-3))
-
-    expect_hint(ex.check_bce, shifted, capsys, "bce for p=[0.9")
-
-
-# --- softmax cross-entropy ---------------------------------------------------------------------
-
-
-def ce_log_softmax(logits):
-    z = logits - logits.max(axis=1, keepdims=True)
-    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-
-
-def ce_right(logits, target):
-    log_p = ce_log_softmax(logits)
-    if target.ndim == 2:
-        return -np.mean(np.sum(target * log_p, axis=1))
-    return -np.mean(log_p[np.arange(len(target)), target])
-
-
-def ce_naive(logits, target):
-    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-    labels = target.argmax(axis=1) if target.ndim == 2 else target
-    return -np.mean(np.log(p[np.arange(len(labels)), labels]))
-
-
-def ce_int_only(logits, target):
-    z = logits - logits.max(axis=1, keepdims=True)
+def cross_entropy(z, t, shift="row"):
+    y = labels_of(t)
+    if shift == "row":
+        z = z - z.max(axis=1, keepdims=True)
+    elif shift == "batch":
+        z = z - z.max()
     log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-    return -np.mean(log_p[np.arange(len(target)), target])
+    return float(-np.mean(log_p[np.arange(len(y)), y]))
 
 
-def ce_axis0(logits, target):
-    z = logits - logits.max(axis=0, keepdims=True)
-    log_p = z - np.log(np.exp(z).sum(axis=0, keepdims=True))
-    labels = target.argmax(axis=1) if target.ndim == 2 else target
-    return -np.mean(log_p[np.arange(len(labels)), labels])
+CE = [
+    Mutant("batch maximum", lambda z, t: cross_entropy(z, t, "batch"), "hint",
+           "maximum of the whole batch"),
+    Mutant("no shift", lambda z, t: cross_entropy(z, t, "none"), "hint", "overflows"),
+    Mutant("negative", lambda z, t: -cross_entropy(z, t), "hint", "negative"),
+    Mutant("sum", lambda z, t: cross_entropy(z, t) * len(z), "hint", "summed over the samples"),
+    Mutant("divide by C", lambda z, t: cross_entropy(z, t) / z.shape[1], "hint", "n·C"),
+    Mutant("log10", lambda z, t: cross_entropy(z, t) / math.log(10), "hint", "base 10"),
+    Mutant("axis 0", lambda z, t: float(-np.mean((z - np.log(np.exp(z - z.max(axis=0)).sum(
+        axis=0)) - z.max(axis=0))[np.arange(len(z)), labels_of(t)])), "hint", "wrong axis"),
+    Mutant("raw logits", lambda z, t: float(-np.mean(np.log(np.clip(z, 1e-12, None))[
+        np.arange(len(z)), labels_of(t)])), "hint", "raw logits"),
+    Mutant("one-hot not handled", lambda z, t: cross_entropy(z, np.asarray(t).astype(int)) if
+           np.ndim(t) == 1 else cross_entropy(z, t[:, 0].astype(int)), "counterexample",
+           "expected"),
+    Mutant("integer labels only", lambda z, t: float(-np.mean(
+        (z - z.max(axis=1, keepdims=True) - np.log(np.exp(z - z.max(axis=1, keepdims=True)).sum(
+            axis=1, keepdims=True)))[np.arange(len(z)), t])), "raised", "IndexError"),
+    Mutant("shift not undone", lambda z, t: float(-np.mean(
+        (z - z.max(axis=1, keepdims=True))[np.arange(len(z)), labels_of(t)])), "counterexample",
+        "expected"),
+    Mutant("in place shift", lambda z, t: (np.subtract(z, z.max(axis=1, keepdims=True), out=z),
+                                           cross_entropy(z, t))[1], "mutated", "`logits` in place"),
+    Mutant("per sample", lambda z, t: -(z - z.max(axis=1, keepdims=True) - np.log(np.exp(
+        z - z.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True)))[np.arange(len(z)),
+                                                                      labels_of(t)],
+           "form", "expected shape"),
+]
 
 
-def test_ce_right_answer_passes(capsys):
-    expect_pass(ex.check_cross_entropy, ce_right, capsys)
+@pytest.mark.parametrize("mutant", CE, ids=str)
+def test_cross_entropy_mutants_rejected(mutant):
+    assert_rejected(ex.check_cross_entropy, mutant)
 
 
-@pytest.mark.parametrize(
-    ("wrong", "fragment"),
-    [
-        (lambda z, t: -ce_right(z, t), "negative"),
-        (lambda z, t: ce_right(z, t) * len(z), "summed"),
-        (lambda z, t: ce_right(z, t) / z.shape[1], "n·C"),
-        (lambda z, t: ce_right(z, t) / np.log(10), "natural log"),
-        (ce_axis0, "wrong axis"),
-        (lambda z, t: -np.mean(np.log(np.clip(z, EPS, None)[np.arange(len(z)), t])), "softmax"),
-        (ce_int_only, "one-hot"),
-        (lambda z, t: -np.mean((t * ce_log_softmax(z)).sum(axis=1)), "integer labels"),
-        (ce_naive, "log-sum-exp"),
-    ],
-)
-def test_ce_typical_mistakes_get_their_hint(wrong, fragment, capsys):
-    expect_hint(ex.check_cross_entropy, wrong, capsys, fragment)
+def test_cross_entropy_stable_alternatives_pass():
+    assert_accepted(ex.check_cross_entropy, cross_entropy)
+
+    def via_logsumexp(z, t):
+        m = z.max(axis=1)
+        lse = m + np.log(np.sum(np.exp(z - m[:, None]), axis=1))
+        y = labels_of(t)
+        return float(np.mean(lse - z[np.arange(len(y)), y]))
+
+    assert_accepted(ex.check_cross_entropy, via_logsumexp)
 
 
-# --- gradient of softmax cross-entropy --------------------------------------------------------
+def test_issue_example_batch_maximum_is_refused_with_its_hint():
+    verdict = ex.check_cross_entropy.verdict(lambda z, t: cross_entropy(z, t, "batch"))
+    assert verdict.kind == "hint" and "each *row*" in verdict.message
 
 
-def grad_right(logits, labels):
-    z = logits - logits.max(axis=1, keepdims=True)
+# ---------------------------------------------------------------- its gradient
+
+
+def ce_gradient(z, y, shift="row"):
+    if shift == "row":
+        z = z - z.max(axis=1, keepdims=True)
+    elif shift == "batch":
+        z = z - z.max()
     p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
-    return (p - np.eye(logits.shape[1])[labels]) / len(logits)
+    return (p - np.eye(z.shape[1])[y]) / len(y)
 
 
-def test_ce_gradient_right_answer_passes(capsys):
-    expect_pass(ex.check_ce_gradient, grad_right, capsys)
+CE_GRAD = [
+    Mutant("batch maximum", lambda z, y: ce_gradient(z, y, "batch"), "hint",
+           "maximum of the whole batch"),
+    Mutant("no shift", lambda z, y: ce_gradient(z, y, "none"), "hint", "overflows"),
+    Mutant("no 1/n", lambda z, y: ce_gradient(z, y) * len(y), "hint", "forgot the 1/n"),
+    Mutant("sign", lambda z, y: -ce_gradient(z, y), "hint", "sign is flipped"),
+    Mutant("no target", lambda z, y: ce_gradient(z, y) + np.eye(z.shape[1])[y] / len(y), "hint",
+           "left out the target"),
+    Mutant("exp not softmax", lambda z, y: (np.exp(z) - np.eye(z.shape[1])[y]) / len(y), "hint",
+           "exp(z) where softmax"),
+    Mutant("per-sample vector", lambda z, y: ce_gradient(z, y).sum(axis=1), "form",
+           "expected shape"),
+    Mutant("transposed", lambda z, y: ce_gradient(z, y).T, "form", "transpose"),
+    Mutant("divide by C", lambda z, y: ce_gradient(z, y) * len(y) / z.shape[1], "counterexample",
+           "expected"),
+    Mutant("target times 2", lambda z, y: ce_gradient(z, y) - np.eye(z.shape[1])[y] / len(y),
+           "counterexample", "expected"),
+    Mutant("in place", lambda z, y: (np.subtract(z, z.max(axis=1, keepdims=True), out=z),
+                                     ce_gradient(z, y))[1], "mutated", "`logits` in place"),
+    Mutant("sigmoid", lambda z, y: (1 / (1 + np.exp(-z)) - np.eye(z.shape[1])[y]) / len(y),
+           "counterexample", "expected"),
+]
 
 
-def _naive_probs(z):
-    return np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+@pytest.mark.parametrize("mutant", CE_GRAD, ids=str)
+def test_ce_gradient_mutants_rejected(mutant):
+    assert_rejected(ex.check_ce_gradient, mutant)
+
+
+def test_ce_gradient_alternatives_pass():
+    assert_accepted(ex.check_ce_gradient, ce_gradient)
+
+    def via_log_softmax(z, y):
+        log_p = z - z.max(axis=1, keepdims=True)
+        log_p = log_p - np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+        g = np.exp(log_p)
+        g[np.arange(len(y)), y] -= 1
+        return g / len(y)
+
+    assert_accepted(ex.check_ce_gradient, via_log_softmax)
+
+
+# ---------------------------------------------------------------- pairings
+
+RIGHT = {"temperature": ("identity", "mse"), "fraud": ("sigmoid", "bce"),
+         "species": ("softmax", "cross_entropy")}
+
+
+def answer(**changes):
+    return lambda: {**RIGHT, **changes}
+
+
+PAIRINGS = [
+    Mutant("relu temperature", answer(temperature=("relu", "mse")), "hint", "negative temperature"),
+    Mutant("sigmoid temperature", answer(temperature=("sigmoid", "mse")), "hint", "(0, 1)"),
+    Mutant("softmax temperature", answer(temperature=("softmax", "mse")), "hint",
+           "probability distribution"),
+    Mutant("bce temperature", answer(temperature=("identity", "bce")), "hint",
+           "real-valued target"),
+    Mutant("linear fraud", answer(fraud=("identity", "bce")), "hint", "not a probability"),
+    Mutant("mse fraud", answer(fraud=("sigmoid", "mse")), "hint", "gradient vanishes"),
+    Mutant("ce with sigmoid", answer(fraud=("sigmoid", "cross_entropy")), "hint", "*binary*"),
+    Mutant("softmax with bce", answer(fraud=("softmax", "bce")), "hint", "two units"),
+    Mutant("sigmoid species", answer(species=("sigmoid", "bce")), "hint", "sum to 1"),
+    Mutant("mse species", answer(species=("softmax", "mse")), "hint", "learns slowly"),
+    Mutant("bce species", answer(species=("softmax", "bce")), "hint", "(categorical)"),
+    Mutant("missing key", lambda: {"fraud": ("sigmoid", "bce")}, "hint", "exactly the keys"),
+    Mutant("unknown loss", answer(fraud=("sigmoid", "hinge")), "hint", "name the output unit"),
+    Mutant("not a pair", answer(fraud="sigmoid"), "hint", "exactly the keys"),
+    Mutant("step fraud", answer(fraud=("step", "bce")), "hint", "no gradient"),
+]
+
+
+@pytest.mark.parametrize("mutant", PAIRINGS, ids=str)
+def test_pairings_mutants_rejected(mutant):
+    assert_rejected(ex.PAIRINGS, mutant)
+
+
+@pytest.mark.parametrize("fraud", [("sigmoid", "bce"), ("softmax", "cross_entropy"),
+                                   ("Sigmoid", "binary_cross_entropy"), ("softmax", "CE")])
+def test_pairings_both_right_fraud_designs_pass(fraud, capsys):
+    assert ex.check_pairings({**RIGHT, "fraud": fraud}) is True
+    assert capsys.readouterr().out.startswith("✔")
+
+
+def test_pairings_placeholder_is_not_attempted(capsys):
+    assert ex.check_pairings({**RIGHT, "fraud": (..., ...)}) is False
+    assert "not attempted" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
-    ("wrong", "fragment"),
-    [
-        (lambda z, y: grad_right(z, y) * len(z), "1/n"),
-        (lambda z, y: -grad_right(z, y), "sign"),
-        (lambda z, y: _naive_probs(z) / len(z), "left out the target"),
-        (lambda z, y: (np.exp(z) - np.eye(z.shape[1])[y]) / len(z), "row sums"),
-        (lambda z, y: (_naive_probs(z) - np.eye(z.shape[1])[y]) / len(z), "overflows"),
-        (lambda z, y: grad_right(z, y).sum(axis=1), "one entry per logit"),
-        (lambda z, y: grad_right(z, y).T, "transpose"),
-    ],
+    "exercise, correct",
+    [(ex.check_mse, mse), (ex.check_bce, bce), (ex.check_cross_entropy, cross_entropy),
+     (ex.check_ce_gradient, ce_gradient)],
+    ids=["mse", "bce", "cross_entropy", "ce_gradient"],
 )
-def test_ce_gradient_typical_mistakes_get_their_hint(wrong, fragment, capsys):
-    expect_hint(ex.check_ce_gradient, wrong, capsys, fragment)
+def test_reference_and_a_correct_answer_agree_on_every_drawn_case(exercise, correct):
+    @settings(max_examples=60, deadline=None)
+    @given(exercise.strategy)
+    def agree(case):
+        assert exercise.agrees(exercise.reference, case)
+        assert exercise.agrees(correct, case)
 
-
-# --- pairings ----------------------------------------------------------------------------------
-
-RIGHT = {
-    "temperature": ("identity", "mse"),
-    "fraud": ("sigmoid", "bce"),
-    "species": ("softmax", "cross_entropy"),
-}
-
-
-def test_pairings_right_answer_passes(capsys):
-    expect_pass(ex.check_pairings, RIGHT, capsys)
-
-
-def test_pairings_accept_aliases(capsys):
-    expect_pass(ex.check_pairings, {"temperature": ("Linear", "MSE"),
-                                    "fraud": ("sigmoid", "binary cross-entropy"),
-                                    "species": ("softmax", "CE")}, capsys)
-
-
-@pytest.mark.parametrize(
-    ("problem", "answer", "fragment"),
-    [
-        ("temperature", ("relu", "mse"), "negative temperature"),
-        ("temperature", ("identity", "bce"), "mean squared error"),
-        ("fraud", ("sigmoid", "mse"), "confidently wrong"),
-        ("fraud", ("softmax", "bce"), "always 1"),
-        ("fraud", ("identity", "bce"), "not a probability"),
-        ("species", ("sigmoid", "bce"), "sum to 1"),
-        ("species", ("softmax", "mse"), "cross-entropy"),
-        ("species", ("softmax", "hinge"), "not a loss"),
-        ("species", ("maxout", "cross_entropy"), "not an output unit"),
-        ("species", "softmax", "pair"),
-    ],
-)
-def test_pairings_typical_mistakes_get_their_hint(problem, answer, fragment, capsys):
-    expect_hint(ex.check_pairings, {**RIGHT, problem: answer}, capsys, problem, fragment)
-
-
-def test_pairings_starter_counts_as_not_attempted(capsys):
-    verdict, line = run(ex.check_pairings, {k: (..., ...) for k in RIGHT}, capsys)
-    assert verdict is False and "not attempted" in line
-
-
-def test_pairings_missing_key_and_wrong_type(capsys):
-    expect_hint(ex.check_pairings, {"fraud": ("sigmoid", "bce")}, capsys, "'temperature'")
-    expect_hint(ex.check_pairings, [("identity", "mse")], capsys, "dict")
-
-
-def test_every_problem_is_described():
-    assert set(ex.PROBLEMS) == set(RIGHT)
-    assert all(len(text) > 20 for text in ex.PROBLEMS.values())
+    agree()

@@ -1,250 +1,233 @@
-"""Tests of the chapter-6 checkers: the correct answers pass, typical wrong answers fail with
-the hint that names their mistake."""
+"""Chapter 6 checkers: mutant banks rejected with the stated message, correct answers accepted,
+and the two-layer reference agrees with finite differences."""
+
+import copy
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from mutant_bank import Mutant, assert_accepted, assert_rejected
 
-import nnkit as nk
 from nnkit.course.ch6_training_loop import exercises as ex
+from nnkit.gradcheck import numerical_gradient, relative_error
+
+# ---------------------------------------------------------------- forward and backward
 
 
-def run(check, fn, capsys):
-    ok = check(fn)
-    out = capsys.readouterr().out
-    assert out.count("\n") == 1, out
-    return ok, out
-
-
-# -- exercise 1: two-layer forward and backward ------------------------------------------
-
-
-def softmax_rows(z):
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def two_layer(
-    X, y, params, *, mask=True, mean=True, stable=True, transpose_w1=False, sign=1.0, db_axis=0
-):
-    """A student's implementation with switches for the usual slips."""
-    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+def two_layer(X, y, params, *, mask=True, mean=True, shift="row", bias_grad="sum",
+              relu="max"):
+    W1, b1, W2, b2 = (params[k] for k in ("W1", "b1", "W2", "b2"))
     n = len(X)
     z1 = X @ W1.T + b1
-    a1 = np.maximum(z1, 0)
+    a1 = np.maximum(z1, 0) if relu == "max" else np.abs(z1)
     z2 = a1 @ W2.T + b2
-    if stable:
-        p = softmax_rows(z2)
-    else:
-        p = np.exp(z2) / np.exp(z2).sum(axis=1, keepdims=True)
-    losses = -np.log(p[np.arange(n), y])
-    loss = losses.mean() if mean else losses.sum()
+    top = {"row": z2.max(axis=1, keepdims=True), "batch": z2.max(), "none": 0.0}[shift]
+    e = np.exp(z2 - top)
+    p = e / e.sum(axis=1, keepdims=True)
+    loss = -np.mean(np.log(p[np.arange(n), y])) * (1 if mean else n)
     d2 = p.copy()
     d2[np.arange(n), y] -= 1
-    if mean:
-        d2 /= n
-    d2 *= sign
-    g = {"W2": d2.T @ a1, "b2": d2.sum(axis=db_axis)}
-    d1 = d2 @ W2
-    if mask:
-        d1 = d1 * (z1 > 0)
-    g["W1"] = X.T @ d1 if transpose_w1 else d1.T @ X
-    g["b1"] = d1.sum(axis=0)
-    return loss, g
+    d2 = d2 / n if mean else d2
+    d1 = (d2 @ W2) * ((z1 > 0) if mask else 1.0)
+    reduce = (lambda d: d.sum(axis=0)) if bias_grad == "sum" else (lambda d: d.mean(axis=0))
+    return float(loss), {"W1": d1.T @ X, "b1": reduce(d1), "W2": d2.T @ a1, "b2": reduce(d2)}
 
 
-def test_two_layer_correct_passes(capsys):
-    ok, out = run(ex.check_two_layer, two_layer, capsys)
-    assert ok and out.startswith("✔"), out
-    assert "gradient check" in out
+def two_layer_in_place(X, y, params):
+    out = two_layer(X, y, params)
+    params["W1"] -= 0.1 * out[1]["W1"]
+    return out
 
 
-def test_reference_matches_nnkit_network():
-    X, y, params = ex._two_layer_case(n=7, d=3, h=5, c=4, seed=9)
-    dense1, dense2 = nk.Dense(3, 5), nk.Dense(5, 4)
-    dense1.W.value[...] = params["W1"]
-    dense1.b.value[...] = params["b1"]
-    dense2.W.value[...] = params["W2"]
-    dense2.b.value[...] = params["b2"]
-    model = nk.Sequential(dense1, nk.ReLU(), dense2)
-    loss_fn = nk.CrossEntropyLoss()
-    loss = loss_fn.forward(model.forward(X), y)
-    model.backward(loss_fn.backward())
-    ref_loss, grads = ex.reference_two_layer(X, y, params)
-    assert ref_loss == pytest.approx(loss, rel=1e-12)
-    np.testing.assert_allclose(grads["W1"], dense1.W.grad, rtol=1e-10, atol=1e-14)
-    np.testing.assert_allclose(grads["b2"], dense2.b.grad, rtol=1e-10, atol=1e-14)
+TWO_LAYER = [
+    Mutant("sum not mean", lambda *a: two_layer(*a, mean=False), "hint", "n times too large"),
+    Mutant("no ReLU mask", lambda *a: two_layer(*a, mask=False), "hint", "ignore the ReLU"),
+    Mutant("batch maximum", lambda *a: two_layer(*a, shift="batch"), "hint", "whole batch"),
+    Mutant("no shift", lambda *a: two_layer(*a, shift="none"), "hint", "exp overflows"),
+    Mutant("bias gradient mean", lambda *a: two_layer(*a, bias_grad="mean"), "counterexample",
+           "expected"),
+    Mutant("abs instead of ReLU", lambda *a: two_layer(*a, relu="abs"), "counterexample",
+           "expected"),
+    Mutant("updates params in place", two_layer_in_place, "mutated", "`params` in place"),
+    Mutant("grads as a list", lambda *a: (two_layer(*a)[0], list(two_layer(*a)[1].values())),
+           "form", "dict"),
+    Mutant("missing b2", lambda *a: (two_layer(*a)[0], {k: v for k, v in two_layer(*a)[1].items()
+                                                         if k != "b2"}), "form", "missing"),
+    Mutant("loss only", lambda *a: two_layer(*a)[0], "form", "2 values (loss, grads)"),
+    Mutant("W2 gradient transposed", lambda *a: (
+        two_layer(*a)[0], {**two_layer(*a)[1], "W2": two_layer(*a)[1]["W2"].T}),
+           "form", "grads['W2']"),
+    Mutant("negative loss", lambda *a: (-two_layer(*a)[0], two_layer(*a)[1]), "counterexample",
+           "loss: expected"),
+    Mutant("gradients sign", lambda *a: (two_layer(*a)[0], {k: -v for k, v in
+                                                            two_layer(*a)[1].items()}),
+           "counterexample", "expected"),
+]
 
 
-@pytest.mark.parametrize(
-    "kwargs, fragment",
-    [
-        ({"mask": False}, "ignores the ReLU"),
-        ({"mean": False}, "6 times too large"),
-        ({"stable": False}, "subtract each row's maximum"),
-        ({"transpose_w1": True}, "transpose"),
-        ({"sign": -1.0}, "sign is flipped"),
-    ],
-)
-def test_two_layer_typical_mistakes(kwargs, fragment, capsys):
-    ok, out = run(ex.check_two_layer, lambda X, y, p: two_layer(X, y, p, **kwargs), capsys)
-    assert not ok
-    assert out.startswith("✘") and fragment in out, out
+@pytest.mark.parametrize("mutant", TWO_LAYER, ids=str)
+def test_two_layer_mutants_rejected(mutant):
+    assert_rejected(ex.check_two_layer, mutant)
 
 
-def test_two_layer_wrong_return_and_mutation(capsys):
-    ok, out = run(ex.check_two_layer, lambda X, y, p: two_layer(X, y, p)[1], capsys)
-    assert not ok and "pair" in out
-
-    def mutating(X, y, params):
-        params["W1"] *= 1.0001
-        return two_layer(X, y, params)
-
-    ok, out = run(ex.check_two_layer, mutating, capsys)
-    assert not ok and "in place" in out
-
-
-def test_two_layer_not_attempted(capsys):
-    def starter(X, y, params):
-        raise NotImplementedError
-
-    ok, out = run(ex.check_two_layer, starter, capsys)
-    assert not ok and "not attempted" in out
+def test_two_layer_correct_passes_and_matches_finite_differences():
+    assert_accepted(ex.check_two_layer, two_layer)
+    X, y, params = ex.check_two_layer.cases[0].args
+    params = copy.deepcopy(params)
+    loss, grads = ex.check_two_layer.reference(X, y, params)
+    for k in params:
+        numeric = numerical_gradient(lambda: ex.check_two_layer.reference(X, y, params)[0],
+                                     params[k])
+        assert relative_error(grads[k], numeric) < 1e-6
 
 
-# -- exercise 2: one epoch of mini-batch gradient descent --------------------------------
+# ---------------------------------------------------------------- one epoch
 
 
-def epoch(
-    model,
-    X,
-    y,
-    loss_fn,
-    optimizer,
-    batch_size,
-    rng,
-    *,
-    shuffle=True,
-    drop_last=False,
-    step=True,
-    split=False,
-):
+def epoch(model, X, y, loss_fn, optimizer, batch_size, rng, *, order="rng", drop_last=False,
+          step=True, twice=False, global_rng=False):
     n = len(X)
-    if split:
-        Xs, ys = X[rng.permutation(n)], y[rng.permutation(n)]
+    if global_rng:
+        ix = iy = np.random.default_rng(12345).permutation(n)
+    elif order == "rng":
+        ix = iy = rng.permutation(n)
+    elif order == "apart":
+        ix, iy = rng.permutation(n), rng.permutation(n)
     else:
-        order = rng.permutation(n) if shuffle else np.arange(n)
-        Xs, ys = X[order], y[order]
-    stop = n - n % batch_size if drop_last else n
+        ix = iy = np.arange(n)
+    end = n - n % batch_size if drop_last else n
     losses = []
-    for start in range(0, stop, batch_size):
-        loss = loss_fn.forward(
-            model.forward(Xs[start : start + batch_size]), ys[start : start + batch_size]
-        )
+    for start in range(0, end, batch_size):
+        loss = loss_fn.forward(model.forward(X[ix[start:start + batch_size]]),
+                               y[iy[start:start + batch_size]])
         optimizer.zero_grad()
         model.backward(loss_fn.backward())
         if step:
             optimizer.step()
-        losses.append(loss)
+        if twice:
+            optimizer.step()
+        losses.append(float(loss))
     return losses
 
 
-def test_epoch_correct_passes(capsys):
-    ok, out = run(ex.check_train_one_epoch, epoch, capsys)
-    assert ok and out.startswith("✔"), out
+def epoch_shuffles_in_place(model, X, y, loss_fn, optimizer, batch_size, rng):
+    order = rng.permutation(len(X))
+    X[:] = X[order]
+    y[:] = y[order]
+    return epoch(model, X, y, loss_fn, optimizer, batch_size, np.random.default_rng(0),
+                 order="none")
 
 
-def test_epoch_with_nnkit_iterate_minibatches_passes(capsys):
-    # nnkit's own batching consumes the generator in the same way, so it must pass too.
-    def with_library(model, X, y, loss_fn, optimizer, batch_size, rng):
+def epoch_one_update(model, X, y, loss_fn, optimizer, batch_size, rng):
+    order = rng.permutation(len(X))
+    loss = loss_fn.forward(model.forward(X[order]), y[order])
+    optimizer.zero_grad()
+    model.backward(loss_fn.backward())
+    optimizer.step()
+    return [float(loss)]
+
+
+EPOCH = [
+    Mutant("no shuffle", lambda *a: epoch(*a, order="none"), "hint", "original order"),
+    Mutant("X and y shuffled apart", lambda *a: epoch(*a, order="apart"), "hint",
+           "different permutations"),
+    Mutant("last batch dropped", lambda *a: epoch(*a, drop_last=True), "hint", "dropped"),
+    Mutant("no step", lambda *a: epoch(*a, step=False), "hint", "did not change"),
+    Mutant("global RNG", lambda *a: epoch(*a, global_rng=True), "hint", "the `rng` you are given"),
+    Mutant("two steps per batch", lambda *a: epoch(*a, twice=True), "counterexample",
+           "expected"),
+    Mutant("shuffles X in place", epoch_shuffles_in_place, "mutated", "`X` in place"),
+    Mutant("one update per epoch", epoch_one_update, "form", "expected shape"),
+    Mutant("returns None", lambda *a: (epoch(*a), None)[1], "form", "forget `return`"),
+    Mutant("mean loss only", lambda *a: float(np.mean(epoch(*a))), "form", "expected shape"),
+    Mutant("batch size ignored", lambda m, X, y, lf, o, b, r: epoch(m, X, y, lf, o, len(X), r),
+           "form", "expected shape"),
+    Mutant("loss after the step", lambda m, X, y, lf, o, b, r: [
+        v for v in epoch(m, X, y, lf, o, b, r)][1:] + [0.0], "counterexample", "expected"),
+]
+
+
+@pytest.mark.parametrize("mutant", EPOCH, ids=str)
+def test_epoch_mutants_rejected(mutant):
+    assert_rejected(ex.check_train_one_epoch, mutant)
+
+
+def test_skipping_zero_grad_is_equivalent_in_nnkit():
+    # nnkit's layers overwrite their gradients in backward, so an epoch without zero_grad
+    # computes the same function: not a mutant, and rightly accepted.
+    assert_accepted(ex.check_train_one_epoch, lambda *a: _no_zero_grad(*a))
+
+
+def _no_zero_grad(model, X, y, loss_fn, optimizer, batch_size, rng):
+    order = rng.permutation(len(X))
+    losses = []
+    for start in range(0, len(X), batch_size):
+        batch = order[start:start + batch_size]
+        losses.append(float(loss_fn.forward(model.forward(X[batch]), y[batch])))
+        model.backward(loss_fn.backward())
+        optimizer.step()
+    return losses
+
+
+def test_epoch_correct_loops_pass():
+    assert_accepted(ex.check_train_one_epoch, epoch)
+
+    def with_array_split(model, X, y, loss_fn, optimizer, batch_size, rng):
+        order = rng.permutation(len(X))
         losses = []
-        for Xb, yb in nk.iterate_minibatches(X, y, batch_size=batch_size, rng=rng):
-            losses.append(loss_fn.forward(model.forward(Xb), yb))
+        for batch in np.array_split(order, range(batch_size, len(X), batch_size)):
+            loss = loss_fn.forward(model.forward(X[batch]), y[batch])
+            optimizer.zero_grad()
             model.backward(loss_fn.backward())
             optimizer.step()
-        return losses
+            losses.append(loss)
+        return np.array(losses)
 
-    ok, out = run(ex.check_train_one_epoch, with_library, capsys)
-    assert ok, out
-
-
-@pytest.mark.parametrize(
-    "kwargs, fragment",
-    [
-        ({"shuffle": False}, "original order"),
-        ({"drop_last": True}, "last, smaller batch"),
-        ({"step": False}, "optimizer.step()"),
-        ({"split": True}, "different permutations"),
-    ],
-)
-def test_epoch_typical_mistakes(kwargs, fragment, capsys):
-    ok, out = run(ex.check_train_one_epoch, lambda *a: epoch(*a, **kwargs), capsys)
-    assert not ok
-    assert out.startswith("✘") and fragment in out, out
+    assert_accepted(ex.check_train_one_epoch, with_array_split)
 
 
-def test_epoch_full_batch_every_time_fails(capsys):
-    def full_batch(model, X, y, loss_fn, optimizer, batch_size, rng):
-        return epoch(model, X, y, loss_fn, optimizer, len(X), rng)
+# ---------------------------------------------------------------- fastest settings
 
-    ok, out = run(ex.check_train_one_epoch, full_batch, capsys)
-    assert not ok and "one loss per batch" in out
+FASTEST = [
+    Mutant("tiny batches (issue example)", lambda: (4, 0.3), "hint", "use larger batches"),
+    Mutant("stochastic", lambda: (1, 0.1), "hint", "use larger batches"),
+    Mutant("full batch, modest η", lambda: (None, 0.5), "hint", "raise η"),
+    Mutant("full batch, huge η", lambda: (None, 5.0), "hint", "bounce"),
+    Mutant("too large η", lambda: (16, 3.0), "hint", "bounce"),
+    Mutant("tiny η", lambda: (450, 0.01), "hint", "raise η"),
+    Mutant("mini-batch, tiny η", lambda: (32, 0.05), "hint", "raise η"),
+    Mutant("zero batch", lambda: (0, 0.5), "hint", "whole number from 1"),
+    Mutant("negative η", lambda: (32, -0.5), "hint", "positive number"),
+    Mutant("one number", lambda: 32, "hint", "return a pair"),
+    Mutant("float batch size", lambda: (32.0, 0.5), "hint", "whole number"),
+    Mutant("batch size above n", lambda: (1000, 0.5), "hint", "whole number from 1 to 450"),
+]
 
 
-def test_epoch_returning_none(capsys):
-    ok, out = run(ex.check_train_one_epoch, lambda *a: (epoch(*a), None)[1], capsys)
-    assert not ok and "returned None" in out
+@pytest.mark.parametrize("mutant", FASTEST, ids=str)
+def test_fastest_settings_mutants_rejected(mutant):
+    assert_rejected(ex.check_fastest_settings, mutant)
 
 
-# -- exercise 3: the fastest settings -----------------------------------------------------
+@pytest.mark.parametrize("choice", [(32, 0.5), (24, 0.5), (48, 0.8)])
+def test_fastest_settings_good_choices_pass(choice):
+    assert_accepted(ex.check_fastest_settings, lambda: choice)
 
 
-def test_fastest_good_choice_passes(capsys):
-    ok, out = run(ex.check_fastest_settings, lambda: (32, 0.3), capsys)
-    assert ok, out
-    result = ex.fastest_settings_cost(32, 0.3)
+def test_fastest_settings_cost_counts_overhead_and_examples():
+    result = ex.fastest_settings_cost(32, 0.5)
     assert result["reached"] and result["cost"] <= ex.BUDGET
-    assert f"cost {result['cost']} of {ex.BUDGET}" in out
+    assert result["overhead"] == result["updates"] * ex.COST_MODEL["overhead"]
+    assert result["cost"] == result["overhead"] + result["epochs"] * 450
 
 
-@pytest.mark.parametrize(
-    "choice, fragment",
-    [
-        ((1, 0.1), "use larger batches"),
-        ((None, 0.1), "raise η"),
-        ((16, 3.0), "lower η"),
-    ],
-)
-def test_fastest_typical_mistakes(choice, fragment, capsys):
-    ok, out = run(ex.check_fastest_settings, lambda: choice, capsys)
-    assert not ok
-    assert fragment in out, out
+def test_reference_and_a_correct_answer_agree_on_every_drawn_case():
+    exercise = ex.check_two_layer
 
+    @settings(max_examples=50, deadline=None)
+    @given(exercise.strategy)
+    def agree(case):
+        assert exercise.agrees(exercise.reference, case)
+        assert exercise.agrees(two_layer, case)
 
-@pytest.mark.parametrize(
-    "choice, fragment",
-    [
-        ((0, 0.1), "batch_size"),
-        ((1000, 0.1), "batch_size"),
-        ((32, -0.1), "positive"),
-        ((32.0, 0.1), "batch_size"),
-        (32, "pair"),
-    ],
-)
-def test_fastest_invalid_values(choice, fragment, capsys):
-    ok, out = run(ex.check_fastest_settings, lambda: choice, capsys)
-    assert not ok and fragment in out, out
-
-
-def test_budget_separates_good_from_poor_settings():
-    """The budget is meaningful: the passing choice costs less than every failing one
-    would need to reach the target with unlimited budget."""
-    good = ex.fastest_settings_cost(32, 0.3)
-    slow = ex.fastest_settings_cost(None, 0.1, budget=10**7)
-    noisy = ex.fastest_settings_cost(1, 0.1, budget=10**7)
-    assert good["reached"]
-    assert good["cost"] < ex.BUDGET < slow["cost"]
-    assert good["cost"] < ex.BUDGET < noisy["cost"]
-
-
-def test_fastest_is_deterministic():
-    assert ex.fastest_settings_cost(16, 0.3) == ex.fastest_settings_cost(16, 0.3)
+    agree()

@@ -5,7 +5,7 @@ import re
 
 import ipywidgets as w
 import pytest
-from ipywidgets.embed import embed_data
+from ipywidgets.embed import dependency_state, embed_data
 from ipywidgets.widgets.widget import _instances
 
 from nnkit.course.quiz import RIGHT, WRONG, Option, Quiz
@@ -28,7 +28,8 @@ def visible_text(html_value):
 
 def saved_state(quiz):
     """The widget state as the static page receives it (what html-manager replays)."""
-    return embed_data(views=[quiz.widget])["manager_state"]["state"]
+    state = dependency_state(quiz.widget)
+    return embed_data(views=[quiz.widget], state=state)["manager_state"]["state"]
 
 
 def test_widget_tree_question_choices_feedback():
@@ -159,3 +160,22 @@ def test_feedback_lookup_rejects_unknown_choices():
     with pytest.raises(ValueError, match="expected 0 to 2"):
         quiz.feedback(3)
     quiz.close()
+
+
+CHAPTERS = ["ch1_neuron", "ch2_learning_rate", "ch3_initialization", "ch4_loss_functions",
+            "ch5_chain_rule", "ch6_training_loop"]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapters_ask_two_questions_each_with_one_right_answer_and_every_option_explained(
+    chapter,
+):
+    import importlib
+
+    questions = importlib.import_module(f"nnkit.course.{chapter}.exercises").quizzes()
+    assert len(questions) >= 2
+    for quiz in questions.values():
+        assert len(quiz.correct) == 1, quiz
+        for option in quiz.options:
+            assert len(option.why) > 40, option
+        quiz.close()

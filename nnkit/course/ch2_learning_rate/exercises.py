@@ -1,176 +1,236 @@
-"""Checkers for chapter 2, "The learning rate".
+"""Checked exercises of chapter 2, "The learning rate".
 
 =================================  ================================================================
 checker                            the student writes
 =================================  ================================================================
-:func:`check_update_by_hand`       ``one_update_by_hand()`` returning ``(grad, w_new)`` for one
+:data:`check_update_by_hand`       ``one_update_by_hand()`` returning ``(grad, w_new)`` for one
                                    step on :math:`L(w) = (w-3)^2` from :math:`w=1` with
                                    :math:`\\eta = 0.1`
-:func:`check_diverges`             ``diverges(lr)``: does gradient descent on
+:data:`check_diverges`             ``diverges(lr)``: does gradient descent on
                                    :math:`L(w) = 5(w-1)^2 + 2` blow up with this η?
-:func:`check_descent_loop`         ``descend(grad, w0, lr, steps)``: the loop
+:data:`check_descent_loop`         ``descend(grad, w0, lr, steps)``: the loop
                                    :math:`w_{t+1} = w_t - \\eta\\,\\nabla L(w_t)`, returning
                                    :math:`w_0, \\dots, w_{steps}`
 =================================  ================================================================
 
-Each checker prints one line (a pass, or one hint about the first thing wrong) and returns
-True or False; see :mod:`nnkit.course.checking`.
+Each checker is an :class:`nnkit.course.checking.Exercise`: call it with your function.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import strategies as st
 
 from nnkit.course.ch2_learning_rate.lab import quadratic_regime
-from nnkit.course.checking import (
-    Hint,
-    call_student,
-    checker,
-    expect,
-    expect_array,
-    expect_close,
-)
+from nnkit.course.checking import Case, Exercise, Hint, arrays
+from nnkit.course.quiz import Option, Quiz
 
-__all__ = ["check_update_by_hand", "check_diverges", "check_descent_loop",
-           "BY_HAND", "DIVERGES_CURVATURE", "DIVERGES_LRS"]
+__all__ = [
+    "BY_HAND",
+    "DIVERGES_CURVATURE",
+    "DIVERGES_LRS",
+    "check_descent_loop",
+    "check_diverges",
+    "check_update_by_hand",
+    "quizzes",
+]
 
-# Exercise 1: L(w) = (w - 3)^2, one step from w = 1 with η = 0.1.
+# ----------------------------------------------------------------------------- one update by hand
+
+# L(w) = (w - 3)², one step from w = 1 with η = 0.1.
 BY_HAND = {"w": 1.0, "target": 3.0, "lr": 0.1}
 
-# Exercise 2: L(w) = 5 (w - 1)^2 + 2 has curvature L'' = 10, so the edge is η = 2/10 = 0.2.
+
+def _by_hand(grad_of=lambda w, t: 2.0 * (w - t), step=lambda w, g, lr: w - lr * g):
+    """(∂L/∂w, w_new) for BY_HAND, or a slip in the derivative or in the step."""
+    w, target, lr = BY_HAND["w"], BY_HAND["target"], BY_HAND["lr"]
+    g = grad_of(w, target)
+    return g, step(w, g, lr)
+
+
+def _grad_is(value):
+    return lambda call: np.isclose(call.got[0], value)
+
+
+def _step_is(value):
+    return lambda call: np.isclose(call.got[0], -4.0) and np.isclose(call.got[1], value)
+
+
+check_update_by_hand = Exercise(
+    "One update by hand",
+    _by_hand,
+    cases=[Case(())],
+    returns=("grad", "w_new"),
+    hints=[
+        Hint("∂L/∂w: 4 is the loss L(1), or the slope with its sign flipped. L(w) = (w − 3)² "
+             "gives ∂L/∂w = 2(w − 3), negative at w = 1 (the loss falls as w grows).",
+             when=_grad_is(4.0)),
+        Hint("∂L/∂w is missing the factor 2 from the power rule: d/dw (w − 3)² = 2(w − 3).",
+             when=_grad_is(-2.0)),
+        Hint("∂L/∂w: the derivative of (w − 3)² is 2(w − 3); check both the factor 2 and the "
+             "sign.", when=_grad_is(2.0)),
+        Hint("w_new: you added η·∂L/∂w; the update subtracts it, w_new = w − η ∂L/∂w, so the "
+             "step goes against the gradient.", when=_step_is(0.6)),
+        Hint("w_new: the step is missing the learning rate: w_new = w − η·∂L/∂w with η = 0.1.",
+             when=_step_is(5.0)),
+        Hint("w_new is the change −η·∂L/∂w only; add it to the old weight w = 1.",
+             when=_step_is(0.4)),
+        Hint("w_new: that is η·∂L/∂w, the step size; the new weight is w − η·∂L/∂w.",
+             when=_step_is(-0.4)),
+        Hint("w_new: multiply the gradient by η, do not divide by it.", when=_step_is(41.0)),
+    ],
+)
+
+
+# ----------------------------------------------------------------------------- which η diverge
+
+# L(w) = 5 (w - 1)² + 2 has curvature L'' = 10, so the edge is η = 2/10 = 0.2.
 DIVERGES_CURVATURE = 10.0
 DIVERGES_LRS = (0.01, 0.05, 0.1, 0.15, 0.19, 0.2, 0.21, 0.25, 0.4, 1.0)
 
 
-@checker("One update by hand")
-def check_update_by_hand(student_fn):
-    """Check ``student_fn() -> (grad, w_new)`` for L(w) = (w-3)², w = 1, η = 0.1.
-
-    Expected: ∂L/∂w = 2(w - 3) = -4 and w_new = 1 - 0.1·(-4) = 1.4.
-    """
-    result = student_fn()
-    expect(isinstance(result, (tuple, list)) and len(result) == 2,
-           "return two numbers, `return grad, w_new` (the gradient first, then the new weight).")
-    grad, w_new = result
-    w, target, lr = BY_HAND["w"], BY_HAND["target"], BY_HAND["lr"]
-    true_grad = 2.0 * (w - target)
-    expect_close(grad, true_grad, what="∂L/∂w at w = 1", hints={
-        -true_grad: "∂L/∂w: 4 is the loss L(1), or the slope with its sign flipped. "
-                    "L(w) = (w - 3)² gives ∂L/∂w = 2(w - 3), negative at w = 1 "
-                    "(the loss falls as w grows).",
-        w - target: "∂L/∂w is missing the factor 2 from the power rule: d/dw (w - 3)² = 2(w - 3).",
-        target - w: "∂L/∂w: the derivative of (w - 3)² is 2(w - 3); check both the factor 2 "
-                    "and the sign.",
-    })
-    expect_close(w_new, w - lr * true_grad, what="w_new", hints={
-        w + lr * true_grad: "w_new: you added η·∂L/∂w; the update subtracts it, "
-                            "w_new = w - η ∂L/∂w, so the step goes against the gradient.",
-        w - true_grad: "w_new: the step is missing the learning rate: "
-                       "w_new = w - η·∂L/∂w with η = 0.1.",
-        -lr * true_grad: "w_new is the change η·(-∂L/∂w) only; add it to the old weight w = 1.",
-        lr * true_grad: "w_new: that is η·∂L/∂w, the step size; the new weight is w - η·∂L/∂w.",
-        w - true_grad / lr: "w_new: multiply the gradient by η, do not divide by it.",
-    })
+def _diverges(lr):
+    return quadratic_regime(lr, DIVERGES_CURVATURE) == "diverging"
 
 
-@checker("Which learning rates diverge?")
-def check_diverges(student_fn):
-    """Check ``student_fn(lr) -> bool`` against the theory for L(w) = 5(w-1)² + 2.
-
-    The curvature is L'' = 10; gradient descent diverges exactly when |1 - 10η| > 1, i.e.
-    η > 0.2. At η = 0.2 the iterate bounces between two points forever (not divergence).
-    """
-    answers = {}
-    for lr in DIVERGES_LRS:
-        got = student_fn(lr)
-        expect(isinstance(got, (bool, np.bool_)),
-               f"diverges({lr}) returned {type(got).__name__}; return True or False.")
-        answers[lr] = bool(got)
-    truth = {lr: quadratic_regime(lr, DIVERGES_CURVATURE) == "diverging" for lr in DIVERGES_LRS}
-    if answers == truth:
-        return f"passed: all {len(DIVERGES_LRS)} learning rates classified correctly."
-    said_yes = sorted(lr for lr, v in answers.items() if v)
-    if said_yes == sorted(lr for lr in DIVERGES_LRS if lr > 0.1):
-        raise Hint("η between 0.1 and 0.2 makes w overshoot the minimum, but each overshoot is "
-                   "smaller than the last (1 - 10η lies between -1 and 0): it still converges.")
-    if said_yes == sorted(lr for lr in DIVERGES_LRS if lr > 0.4 - 1e-12):
-        raise Hint("did you take the curvature to be 5, the number in front of (w - 1)²? "
-                   "The curvature is the second derivative, L''(w) = 10, so the edge is 2/10.")
-    if said_yes == sorted(lr for lr in DIVERGES_LRS if lr >= 0.2):
-        raise Hint("at η = 0.2 exactly, 1 - 10η = -1: w jumps between the same two points "
-                   "forever. It never converges, but it does not blow up either.")
-    if said_yes == sorted(lr for lr in DIVERGES_LRS if lr < 0.2):
-        raise Hint("you have it backwards: small steps are safe; it is the large ones that "
-                   "overshoot further each time and blow up.")
-    wrong = [lr for lr in DIVERGES_LRS if answers[lr] != truth[lr]]
-    lr = wrong[0]
-    factor = 1.0 - lr * DIVERGES_CURVATURE
-    raise Hint(f"η = {lr:g}: each step multiplies the distance to the minimum by "
-               f"1 - 10η = {factor:g}, so it " +
-               ("grows: it diverges." if abs(factor) > 1 else "does not grow: no divergence."))
-
-
-def _reference_path(grad, w0, lr, steps, mode="correct"):
-    """w_0..w_steps of the loop, or of a typical mistake (for recognising wrong answers)."""
-    w = np.array(w0, dtype=np.float64)
-    g0 = grad(w)
-    out = [w.copy()]
-    for _ in range(steps):
-        if mode == "ascent":
-            w = w + lr * grad(w)
-        elif mode == "frozen":
-            w = w - lr * g0
-        else:
-            w = w - lr * grad(w)
-        out.append(w.copy())
-    return np.array(out)
-
-
-_CASES = (
-    ("1-D, L(w) = (w - 3)²", lambda w: 2.0 * (w - 3.0), 0.0, 0.1, 5),
-    ("1-D, L(w) = 2w², big steps", lambda w: 4.0 * w, 1.0, 0.4, 4),
-    ("2-D, L(w) = ½(w₁² + 10 w₂²)", lambda w: np.array([1.0, 10.0]) * w,
-     np.array([2.0, 1.0]), 0.05, 6),
-    ("no steps", lambda w: 2.0 * w, np.array([0.5, -0.5]), 0.1, 0),
+check_diverges = Exercise(
+    "Which learning rates diverge?",
+    _diverges,
+    args=("lr",),
+    cases=[Case((lr,)) for lr in DIVERGES_LRS],
+    # η on a grid of steps of 0.005 up to 3: the edge 0.2 lies on it exactly.
+    strategy=st.integers(1, 600).map(lambda k: Case((k / 200,))),
+    hints=[
+        Hint("η between 0.1 and 0.2 makes w overshoot the minimum, but each overshoot is "
+             "smaller than the last (1 − 10η lies between −1 and 0): it still converges.",
+             like=lambda lr: lr > 0.1),
+        Hint("did you take the curvature to be 5, the number in front of (w − 1)²? The "
+             "curvature is the second derivative, L''(w) = 10, so the edge is 2/10.",
+             like=lambda lr: lr > 0.4),
+        Hint("at η = 0.2 exactly, 1 − 10η = −1: w jumps between the same two points for ever. "
+             "It never converges, but it does not blow up either.", like=lambda lr: lr >= 0.2),
+        Hint("you have it backwards: small steps are safe; it is the large ones that "
+             "overshoot further each time and blow up.", like=lambda lr: lr < 0.2),
+    ],
 )
 
 
-@checker("The gradient-descent loop")
-def check_descent_loop(student_fn):
-    """Check ``student_fn(grad, w0, lr, steps)`` returns the iterates w_0, ..., w_steps.
+# ----------------------------------------------------------------------------- the loop
 
-    The result may be a list or an array with steps + 1 entries (each a number or a vector
-    shaped like ``w0``). Typical mistakes recognised: adding the gradient, leaving out w_0,
-    one update too many, reusing the gradient of w_0, and appending the same array object
-    again and again after updating it in place.
-    """
-    for name, grad, w0, lr, steps in _CASES:
-        got = call_student(student_fn, grad, w0, lr, steps, what="your loop")
-        if got is None:
-            raise Hint("your function returned None: `return` the list of iterates.")
-        try:
-            arr = np.array([np.asarray(w, dtype=np.float64) for w in got])
-        except (TypeError, ValueError):
-            raise Hint(f"{name}: return a list (or array) of the iterates w_0, w_1, ..., "
-                       "each a number or an array shaped like w0.") from None
-        want = _reference_path(grad, w0, lr, steps)
-        if arr.ndim == want.ndim + 1 and arr.shape[-1] == 1:
-            arr = arr[..., 0]
-        if len(arr) == steps and steps > 0:
-            raise Hint(f"{name}: you returned {steps} iterates; include the starting point "
-                       f"as well: w_0, w_1, ..., w_{steps} are {steps + 1} entries.")
-        if len(arr) == steps + 2 and steps > 0:
-            raise Hint(f"{name}: you returned {steps + 2} iterates for steps={steps}: one "
-                       "update too many (w_0 plus `steps` updates).")
-        arr = expect_array(arr, shape=want.shape, what=f"{name}: the iterates")
-        if steps > 1 and np.allclose(arr, want[-1]) and not np.allclose(want, want[-1]):
-            raise Hint(f"{name}: every entry equals the final weight: you appended the same "
-                       "array again and again while changing it in place (w -= ...). Write "
-                       "w = w - lr * grad(w), which makes a new array, or append w.copy().")
-        expect_close(arr, want, what=f"{name}: the iterates", hints=[
-            (_reference_path(grad, w0, lr, steps, "ascent"),
-             f"{name}: the weights move uphill: subtract η·∇L(w), do not add it."),
-            (_reference_path(grad, w0, lr, steps, "frozen"),
-             f"{name}: every step uses the gradient at w_0; evaluate grad(w) again at the "
-             "current w inside the loop."),
-        ])
+
+class QuadraticGradient:
+    """∇L of L(w) = ½·a·(w − c)², i.e. a·(w − c): a gradient function for the exercise."""
+
+    def __init__(self, a, c):
+        self.a = a
+        self.c = c
+
+    def __call__(self, w):
+        return self.a * (w - self.c)
+
+    def __repr__(self) -> str:
+        return f"grad of ½·{self.a:g}·(w − {self.c:g})²"
+
+
+def _descend(grad, w0, lr, steps):
+    w = w0
+    path = [w]
+    for _ in range(steps):
+        w = w - lr * grad(w)
+        path.append(w)
+    return path
+
+
+def _ascend(grad, w0, lr, steps):
+    return _descend(lambda w: -grad(w), w0, lr, steps)
+
+
+def _frozen(grad, w0, lr, steps):
+    g0 = grad(w0)
+    return _descend(lambda w: g0, w0, lr, steps)
+
+
+def _aliased(grad, w0, lr, steps):
+    w = np.array(w0, dtype=np.float64)
+    path = [w]
+    for _ in range(steps):
+        w -= lr * grad(w)
+        path.append(w)
+    return path
+
+
+@st.composite
+def _loops(draw):
+    dim = draw(st.sampled_from([None, 1, 2, 3]))
+    shape = () if dim is None else (dim,)
+    w0 = draw(arrays(shape, 10.0))
+    grad = QuadraticGradient(draw(st.sampled_from([0.5, 1.0, 2.0, 10.0])),
+                             draw(st.sampled_from([0.0, 1.0, -3.0])))
+    return Case((grad, float(w0) if dim is None else w0,
+                 draw(st.sampled_from([0.01, 0.1, 0.3, 0.5])), draw(st.integers(0, 6))))
+
+
+check_descent_loop = Exercise(
+    "The gradient-descent loop",
+    _descend,
+    args=("grad", "w0", "lr", "steps"),
+    cases=[
+        Case((QuadraticGradient(2.0, 3.0), 0.0, 0.1, 5)),
+        Case((QuadraticGradient(4.0, 0.0), 1.0, 0.4, 4)),
+        Case((QuadraticGradient(1.0, 0.0), np.array([2.0, 1.0]), 0.05, 6)),
+        Case((QuadraticGradient(2.0, 0.0), np.array([0.5, -0.5]), 0.1, 0), note="no steps"),
+    ],
+    strategy=_loops(),
+    hints=[
+        Hint("the weights move uphill: subtract η·∇L(w), do not add it.", like=_ascend),
+        Hint("every step uses the gradient at w_0; evaluate grad(w) again at the current w "
+             "inside the loop.", like=_frozen),
+        Hint("every entry equals the final weight: you appended the same array again and "
+             "again while changing it in place (w -= ...). Write w = w - lr * grad(w), which "
+             "makes a new array, or append w.copy().", like=_aliased),
+        Hint("include the starting point as well: w_0, w_1, ..., w_steps are steps + 1 entries.",
+             like=lambda grad, w0, lr, steps: _descend(grad, w0, lr, steps)[1:]),
+        Hint("one update too many: w_0 plus `steps` updates make steps + 1 entries.",
+             like=lambda grad, w0, lr, steps: _descend(grad, w0, lr, steps + 1)),
+        Hint("one update too few: the loop must run `steps` times (range(steps)).",
+             like=lambda grad, w0, lr, steps: _descend(grad, w0, lr, max(steps - 1, 0))),
+        Hint("the step is missing the learning rate: w ← w − η·∇L(w).",
+             like=lambda grad, w0, lr, steps: _descend(grad, w0, 1.0, steps)),
+    ],
+)
+
+
+# ----------------------------------------------------------------------------- thinking exercises
+
+
+def quizzes() -> dict[str, Quiz]:
+    """The chapter's "predict, then look" questions, each asked before the cell that answers it."""
+    return {
+        "diverge": Quiz(
+            "Gradient descent on L(w) = w² (curvature λ = 2) starts at w₀ = 2.5. Which learning "
+            "rate makes it diverge?",
+            [
+                Option("η = 0.05", False, "Each step multiplies the distance to the minimum by "
+                       "1 − 2η = 0.9: it converges, slowly."),
+                Option("η = 0.8", False, "1 − 2η = −0.6: every step jumps across the minimum "
+                       "but lands closer, so the zig-zag dies out and it converges."),
+                Option("η = 1.0", False, "1 − 2η = −1: w bounces between +2.5 and −2.5 for ever; "
+                       "it never converges, but it does not blow up either."),
+                Option("η = 1.5", True, "1 − 2η = −2: every jump lands twice as far out. The "
+                       "edge is η = 2/λ = 1."),
+            ],
+        ),
+        "plateau": Quiz(
+            "L(w) = 1 − exp(−w²) is almost flat far from 0. Starting on the shoulder at "
+            "w₀ = 2.5, which learning rate gets the loss below 0.01 first?",
+            [
+                Option("η = 0.1", False, "The slope on the shoulder is tiny and the step is η "
+                       "times the slope: in 80 steps w hardly moves."),
+                Option("η = 0.9", True, "Large enough to cross the flat part in a few dozen "
+                       "steps, small enough not to jump over the bowl."),
+                Option("η = 5", False, "A step this large throws w across the bowl onto the "
+                       "other shoulder, where the slope is tiny again: it stays stuck there, "
+                       "without diverging."),
+            ],
+        ),
+    }

@@ -1,17 +1,22 @@
-"""Checkers for chapter 3, weight initialisation.
+"""Checked exercises of chapter 3, "Weight initialization".
 
-Use in the notebook::
+====================================  =============================================================
+checker                               the student writes
+====================================  =============================================================
+:data:`check_hidden_layer_gradients`  ``hidden_layer_gradients(X, Y, W1, W2) -> (dW1, dW2)``
+                                      for :math:`\\hat Y = \\sigma(XW_1^\\top)W_2^\\top` and MSE
+:data:`check_xavier_std`              ``xavier_std(n_in, n_out)``:
+                                      :math:`\\sqrt{2/(n_{in}+n_{out})}`
+:data:`check_he_std`                  ``he_std(n_in, n_out)``: :math:`\\sqrt{2/n_{in}}`
+:data:`check_sigmoid_derivative`      ``sigmoid_derivative(z)``: :math:`\\sigma(z)(1-\\sigma(z))`,
+                                      elementwise and finite for any z
+:data:`check_sigmoid_chain`           ``sigmoid_chain(z_values)``: the product of
+                                      :math:`\\sigma'(z)` along a path
+====================================  =============================================================
 
-    from nnkit.course.ch3_initialization import exercises as ex
-    ex.check_hidden_layer_gradients(hidden_layer_gradients);
-    ex.check_xavier_std(xavier_std);
-    ex.check_he_std(he_std);
-    ex.check_sigmoid_derivative(sigmoid_derivative);
-    ex.check_sigmoid_chain(sigmoid_chain);
-
-Every reference answer comes from nnkit itself (a bias-free ``nk.Sequential``, ``nk.init.init_std``,
-``nk.activations.sigmoid_grad``), so the checkers test the student against the library the book
-uses.
+Every reference answer comes from nnkit itself (a bias-free ``nk.Sequential``,
+``nk.init.init_std``, ``nk.activations.sigmoid_grad``). Each checker is an
+:class:`nnkit.course.checking.Exercise`: call it with your function.
 """
 
 from __future__ import annotations
@@ -19,244 +24,267 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from hypothesis import strategies as st
 
 import nnkit as nk
-from nnkit.course.checking import call_student, checker, expect, expect_close
+from nnkit.course.checking import Case, Exercise, Hint, arrays
+from nnkit.course.quiz import Option, Quiz
 
 __all__ = [
-    "check_hidden_layer_gradients",
-    "check_xavier_std",
     "check_he_std",
-    "check_sigmoid_derivative",
+    "check_hidden_layer_gradients",
     "check_sigmoid_chain",
-    "reference_hidden_layer_gradients",
+    "check_sigmoid_derivative",
+    "check_xavier_std",
+    "quizzes",
 ]
 
 
-def reference_hidden_layer_gradients(X, Y, W1, W2):
-    """nnkit's gradients of the MSE loss for ``Ŷ = sigmoid(X W1ᵀ) W2ᵀ`` (no biases).
+# ----------------------------------------------------------------------------- gradients
 
-    Shapes: X (n, n_in), Y (n, n_out), W1 (n_hidden, n_in), W2 (n_out, n_hidden).
-    Loss :math:`L = \\frac{1}{n\\,n_{out}} \\sum (\\hat Y - Y)^2` (nk.MSELoss).
-    Returns ``(dL/dW1, dL/dW2)`` with the shapes of W1 and W2.
-    """
-    W1 = np.asarray(W1, dtype=np.float64)
-    W2 = np.asarray(W2, dtype=np.float64)
+
+def _hidden_layer_gradients(X, Y, W1, W2):
+    """nnkit's (dL/dW1, dL/dW2) of the MSE loss for ``Ŷ = sigmoid(X W1ᵀ) W2ᵀ`` (no biases)."""
     hidden = nk.Dense(W1.shape[1], W1.shape[0], init="zeros", bias=False)
     output = nk.Dense(W2.shape[1], W2.shape[0], init="zeros", bias=False)
     hidden.W.value[...] = W1
     output.W.value[...] = W2
     model = nk.Sequential(hidden, nk.Sigmoid(), output)
     loss = nk.MSELoss()
-    loss.forward(model.forward(np.asarray(X, dtype=np.float64)), np.asarray(Y, dtype=np.float64))
+    loss.forward(model.forward(X), Y)
     model.backward(loss.backward())
     return hidden.W.grad.copy(), output.W.grad.copy()
 
 
-def _wrong_gradients(X, Y, W1, W2):
-    """Typical slips in the backward pass, each as (dW1, dW2, hint) for a hint lookup."""
-    n, n_out = Y.shape
+def _backward(X, Y, W1, W2, *, two=2.0, mean=True, slope="a(1-a)", dW2_input="a"):
+    """The backward pass by hand, or one of its typical slips (for the hints)."""
     Z1 = X @ W1.T
     A1 = 1.0 / (1.0 + np.exp(-Z1))
-    Y_hat = A1 @ W2.T
-    dY = 2.0 * (Y_hat - Y) / (n * n_out)
-    dW2 = dY.T @ A1
+    dY = two * (A1 @ W2.T - Y) / (Y.size if mean else 1.0)
+    dW2 = dY.T @ (A1 if dW2_input == "a" else Z1)
     dA1 = dY @ W2
+    local = {"a(1-a)": A1 * (1 - A1), "z(1-z)": Z1 * (1 - Z1), "none": 1.0}[slope]
+    return (dA1 * local).T @ X, dW2
+
+
+@st.composite
+def _networks(draw):
+    n, n_in, n_hidden, n_out = (draw(st.integers(1, k)) for k in (5, 4, 5, 3))
+    scale = draw(st.sampled_from([0.1, 1.0, 3.0]))
+    return Case((draw(arrays((n, n_in), 3.0)), draw(arrays((n, n_out), 3.0)),
+                 draw(arrays((n_hidden, n_in), 2.0)) * scale,
+                 draw(arrays((n_out, n_hidden), 2.0)) * scale))
+
+
+def _random_network(seed, n, n_in, n_hidden, n_out):
+    rng = np.random.default_rng(seed)
+    return Case((rng.standard_normal((n, n_in)), rng.standard_normal((n, n_out)),
+                 rng.standard_normal((n_hidden, n_in)) * 0.8,
+                 rng.standard_normal((n_out, n_hidden)) * 0.8))
+
+
+_ZERO = _random_network(5, 4, 3, 4, 2)
+
+check_hidden_layer_gradients = Exercise(
+    "Gradients of a one-hidden-layer network",
+    _hidden_layer_gradients,
+    args=("X", "Y", "W1", "W2"),
+    returns=("dW1", "dW2"),
+    cases=[
+        _random_network(3, 6, 3, 4, 2),
+        _random_network(4, 1, 2, 5, 1),
+        _random_network(6, 3, 2, 3, 3),
+        Case((*_ZERO.args[:2], np.zeros((4, 3)), np.zeros((2, 4))), note="all weights zero"),
+    ],
+    strategy=_networks(),
+    examples=30,
+    rtol=1e-6,
+    atol=1e-9,
+    hints=[
+        Hint("dW1 is missing the sigmoid's derivative: dZ1 = dA1 ⊙ σ'(Z1), and "
+             "σ'(Z1) = A1 ⊙ (1 − A1).", like=lambda *a: _backward(*a, slope="none")),
+        Hint("σ'(Z1) = A1 ⊙ (1 − A1) uses the activations A1, not Z1 itself.",
+             like=lambda *a: _backward(*a, slope="z(1-z)")),
+        Hint("dW2 uses the hidden activations A1 = σ(Z1), not the pre-activations Z1.",
+             like=lambda *a: _backward(*a, dW2_input="z")),
+        Hint("both gradients are half the right size: the derivative of (ŷ − y)² is 2(ŷ − y).",
+             like=lambda *a: _backward(*a, two=1.0)),
+        Hint("both gradients are n·n_out times too big: the MSE is a mean, so divide by the "
+             "number of elements of Y.", like=lambda *a: _backward(*a, mean=False)),
+        Hint("the sign is flipped: dŶ = 2(Ŷ − Y)/(n·n_out), prediction minus target.",
+             like=lambda *a: _backward(*a, two=-2.0)),
+        Hint("return the pair in the order (dW1, dW2).",
+             like=lambda *a: _hidden_layer_gradients(*a)[::-1]),
+    ],
+)
+
+
+# ----------------------------------------------------------------------------- init scales
+
+_FANS = [Case((784, 256)), Case((100, 100)), Case((3, 1000)), Case((1, 1)), Case((64, 10))]
+_FAN_STRATEGY = st.tuples(st.integers(1, 5000), st.integers(1, 5000)).map(Case)
+
+check_xavier_std = Exercise(
+    "Xavier/Glorot standard deviation",
+    lambda n_in, n_out: nk.init.init_std("xavier", n_in, n_out),
+    args=("n_in", "n_out"),
+    cases=_FANS,
+    strategy=_FAN_STRATEGY,
+    hints=[
+        Hint("that is the variance 2/(n_in + n_out); the standard deviation is its square root.",
+             like=lambda n_in, n_out: 2.0 / (n_in + n_out)),
+        Hint("sqrt(6/(n_in + n_out)) is the *bound* of Glorot's uniform version; the normal "
+             "version's standard deviation is sqrt(2/(n_in + n_out)).",
+             like=lambda n_in, n_out: math.sqrt(6.0 / (n_in + n_out))),
+        Hint("sqrt(1/n_in) is LeCun's scaling (forward pass only); Xavier averages fan-in and "
+             "fan-out: sqrt(2/(n_in + n_out)).", like=lambda n_in, n_out: math.sqrt(1.0 / n_in)),
+        Hint("the numerator is 2: Var(w) = 2/(n_in + n_out), the harmonic compromise between "
+             "1/n_in and 1/n_out.", like=lambda n_in, n_out: math.sqrt(1.0 / (n_in + n_out))),
+        Hint("sqrt(2/n_in) is He's scaling; Xavier uses both fans: sqrt(2/(n_in + n_out)).",
+             like=lambda n_in, n_out: math.sqrt(2.0 / n_in)),
+        Hint("divide by the sum of the fans, n_in + n_out, not their product.",
+             like=lambda n_in, n_out: math.sqrt(2.0 / (n_in * n_out))),
+    ],
+)
+
+check_he_std = Exercise(
+    "He standard deviation",
+    lambda n_in, n_out: nk.init.init_std("he", n_in, n_out),
+    args=("n_in", "n_out"),
+    cases=_FANS,
+    strategy=_FAN_STRATEGY,
+    hints=[
+        Hint("that is the variance 2/n_in; the standard deviation is its square root.",
+             like=lambda n_in, n_out: 2.0 / n_in),
+        Hint("He's scaling keeps the forward signal steady, so it divides by the fan-in n_in "
+             "(inputs per unit), not n_out.", like=lambda n_in, n_out: math.sqrt(2.0 / n_out)),
+        Hint("sqrt(1/n_in) forgets that ReLU zeroes half its inputs: the factor 2 makes up for "
+             "the lost half of the variance.", like=lambda n_in, n_out: math.sqrt(1.0 / n_in)),
+        Hint("that is Xavier's scaling; He uses the fan-in only: sqrt(2/n_in).",
+             like=lambda n_in, n_out: math.sqrt(2.0 / (n_in + n_out))),
+    ],
+)
+
+
+# ----------------------------------------------------------------------------- σ'
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+@st.composite
+def _z_arrays(draw):
+    shape = draw(st.sampled_from([(), (1,), (5,), (2, 3)]))
+    bound = draw(st.sampled_from([3.0, 50.0, 1000.0]))
+    z = draw(arrays(shape, bound))
+    if draw(st.booleans()):
+        return Case((z.astype(np.float32),), rtol=1e-4, atol=1e-6)
+    return Case((z,))
+
+
+check_sigmoid_derivative = Exercise(
+    "Derivative of the sigmoid",
+    nk.activations.sigmoid_grad,
+    args=("z",),
+    cases=[
+        Case((np.array(0.0),)),
+        Case((np.array([-6.0, -2.0, -0.5, 0.0, 0.5, 2.0, 6.0]),)),
+        Case((np.linspace(-3.0, 3.0, 6).reshape(2, 3),)),
+        Case((np.array([-1000.0, -50.0, 50.0, 1000.0]),), note="large |z|"),
+    ],
+    strategy=_z_arrays(),
+    rtol=1e-6,
+    atol=1e-12,
+    hints=[
+        Hint("you returned σ(z) itself, not its derivative σ(z)(1 − σ(z)).", like=_sigmoid),
+        Hint("σ'(z) = σ(z)(1 − σ(z)), with a minus sign inside the bracket.",
+             like=lambda z: _sigmoid(z) * (1 + _sigmoid(z))),
+        Hint("σ'(z) = σ(z)(1 − σ(z)), not 1 − σ(z)².", like=lambda z: 1 - _sigmoid(z) ** 2),
+        Hint("1 − tanh(z)² is the derivative of tanh; the sigmoid's is σ(z)(1 − σ(z)).",
+             like=lambda z: 1 - np.tanh(z) ** 2),
+        Hint("σ'(z) is nan for large |z| (e.g. −1000): exp(1000) overflows to inf and inf/inf "
+             "is nan. Compute s = σ(z) first and return s * (1 − s).",
+             like=lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2),
+    ],
+)
+
+
+# ----------------------------------------------------------------------------- chain of σ'
+
+
+def _sigmoid_chain(z_values):
+    return float(np.prod(nk.activations.sigmoid_grad(np.asarray(z_values, dtype=np.float64))))
+
+
+check_sigmoid_chain = Exercise(
+    "How much gradient survives a chain of sigmoids",
+    _sigmoid_chain,
+    args=("z_values",),
+    cases=[
+        Case((np.zeros(10),)),
+        Case((np.array([5.0]),)),
+        Case((np.array([-3.0, 0.0, 2.0]),)),
+        Case((np.array([-1.0, 4.0, 0.5, -6.0, 2.5]),)),
+        Case((np.array([]),), note="an empty path, no layers"),
+    ],
+    strategy=st.integers(0, 12).flatmap(lambda n: arrays((n,), 8.0)).map(lambda z: Case((z,))),
+    rtol=1e-6,
+    atol=1e-300,
+    hints=[
+        Hint("the chain rule *multiplies* the local derivatives along the path; you added them.",
+             like=lambda z: float(np.sum(nk.activations.sigmoid_grad(z)))),
+        Hint("multiply the derivatives σ'(z) = σ(z)(1 − σ(z)), not the activations σ(z).",
+             like=lambda z: float(np.prod(_sigmoid(z)))),
+        Hint("0.25 is σ'(0), the best case; use the actual z of each layer.",
+             like=lambda z: 0.25 ** len(z)),
+        Hint("with no layers nothing shrinks the gradient: the empty product is 1.",
+             like=lambda z: _sigmoid_chain(z) if len(z) else 0.0),
+    ],
+)
+
+
+# ----------------------------------------------------------------------------- thinking exercises
+
+
+def quizzes() -> dict[str, Quiz]:
+    """The chapter's "predict, then look" questions, each asked before the cell that answers it."""
     return {
-        "no_sigma_prime": (dA1.T @ X, dW2),
-        "sigma_prime_of_z": ((dA1 * Z1 * (1 - Z1)).T @ X, dW2),
-        "z_instead_of_a": ((dA1 * A1 * (1 - A1)).T @ X, dY.T @ Z1),
-    }
-
-
-def _gradient_case(rng, n, n_in, n_hidden, n_out):
-    X = rng.standard_normal((n, n_in))
-    Y = rng.standard_normal((n, n_out))
-    W1 = rng.standard_normal((n_hidden, n_in)) * 0.8
-    W2 = rng.standard_normal((n_out, n_hidden)) * 0.8
-    return X, Y, W1, W2
-
-
-@checker("Gradients of a one-hidden-layer network")
-def check_hidden_layer_gradients(student_fn):
-    """``student_fn(X, Y, W1, W2) -> (dW1, dW2)`` for ``Ŷ = sigmoid(X W1ᵀ) W2ᵀ`` and MSE loss."""
-    rng = np.random.default_rng(3)
-    cases = [
-        ("a batch of 6 samples, 3 inputs, 4 hidden units, 2 outputs", (6, 3, 4, 2)),
-        ("a single sample, 2 inputs, 5 hidden units, 1 output", (1, 2, 5, 1)),
-    ]
-    for label, sizes in cases:
-        X, Y, W1, W2 = _gradient_case(rng, *sizes)
-        result = call_student(student_fn, X, Y, W1, W2, what="hidden_layer_gradients")
-        expect(
-            isinstance(result, (tuple, list)) and len(result) == 2,
-            "return the two gradients as a pair: `return dW1, dW2`.",
-        )
-        dW1, dW2 = result
-        ref1, ref2 = reference_hidden_layer_gradients(X, Y, W1, W2)
-        wrong = _wrong_gradients(X, Y, W1, W2)
-        expect_close(
-            dW2, ref2, what=f"dW2 for {label}",
-            hints=[
-                (wrong["z_instead_of_a"][1],
-                 "dW2 uses the hidden activations A1 = σ(Z1), not the pre-activations Z1."),
-                (ref2 / 2.0,
-                 "dW2 is half the right size: the derivative of (ŷ - y)² is 2(ŷ - y)."),
-                (ref2 * Y.size,
-                 "dW2 is n·n_out times too big: the MSE is a mean, so divide by the number "
-                 "of elements of Y."),
-                (ref2 * Y.size / 2.0,
-                 "dW2: use dŶ = 2(Ŷ - Y) / (n·n_out), the derivative of the mean squared error."),
+        "zeros": Quiz(
+            "A 2-4-1 sigmoid network for XOR starts with every weight and bias at zero and "
+            "trains for 300 epochs. What are its four hidden units at the end?",
+            [
+                Option("Four different feature detectors, as with random weights.", False,
+                       "They start identical, and identical units receive identical gradients, "
+                       "so no update can make them differ."),
+                Option("Still all zero: with zero weights no gradient reaches them.", False,
+                       "At the first step the hidden units get no gradient (the output weights "
+                       "are zero), but the output weights do; from then on the hidden units "
+                       "learn too — all four in step."),
+                Option("Four identical units: the network is no better than one with a single "
+                       "hidden unit.", True,
+                       "Same weights in, same gradients out, same update: the symmetry is never "
+                       "broken, and four copies of one unit compute what one unit does."),
+                Option("Two pairs of identical units.", False,
+                       "Nothing tells any unit apart from another: all four receive the same "
+                       "gradient at every step."),
             ],
-        )
-        expect_close(
-            dW1, ref1, what=f"dW1 for {label}",
-            hints=[
-                (wrong["no_sigma_prime"][0],
-                 "dW1 is missing the sigmoid's derivative: dZ1 = dA1 ⊙ σ'(Z1), and "
-                 "σ'(Z1) = A1 ⊙ (1 - A1)."),
-                (wrong["sigma_prime_of_z"][0],
-                 "dW1: σ'(Z1) = A1 ⊙ (1 - A1) uses the activations A1, not Z1 itself."),
-                (ref1 / 2.0,
-                 "dW1 is half the right size: the derivative of (ŷ - y)² is 2(ŷ - y)."),
-                (ref1 * Y.size,
-                 "dW1 is n·n_out times too big: the MSE is a mean, divide by the number of "
-                 "elements of Y."),
-            ],
-        )
-    # Zero weights: the gradient that reaches W1 passes through W2 = 0, so it must be zero.
-    X, Y, W1, W2 = _gradient_case(rng, 4, 3, 4, 2)
-    dW1, dW2 = call_student(student_fn, X, Y, np.zeros_like(W1), np.zeros_like(W2))
-    ref1, ref2 = reference_hidden_layer_gradients(X, Y, np.zeros_like(W1), np.zeros_like(W2))
-    expect_close(dW2, ref2, what="dW2 when all weights are zero")
-    expect_close(dW1, ref1, what="dW1 when all weights are zero (it must be exactly zero)")
-
-
-def _hints(*pairs):
-    """The (wrong value, hint) pairs that apply to this case (value None means 'not here')."""
-    return [(value, message) for value, message in pairs if value is not None]
-
-
-def _std_cases():
-    return [(784, 256), (100, 100), (3, 1000), (1, 1), (64, 10)]
-
-
-@checker("Xavier/Glorot standard deviation")
-def check_xavier_std(student_fn):
-    """``student_fn(n_in, n_out) -> float``: sqrt(2 / (n_in + n_out))."""
-    for n_in, n_out in _std_cases():
-        got = call_student(student_fn, n_in, n_out, what="xavier_std")
-        total = n_in + n_out
-        expect_close(
-            got, nk.init.init_std("xavier", n_in, n_out),
-            what=f"xavier_std({n_in}, {n_out})",
-            hints=[
-                (2.0 / total,
-                 "that is the variance 2/(n_in + n_out); the standard deviation is its "
-                 "square root."),
-                (math.sqrt(6.0 / total),
-                 "sqrt(6/(n_in + n_out)) is the *bound* of Glorot's uniform version; the normal "
-                 "version's standard deviation is sqrt(2/(n_in + n_out))."),
-                (math.sqrt(1.0 / n_in),
-                 "sqrt(1/n_in) is LeCun's scaling (forward pass only); Xavier averages fan-in and "
-                 "fan-out: sqrt(2/(n_in + n_out))."),
-                (math.sqrt(1.0 / total),
-                 "the numerator is 2: Var(w) = 2/(n_in + n_out), the harmonic compromise between "
-                 "1/n_in and 1/n_out."),
-                (math.sqrt(2.0 / n_in),
-                 "sqrt(2/n_in) is He's scaling; Xavier uses both fans: sqrt(2/(n_in + n_out))."),
-            ],
-        )
-
-
-@checker("He standard deviation")
-def check_he_std(student_fn):
-    """``student_fn(n_in, n_out) -> float``: sqrt(2 / n_in); n_out is not used."""
-    for n_in, n_out in _std_cases():
-        got = call_student(student_fn, n_in, n_out, what="he_std")
-        expect_close(
-            got, nk.init.init_std("he", n_in, n_out),
-            what=f"he_std({n_in}, {n_out})",
-            hints=_hints(
-                (2.0 / n_in,
-                 "that is the variance 2/n_in; the standard deviation is its square root."),
-                (math.sqrt(2.0 / n_out) if n_out != n_in else None,
-                 "He's scaling keeps the forward signal steady, so it divides by the fan-in "
-                 "n_in (inputs per unit), not n_out."),
-                (math.sqrt(1.0 / n_in),
-                 "sqrt(1/n_in) forgets that ReLU zeroes half its inputs: the factor 2 makes up "
-                 "for the lost half of the variance."),
-                (math.sqrt(2.0 / (n_in + n_out)),
-                 "that is Xavier's scaling; He uses the fan-in only: sqrt(2/n_in)."),
-            ),
-        )
-
-
-@checker("Derivative of the sigmoid")
-def check_sigmoid_derivative(student_fn):
-    """``student_fn(z) -> σ'(z) = σ(z)(1 - σ(z))``, elementwise, finite for any float z."""
-    got = call_student(student_fn, np.array(0.0), what="sigmoid_derivative")
-    expect_close(
-        got, 0.25, what="σ'(0)",
-        hints=[(0.5, "σ'(0) should be 0.25: you returned σ(0) itself, not its derivative."),
-               (0.75, "σ'(0) should be 0.25: check the formula σ'(z) = σ(z)(1 - σ(z))."),
-               (1.0, "1 - tanh(z)² is the derivative of tanh; the sigmoid's is σ(z)(1 - σ(z)).")],
-    )
-    z = np.array([-6.0, -2.0, -0.5, 0.0, 0.5, 2.0, 6.0])
-    sig = 1.0 / (1.0 + np.exp(-z))
-    expect_close(
-        call_student(student_fn, z, what="sigmoid_derivative"),
-        nk.activations.sigmoid_grad(z), what=f"σ'(z) for z = {z.tolist()}",
-        hints=[(sig, "you returned σ(z) itself, not its derivative σ(z)(1 - σ(z))."),
-               (sig * (1 + sig), "σ'(z) = σ(z)(1 - σ(z)), with a minus sign inside the bracket."),
-               (1 - sig**2, "σ'(z) = σ(z)(1 - σ(z)), not 1 - σ(z)²."),
-               (1 - np.tanh(z) ** 2,
-                "1 - tanh(z)² is the derivative of tanh; the sigmoid's is σ(z)(1 - σ(z)).")],
-    )
-    grid = np.linspace(-3.0, 3.0, 6).reshape(2, 3)
-    expect_close(
-        call_student(student_fn, grid, what="sigmoid_derivative"),
-        nk.activations.sigmoid_grad(grid), what="σ'(z) for a (2, 3) array (elementwise)",
-    )
-    extreme = np.array([-1000.0, -50.0, 50.0, 1000.0])
-    expect_close(
-        call_student(student_fn, extreme, what="sigmoid_derivative"),
-        nk.activations.sigmoid_grad(extreme), what=f"σ'(z) for z = {extreme.tolist()}",
-        atol=1e-12,
-        nonfinite_hint=(
-            "σ'(z) is nan or inf for large |z| (e.g. ±1000): exp(1000) overflows to inf and "
-            "inf/inf is nan. Compute s = σ(z) first and return s * (1 - s)."
         ),
-    )
-
-
-@checker("How much gradient survives a chain of sigmoids")
-def check_sigmoid_chain(student_fn):
-    """``student_fn(z_values) -> float``: the product of σ'(z) over the given pre-activations."""
-    cases = [
-        [0.0] * 10,
-        [5.0],
-        [-3.0, 0.0, 2.0],
-        [-1.0, 4.0, 0.5, -6.0, 2.5],
-        [],
-    ]
-    for zs in cases:
-        got = call_student(student_fn, np.array(zs), what="sigmoid_chain")
-        derivs = nk.activations.sigmoid_grad(np.array(zs))
-        sig = 1.0 / (1.0 + np.exp(-np.array(zs)))
-        label = "an empty path (no layers)" if not zs else f"z = {zs}"
-        expect_close(
-            got, float(np.prod(derivs)), what=f"the surviving factor for {label}",
-            rtol=1e-6, atol=1e-300,
-            hints=_hints(
-                (float(np.sum(derivs)) if zs else None,
-                 "the chain rule *multiplies* the local derivatives along the path; you added "
-                 "them."),
-                (float(np.prod(sig)) if zs else None,
-                 "multiply the derivatives σ'(z) = σ(z)(1 - σ(z)), not the activations σ(z)."),
-                (0.25 ** len(zs) if zs and any(z != 0 for z in zs) else None,
-                 "0.25 is σ'(0), the best case; use the actual z of each layer."),
-                (0.0 if not zs else None,
-                 "with no layers nothing shrinks the gradient: the empty product is 1."),
-            ),
-        )
+        "explode": Quiz(
+            "A 10-layer ReLU network of width 100 starts with N(0, 1) weights (no scaling) and "
+            "trains with η = 0.01. How large is one gradient step compared with the first "
+            "layer's weights?",
+            [
+                Option("About 0.1 %: a small η keeps the step small.", False,
+                       "The step is η times the gradient, and the gradient is as large as the "
+                       "layers make it; η = 0.01 was not chosen for a gradient that size."),
+                Option("About as large as the weights.", False,
+                       "Far larger: each of the 10 layers multiplies the signal by about "
+                       "√(100/2) ≈ 7, forwards and again backwards."),
+                Option("Many orders of magnitude larger than the weights.", True,
+                       "Every layer multiplies the signal by about √(100/2) ≈ 7 on the way up "
+                       "and the gradient again on the way down, so the gradient — and with it "
+                       "the step — explodes with depth."),
+            ],
+        ),
+    }

@@ -1,20 +1,20 @@
-"""Checkers for chapter 4, "Loss functions".
-
-Each ``check_*`` function takes the student's answer, runs it on ordinary cases and on the
-edge cases that break naive implementations (probabilities of exactly 0 and 1, logits in
-the thousands, one-hot versus integer labels), compares the result with nnkit's own losses
-and prints either a pass or one hint about the first thing that is wrong.
+"""Checked exercises of chapter 4, "Loss functions".
 
 ============================  =================================================================
 checker                       the student writes
 ============================  =================================================================
-:func:`check_mse`             ``mse(pred, target)``: :math:`\\frac1n\\sum_i(\\hat y_i-y_i)^2`
-:func:`check_bce`             ``bce(prob, target)``: mean binary cross-entropy, finite at 0 and 1
-:func:`check_cross_entropy`   ``cross_entropy(logits, target)``: softmax + cross-entropy, mean
-                              over the samples, integer or one-hot targets
-:func:`check_ce_gradient`     ``ce_gradient(logits, labels)``: :math:`(\\mathrm{softmax}(z)-y)/n`
-:func:`check_pairings`        a dict mapping each described problem to (output unit, loss)
+:data:`check_mse`             ``mse(pred, target)``: :math:`\\frac1n\\sum_i(\\hat y_i-y_i)^2`
+:data:`check_bce`             ``bce(prob, target)``: mean binary cross-entropy, finite at 0 and 1
+:data:`check_cross_entropy`   ``cross_entropy(logits, target)``: softmax + cross-entropy, mean
+                              over the samples, integer or one-hot targets, finite for any
+                              logits
+:data:`check_ce_gradient`     ``ce_gradient(logits, labels)``: :math:`(\\mathrm{softmax}(z)-y)/n`
+:func:`check_pairings`        a dict mapping each problem of :data:`PROBLEMS` to
+                              (output unit, loss)
 ============================  =================================================================
+
+The references are nnkit's own losses. Each ``check_*`` except :func:`check_pairings` is an
+:class:`nnkit.course.checking.Exercise`: call it with your function.
 """
 
 from __future__ import annotations
@@ -22,277 +22,322 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from hypothesis import strategies as st
 
-from nnkit import losses as reference
-from nnkit.course.checking import Hint, call_student, checker, expect_close
+from nnkit import losses
+from nnkit.course.checking import Case, Exercise, Hint, arrays
+from nnkit.course.quiz import Option, Quiz
 
 __all__ = [
+    "PAIRINGS",
     "PROBLEMS",
     "check_bce",
     "check_ce_gradient",
     "check_cross_entropy",
     "check_mse",
     "check_pairings",
+    "quizzes",
 ]
 
 
-def _scalar(got, what):
-    """Turn the student's loss into a Python float, or raise a Hint saying why it is not one."""
-    if got is None:
-        raise Hint(f"Your function returned None for {what}: did you forget `return`?")
-    arr = np.asarray(got)
-    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
-        raise Hint(f"{what} should be a number, but your function returned {type(got).__name__}.")
-    if arr.size != 1:
-        raise Hint(
-            f"{what} should be a single number (the average over the samples), but your "
-            f"function returned an array of shape {arr.shape}: take the mean at the end."
-        )
-    return float(arr.reshape(()))
+# ----------------------------------------------------------------------------- MSE
 
 
-# ---------------------------------------------------------------------------------------------
-# Mean squared error
+def _mse_variant(pred, target, *, power=2, mean=True, half=False, root=False, mean_first=False,
+                 flat_pred=False):
+    """The mean squared error, or one of its typical slips (for the hints)."""
+    diff = (np.ravel(pred) if flat_pred else pred) - target
+    if mean_first:
+        return float(np.mean(diff) ** 2)
+    errors = np.abs(diff) ** power
+    value = np.mean(errors) if mean else np.sum(errors)
+    value = 0.5 * value if half else value
+    return float(np.sqrt(value) if root else value)
 
 
-@checker("Mean squared error")
-def check_mse(student_fn):
-    """Check ``mse(pred, target) -> float``, :math:`\\frac1n\\sum_i(\\hat y_i-y_i)^2`.
-
-    Cases: a 1-D vector with errors of both signs, a column vector ``(n, 1)`` as nnkit's
-    regression models produce, a perfect prediction (loss 0) and a large error.
-    """
-    pred = np.array([2.0, 0.5, -1.0, 3.0])
-    target = np.array([1.0, 0.5, 1.0, 3.5])
-    got = call_student(student_fn, pred, target)
-    value = _scalar(got, "mse(pred, target)")
-    diff = pred - target
-    expected = float(reference.mse(pred, target))
-    slips = {
-        float(np.sum(diff**2)): "You summed the squared errors: divide by the number of "
-        "samples n to get the *mean* squared error.",
-        float(0.5 * np.mean(diff**2)): "Your value is half the MSE. The factor 1/2 is a "
-        "convention some books use to tidy the gradient; here MSE = (1/n) Σ (ŷ − y)², no 1/2.",
-        float(np.mean(np.abs(diff))): "That is the mean *absolute* error: square the "
-        "differences instead of taking their absolute value.",
-        float(np.sqrt(np.mean(diff**2))): "That is the root of the MSE (RMSE): leave out "
-        "the square root.",
-        float(np.mean(diff) ** 2): "You squared the mean error; square each error first, "
-        "then average (positive and negative errors must not cancel).",
-    }
-    expect_close(value, expected, what="mse for pred=[2, 0.5, -1, 3], target=[1, 0.5, 1, 3.5]",
-                 hints=slips)
-
-    col_pred = np.array([[0.2], [1.4], [-0.3]])
-    col_target = np.array([[0.0], [1.0], [0.5]])
-    got = call_student(student_fn, col_pred, col_target)
-    value = _scalar(got, "mse on column vectors of shape (3, 1)")
-    broadcast = float(np.mean((col_pred.ravel() - col_target) ** 2))
-    expect_close(value, float(reference.mse(col_pred, col_target)),
-                 what="mse on column vectors of shape (3, 1), the shape nnkit's regression "
-                 "models output",
-                 hints={broadcast: "On (3, 1) columns your function compared every prediction "
-                        "with every target: a (3,) array minus a (3, 1) array broadcasts to "
-                        "(3, 3). Keep both arrays in the same shape."})
-
-    got = call_student(student_fn, col_target, col_target)
-    expect_close(_scalar(got, "mse of a perfect prediction"), 0.0, atol=1e-12,
-                 what="mse of a perfect prediction")
-
-    big_pred = np.array([1e3, -1e3])
-    big_target = np.array([0.0, 0.0])
-    got = call_student(student_fn, big_pred, big_target)
-    expect_close(_scalar(got, "mse with errors of ±1000"),
-                 float(reference.mse(big_pred, big_target)), what="mse with errors of ±1000")
+@st.composite
+def _regression(draw):
+    n = draw(st.integers(1, 6))
+    shape = draw(st.sampled_from([(n,), (n, 1)]))
+    scale = draw(st.sampled_from([1.0, 1e-3, 1e3]))
+    return Case((draw(arrays(shape, 10.0)) * scale, draw(arrays(shape, 10.0)) * scale))
 
 
-# ---------------------------------------------------------------------------------------------
-# Binary cross-entropy
+check_mse = Exercise(
+    "Mean squared error",
+    losses.mse,
+    args=("pred", "target"),
+    cases=[
+        Case((np.array([2.0, 0.5, -1.0, 3.0]), np.array([1.0, 0.5, 1.0, 3.5]))),
+        Case((np.array([[0.2], [1.4], [-0.3]]), np.array([[0.0], [1.0], [0.5]])),
+             note="column vectors (n, 1), as nnkit's regression models output"),
+        Case((np.array([[0.0], [1.0]]), np.array([[0.0], [1.0]])), note="a perfect prediction"),
+        Case((np.array([1e3, -1e3]), np.array([0.0, 0.0]))),
+    ],
+    strategy=_regression(),
+    hints=[
+        Hint("you summed the squared errors: divide by the number of samples n to get the "
+             "*mean* squared error.", like=lambda p, t: _mse_variant(p, t, mean=False)),
+        Hint("your value is half the MSE. The factor 1/2 is a convention some books use to tidy "
+             "the gradient; here MSE = (1/n) Σ (ŷ − y)², no 1/2.",
+             like=lambda p, t: _mse_variant(p, t, half=True)),
+        Hint("that is the mean *absolute* error: square the differences instead of taking "
+             "their absolute value.", like=lambda p, t: _mse_variant(p, t, power=1)),
+        Hint("that is the root of the MSE (RMSE): leave out the square root.",
+             like=lambda p, t: _mse_variant(p, t, root=True)),
+        Hint("you squared the mean error; square each error first, then average (positive and "
+             "negative errors must not cancel).",
+             like=lambda p, t: _mse_variant(p, t, mean_first=True)),
+        Hint("on (n, 1) columns your function compared every prediction with every target: a "
+             "(n,) array minus a (n, 1) array broadcasts to (n, n). Keep both arrays in the "
+             "same shape.", like=lambda p, t: _mse_variant(p, t, flat_pred=True)),
+    ],
+)
 
 
-@checker("Binary cross-entropy")
-def check_bce(student_fn):
-    """Check ``bce(prob, target) -> float``.
+# ----------------------------------------------------------------------------- BCE
 
-    :math:`\\mathrm{BCE}=-\\frac1n\\sum_i\\big[y_i\\ln p_i+(1-y_i)\\ln(1-p_i)\\big]`, natural
-    log, mean over the samples, and finite when a probability is exactly 0 or 1 (clip ``p`` to
-    ``[eps, 1-eps]`` with a small ``eps`` such as 1e-12 before taking logs).
-    """
-    prob = np.array([0.9, 0.2, 0.6, 0.3])
-    target = np.array([1.0, 0.0, 0.0, 1.0])
-    got = call_student(student_fn, prob, target)
-    value = _scalar(got, "bce(prob, target)")
-    expected = float(reference.bce(prob, target))
-    pos = target * np.log(prob)
-    neg = (1 - target) * np.log(1 - prob)
-    slips = {
-        -expected: "Your loss is negative: log p ≤ 0, so put a minus sign in front to make "
-        "the loss positive.",
-        expected * len(prob): "You summed over the samples: take the mean instead.",
-        expected / math.log(10): "You used log base 10; cross-entropy uses the natural log "
-        "(np.log).",
-        expected / math.log(2): "You used log base 2; cross-entropy here uses the natural "
-        "log (np.log).",
-        float(-np.mean(pos)): "Only the y·log p term is there: add (1 − y)·log(1 − p), which "
-        "is what penalises a high p when the target is 0.",
-        float(-np.mean(neg)): "Only the (1 − y)·log(1 − p) term is there: add y·log p for "
-        "the samples whose target is 1.",
-        float(-np.mean(prob * np.log(target + 1e-12) + (1 - prob) * np.log(1 - target + 1e-12))):
-        "You swapped the arguments: the first one is the predicted probability p, the "
-        "second the 0/1 target y.",
-    }
-    expect_close(value, expected, what="bce for p=[0.9, 0.2, 0.6, 0.3], y=[1, 0, 0, 1]",
-                 hints=slips)
-
-    sure_right = np.array([1.0, 0.0])
-    got = call_student(student_fn, sure_right, np.array([1.0, 0.0]))
-    value = _scalar(got, "bce with p exactly 1 and 0 on targets 1 and 0")
-    if not math.isfinite(value):
-        raise Hint("With p = 1 and target 1 your function returns "
-                   f"{value}: 0·log(0) is nan in floating point. Clip p to [eps, 1 − eps] "
-                   "(e.g. eps = 1e-12) before taking the logs.")
-    if 1e-6 < value < 0.1:
-        raise Hint(f"For perfectly confident correct predictions (p = 1 on target 1) the loss "
-                   f"should be ≈ 0, yours is {value:.3g}: your clipping eps is too large; use "
-                   "e.g. 1e-12.")
-    expect_close(value, 0.0, atol=1e-6,
-                 what="bce for perfectly confident correct predictions (p=[1, 0], y=[1, 0])")
-
-    got = call_student(student_fn, np.array([0.0]), np.array([1.0]))
-    value = _scalar(got, "bce with p = 0 on target 1")
-    if not math.isfinite(value):
-        raise Hint(f"With p = 0 and target 1 your function returns {value}: log(0) = −∞. "
-                   "Clip p to [eps, 1 − eps] (e.g. eps = 1e-12) before taking the logs.")
-    if value < 10:
-        raise Hint(f"With p = 0 and target 1 the loss should be huge (a confident mistake), "
-                   f"but yours is {value:.3g}: your clipping eps is too large; use e.g. 1e-12.")
-
-    small = np.array([1e-6, 1 - 1e-6])
-    small_target = np.array([1.0, 0.0])
-    got = call_student(student_fn, small, small_target)
-    value = _scalar(got, "bce with p=1e-6 on target 1")
-    expect_close(value, float(reference.bce(small, small_target)), rtol=1e-5,
-                 what="bce for p=[1e-6, 1 − 1e-6], y=[1, 0] (clip with a tiny eps only)")
+# A confidently wrong prediction (p = 0 for target 1) costs -log ε, which depends on the
+# clipping ε chosen: 16 for Keras's 1e-7, 28 for 1e-12, 36 for machine epsilon. Any loss of
+# at least CONFIDENT_MISTAKE counts as right there; every loss with 1e-6 <= p <= 1 - 1e-6
+# is below it (-log 1e-6 = 13.8), so the cap hides nothing else.
+CONFIDENT_MISTAKE = 15.0
 
 
-# ---------------------------------------------------------------------------------------------
-# Softmax cross-entropy
-
-
-def _log_softmax(z, axis=-1):
-    """log softmax(z) = z − logsumexp(z), computed stably by shifting by the row maximum."""
-    shifted = z - z.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-
-
-@checker("Softmax cross-entropy")
-def check_cross_entropy(student_fn):
-    """Check ``cross_entropy(logits, target) -> float``.
-
-    ``logits`` has shape (n, C); ``target`` is either integer labels of shape (n,) or one-hot
-    rows of shape (n, C). The loss is :math:`-\\frac1n\\sum_i \\log\\mathrm{softmax}(z_i)_{y_i}`,
-    natural log, and must stay finite for logits in the thousands (log-sum-exp trick).
-    """
-    logits = np.array([[2.0, 1.0, 0.0], [0.5, 0.5, 3.0], [1.0, -1.0, 0.5]])
-    labels = np.array([0, 2, 1])
-    n, n_classes = logits.shape
-    one_hot = np.eye(n_classes)[labels]
-    expected = float(reference.cross_entropy(logits, labels))
-
-    got = call_student(student_fn, logits, labels)
-    value = _scalar(got, "cross_entropy(logits, labels) with integer labels")
-    log_p = _log_softmax(logits)
-    probs_raw = np.clip(logits, 1e-12, None)
-    slips = {
-        -expected: "Your loss is negative: log p ≤ 0, so put a minus sign in front.",
-        expected * n: "You summed over the samples: take the mean over the n rows instead.",
-        expected / n_classes: "You divided by n·C (all entries of the one-hot matrix); divide "
-        "by the number of samples n only.",
-        expected / math.log(10): "You used log base 10; use the natural log (np.log).",
-        expected / math.log(2): "You used log base 2; use the natural log (np.log).",
-        float(-np.mean(_log_softmax(logits, axis=0)[np.arange(n), labels])):
-        "Your softmax normalises over the wrong axis: each *row* (one sample's C logits) must "
-        "sum to 1, so use axis=1 (or axis=-1) with keepdims=True.",
-        float(-np.mean(np.log(probs_raw[np.arange(n), labels]))):
-        "You took the log of the raw logits: turn them into probabilities with softmax first.",
-        float(-np.mean((labels * log_p).sum(axis=1))): "You multiplied the integer labels "
-        "with log p as if they were one-hot rows: for labels of shape (n,) pick each row's "
-        "log p[i, y_i], e.g. log_p[np.arange(n), labels].",
-    }
-    expect_close(value, expected, what="cross_entropy for 3 samples, 3 classes, integer labels",
-                 hints=slips)
-
+def _capped(args, loss):
+    """The loss as compared: finite values above CONFIDENT_MISTAKE count as equal."""
     try:
-        got = call_student(student_fn, logits, one_hot)
-    except Hint:
-        raise
-    except Exception as err:  # the student's code failed on one-hot rows: say what to do
-        raise Hint(f"With one-hot targets of shape (n, C) your function raised "
-                   f"{type(err).__name__}: accept them too, e.g. labels = target.argmax(axis=1) "
-                   "when target.ndim == 2.") from None
-    value = _scalar(got, "cross_entropy with one-hot targets")
-    expect_close(value, expected,
-                 what="cross_entropy with the same targets given one-hot, shape (3, 3)")
-
-    big = np.array([[1000.0, 0.0, -1000.0], [-1000.0, 1000.0, 0.0]])
-    big_labels = np.array([0, 2])
-    got = call_student(student_fn, big, big_labels)
-    value = _scalar(got, "cross_entropy with logits of ±1000")
-    if not math.isfinite(value):
-        raise Hint(f"With logits of ±1000 your loss is {value}: exp(1000) overflows. Subtract "
-                   "each row's maximum before exponentiating and use "
-                   "log softmax(z) = z − log Σ exp(z) (the log-sum-exp trick).")
-    expect_close(value, float(reference.cross_entropy(big, big_labels)), rtol=1e-6,
-                 what="cross_entropy for logits of ±1000 (one right with certainty, one wrong "
-                      "by a margin of 1000)")
-
-    one = np.array([[0.0, 0.0, 0.0, 0.0]])
-    got = call_student(student_fn, one, np.array([3]))
-    expect_close(_scalar(got, "cross_entropy for equal logits over 4 classes"), math.log(4),
-                 what="cross_entropy when all 4 logits are equal (should be ln 4)")
+        value = float(np.asarray(loss, dtype=np.float64).reshape(()))
+    except (TypeError, ValueError):
+        return loss
+    return min(value, CONFIDENT_MISTAKE) if math.isfinite(value) else value
 
 
-# ---------------------------------------------------------------------------------------------
-# Gradient of softmax + cross-entropy
+def _bce_variant(p, y, *, clip=1e-12, base=math.e, terms="both", mean=True, sign=-1.0,
+                 swap=False):
+    """Binary cross-entropy, or one of its typical slips (for the hints)."""
+    if swap:
+        p, y = y, p
+    q = p if clip is None else np.clip(p, clip, 1 - clip)
+    pos = y * np.log(q) if terms in ("both", "pos") else 0.0
+    neg = (1 - y) * np.log(1 - q) if terms in ("both", "neg") else 0.0
+    per_sample = sign * (pos + neg) / math.log(base)
+    return float(np.mean(per_sample) if mean else np.sum(per_sample))
 
 
-@checker("Gradient of softmax cross-entropy")
-def check_ce_gradient(student_fn):
-    """Check ``ce_gradient(logits, labels) -> array (n, C)``, the derivative of the mean
-    softmax cross-entropy with respect to the logits: :math:`(\\mathrm{softmax}(z) - y)/n`
-    with :math:`y` the one-hot rows of the integer ``labels``.
-    """
-    logits = np.array([[2.0, 1.0, 0.0], [0.5, 0.5, 3.0], [1.0, -1.0, 0.5], [0.0, 0.0, 0.0]])
-    labels = np.array([0, 2, 1, 1])
-    n, n_classes = logits.shape
-    probs = np.exp(_log_softmax(logits))
-    one_hot = np.eye(n_classes)[labels]
-    expected = (probs - one_hot) / n
-
-    got = call_student(student_fn, logits, labels)
-    if np.shape(got) == (n,):
-        raise Hint(f"The gradient has one entry per logit, shape (n, C) = {(n, n_classes)}, "
-                   "not one per sample.")
-    expect_close(got, expected, what="the gradient for 4 samples, 3 classes", hints=[
-        (probs - one_hot, "You forgot the 1/n: the loss is a mean over the n samples, so each "
-                          "row of (softmax − y) is divided by n."),
-        ((one_hot - probs) / n, "The sign is flipped: the gradient is (softmax(z) − y)/n, "
-                                "prediction minus target."),
-        (probs / n, "You left out the target: subtract the one-hot row y, so the gradient is "
-                    "(softmax(z) − y)/n."),
-        ((np.exp(logits) - one_hot) / n, "You used exp(z) where softmax(z) belongs: divide by "
-                                         "the row sums so each row of probabilities sums to 1."),
-    ])
-
-    got = call_student(student_fn, np.array([[1000.0, 0.0, -1000.0]]), np.array([1]))
-    expect_close(got, np.array([[1.0, -1.0, 0.0]]), atol=1e-9,
-                 what="the gradient for logits [1000, 0, −1000] and label 1",
-                 nonfinite_hint="For logits [1000, 0, −1000] your gradient is not finite: "
-                 "exp(1000) overflows. Subtract each row's maximum before exponentiating.")
+@st.composite
+def _binary(draw):
+    n = draw(st.integers(1, 6))
+    y = np.array(draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=n, max_size=n)))
+    p = draw(arrays((n,), 1.0).map(np.abs)).clip(1e-6, 1 - 1e-6)
+    if draw(st.booleans()):
+        p = np.where(draw(arrays((n,), 1.0)) > 0, y, p)  # some exactly right, p = y in {0, 1}
+    return Case((p, y))
 
 
-# ---------------------------------------------------------------------------------------------
-# Pick output unit and loss
+check_bce = Exercise(
+    "Binary cross-entropy",
+    losses.bce,
+    args=("prob", "target"),
+    cases=[
+        Case((np.array([0.9, 0.2, 0.6, 0.3]), np.array([1.0, 0.0, 0.0, 1.0]))),
+        Case((np.array([1.0, 0.0]), np.array([1.0, 0.0])), note="p exactly 1 and 0, both right"),
+        Case((np.array([0.0]), np.array([1.0])), note="p = 0 on target 1: a confident mistake"),
+        Case((np.array([1.0]), np.array([0.0])), note="p = 1 on target 0: a confident mistake"),
+        Case((np.array([1e-6, 1 - 1e-6]), np.array([1.0, 0.0]))),
+    ],
+    strategy=_binary(),
+    outcome=_capped,
+    rtol=1e-6,
+    # A p of exactly 0 or 1 that is right costs -log(1 - ε) ≈ ε: up to 1e-7 (Keras's ε).
+    atol=2e-7,
+    hints=[
+        Hint("with p exactly 0 or 1 a log is −∞ (and 0·log 0 is nan in floating point): clip p "
+             "to [ε, 1 − ε] with a tiny ε such as 1e-12 before taking the logs.",
+             like=lambda p, y: _bce_variant(p, y, clip=None)),
+        Hint("your clipping ε is too large: it changes the loss of ordinary predictions such as "
+             "p = 1e-6. Use a tiny ε such as 1e-12.",
+             when=lambda call: any(np.isclose(call.got, _capped((), _bce_variant(
+                 *call.case.args, clip=eps)), rtol=1e-6) for eps in (1e-3, 1e-4, 1e-5, 1e-6))),
+        Hint("your loss is negative: log p ≤ 0, so put a minus sign in front.",
+             like=lambda p, y: _bce_variant(p, y, sign=1.0)),
+        Hint("you summed over the samples: take the mean instead.",
+             like=lambda p, y: _bce_variant(p, y, mean=False)),
+        Hint("you used log base 10; cross-entropy uses the natural log (np.log).",
+             like=lambda p, y: _bce_variant(p, y, base=10)),
+        Hint("you used log base 2; cross-entropy here uses the natural log (np.log).",
+             like=lambda p, y: _bce_variant(p, y, base=2)),
+        Hint("only the y·log p term is there: add (1 − y)·log(1 − p), which is what penalises "
+             "a high p when the target is 0.", like=lambda p, y: _bce_variant(p, y, terms="pos")),
+        Hint("only the (1 − y)·log(1 − p) term is there: add y·log p for the samples whose "
+             "target is 1.", like=lambda p, y: _bce_variant(p, y, terms="neg")),
+        Hint("you swapped the arguments: the first one is the predicted probability p, the "
+             "second the 0/1 target y.", like=lambda p, y: _bce_variant(p, y, swap=True)),
+    ],
+)
+
+
+# ----------------------------------------------------------------------------- softmax CE
+
+
+def _log_softmax(z, *, shift="row", axis=1):
+    """log softmax along ``axis``; shifted by each row's maximum, the batch's, or not at all."""
+    if shift == "row":
+        z = z - z.max(axis=axis, keepdims=True)
+    elif shift == "batch":
+        z = z - z.max()
+    return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
+
+
+def _labels(target):
+    target = np.asarray(target)
+    return target.argmax(axis=1) if target.ndim == 2 else target.astype(int)
+
+
+def _ce_variant(logits, target, *, shift="row", axis=1, base=math.e, mean=True, sign=-1.0,
+                raw=False, labels_as_weights=False):
+    """Softmax cross-entropy, or one of its typical slips (for the hints)."""
+    labels = _labels(target)
+    n = len(labels)
+    if raw:
+        log_p = np.log(np.clip(logits, 1e-12, None))
+    else:
+        log_p = _log_softmax(logits, shift=shift, axis=axis)
+    if labels_as_weights:
+        picked = (np.asarray(target)[:, None] * log_p).sum(axis=1)
+    else:
+        picked = log_p[np.arange(n), labels]
+    value = sign * picked / math.log(base)
+    return float(np.mean(value) if mean else np.sum(value))
+
+
+# Rows of logits at very different heights: the batch's maximum lies in one row, far above
+# the others, so only a shift by each row's own maximum keeps every row finite.
+_OFFSETS = (0.0, 0.0, 30.0, -50.0, 1000.0, -1000.0)
+
+
+@st.composite
+def _logits(draw, one_hot=True):
+    n, c = draw(st.integers(1, 4)), draw(st.integers(2, 4))
+    base = draw(arrays((n, c), 5.0))
+    if draw(st.booleans()):
+        base = np.round(base)  # ties
+    offsets = np.array(draw(st.lists(st.sampled_from(_OFFSETS), min_size=n, max_size=n)))
+    z = base + offsets[:, None]
+    labels = np.array(draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)))
+    target = np.eye(c)[labels] if one_hot and draw(st.booleans()) else labels
+    if draw(st.booleans()):
+        return Case((z.astype(np.float32), target), rtol=1e-4, atol=1e-4)
+    return Case((z, target))
+
+
+_Z = np.array([[2.0, 1.0, 0.0], [0.5, 0.5, 3.0], [1.0, -1.0, 0.5]])
+_Y = np.array([0, 2, 1])
+_FAR_BELOW = np.array([[1000.0, 0.0, 0.0], [-1000.0, -1001.0, -999.0]])
+
+check_cross_entropy = Exercise(
+    "Softmax cross-entropy",
+    losses.cross_entropy,
+    args=("logits", "target"),
+    cases=[
+        Case((_Z, _Y)),
+        Case((_Z, np.eye(3)[_Y]), note="the same targets one-hot"),
+        Case((np.array([[1000.0, 0.0, -1000.0], [-1000.0, 1000.0, 0.0]]), np.array([0, 2])),
+             note="logits of ±1000"),
+        Case((_FAR_BELOW, np.array([0, 2])),
+             note="the second row lies far below the batch maximum"),
+        Case((np.zeros((1, 4)), np.array([3])), note="equal logits: the loss is ln 4"),
+    ],
+    strategy=_logits(),
+    rtol=1e-6,
+    atol=1e-9,
+    hints=[
+        Hint("you shifted the logits by the maximum of the whole batch; shift each *row* by its "
+             "own maximum (z.max(axis=1, keepdims=True)). A row far below the batch maximum "
+             "otherwise underflows to exp = 0 and its log to −∞.",
+             like=lambda z, t: _ce_variant(z, t, shift="batch")),
+        Hint("exp of a large logit overflows (exp(1000) = inf): subtract each row's maximum "
+             "before exponentiating and use log softmax(z) = z − log Σ exp(z) (the log-sum-exp "
+             "trick).", like=lambda z, t: _ce_variant(z, t, shift="none")),
+        Hint("your loss is negative: log p ≤ 0, so put a minus sign in front.",
+             like=lambda z, t: _ce_variant(z, t, sign=1.0)),
+        Hint("you summed over the samples: take the mean over the n rows instead.",
+             like=lambda z, t: _ce_variant(z, t, mean=False)),
+        Hint("you divided by n·C (all entries of the one-hot matrix); divide by the number of "
+             "samples n only.", like=lambda z, t: _ce_variant(z, t) / np.shape(z)[1]),
+        Hint("you used log base 10; use the natural log (np.log).",
+             like=lambda z, t: _ce_variant(z, t, base=10)),
+        Hint("you used log base 2; use the natural log (np.log).",
+             like=lambda z, t: _ce_variant(z, t, base=2)),
+        Hint("your softmax normalises over the wrong axis: each *row* (one sample's C logits) "
+             "must sum to 1, so use axis=1 (or axis=-1) with keepdims=True.",
+             like=lambda z, t: _ce_variant(z, t, axis=0)),
+        Hint("you took the log of the raw logits: turn them into probabilities with softmax "
+             "first.", like=lambda z, t: _ce_variant(z, t, raw=True)),
+        Hint("you multiplied the integer labels with log p as if they were one-hot rows: for "
+             "labels of shape (n,) pick each row's log p[i, y_i], e.g. "
+             "log_p[np.arange(n), labels].",
+             like=lambda z, t: _ce_variant(z, t, labels_as_weights=True)),
+    ],
+)
+
+
+# ----------------------------------------------------------------------------- its gradient
+
+
+def _ce_gradient(logits, labels):
+    loss = losses.CrossEntropyLoss()
+    loss.forward(logits, labels)
+    return loss.backward()
+
+
+def _grad_variant(logits, labels, *, shift="row", mean=True, sign=1.0, target=True,
+                  normalise=True):
+    n, c = np.shape(logits)
+    if shift == "row":
+        logits = logits - logits.max(axis=1, keepdims=True)
+    elif shift == "batch":
+        logits = logits - logits.max()
+    p = np.exp(logits)
+    if normalise:
+        p = p / p.sum(axis=1, keepdims=True)
+    g = sign * (p - (np.eye(c)[labels] if target else 0.0))
+    return g / n if mean else g
+
+
+check_ce_gradient = Exercise(
+    "Gradient of softmax cross-entropy",
+    _ce_gradient,
+    args=("logits", "labels"),
+    cases=[
+        Case((np.vstack([_Z, np.zeros((1, 3))]), np.array([0, 2, 1, 1]))),
+        Case((np.array([[1000.0, 0.0, -1000.0]]), np.array([1])), note="logits of ±1000"),
+        Case((_FAR_BELOW, np.array([0, 2])),
+             note="the second row lies far below the batch maximum"),
+    ],
+    strategy=_logits(one_hot=False),
+    rtol=1e-6,
+    atol=1e-9,
+    hints=[
+        Hint("you shifted the logits by the maximum of the whole batch; shift each *row* by its "
+             "own maximum (z.max(axis=1, keepdims=True)), or a row far below the batch maximum "
+             "becomes 0/0 = nan.", like=lambda z, y: _grad_variant(z, y, shift="batch")),
+        Hint("exp of a large logit overflows (exp(1000) = inf): subtract each row's maximum "
+             "before exponentiating.", like=lambda z, y: _grad_variant(z, y, shift="none")),
+        Hint("you forgot the 1/n: the loss is a mean over the n samples, so each row of "
+             "(softmax − y) is divided by n.", like=lambda z, y: _grad_variant(z, y, mean=False)),
+        Hint("the sign is flipped: the gradient is (softmax(z) − y)/n, prediction minus target.",
+             like=lambda z, y: _grad_variant(z, y, sign=-1.0)),
+        Hint("you left out the target: subtract the one-hot row y, so the gradient is "
+             "(softmax(z) − y)/n.", like=lambda z, y: _grad_variant(z, y, target=False)),
+        Hint("you used exp(z) where softmax(z) belongs: divide by the row sums so each row of "
+             "probabilities sums to 1.",
+             like=lambda z, y: _grad_variant(z, y, shift="none", normalise=False)),
+    ],
+)
+
+
+# ----------------------------------------------------------------------------- pairings
 
 PROBLEMS = {
     "temperature": "Predict tomorrow's noon temperature in °C from today's weather "
@@ -303,53 +348,12 @@ PROBLEMS = {
 
 _OUTPUTS = ("identity", "sigmoid", "softmax", "relu", "tanh", "step")
 _LOSSES = ("mse", "bce", "cross_entropy")
-_ANSWERS = {
-    "temperature": ("identity", "mse"),
-    "fraud": ("sigmoid", "bce"),
-    "species": ("softmax", "cross_entropy"),
-}
-_PAIR_HINTS = {
-    ("temperature", "relu"): "ReLU cannot output a negative temperature; a regression output "
-    "should be a plain linear (identity) unit.",
-    ("temperature", "sigmoid"): "A sigmoid squashes into (0, 1), but a temperature can be any "
-    "real number: use a linear (identity) output.",
-    ("temperature", "tanh"): "tanh squashes into (−1, 1), but a temperature can be any real "
-    "number: use a linear (identity) output.",
-    ("temperature", "softmax"): "Softmax makes a probability distribution over classes; a "
-    "temperature is one real number: use a linear (identity) output.",
-    ("temperature", "step"): "A step outputs only 0 or 1 and has no useful gradient; "
-    "a temperature needs a linear (identity) output.",
-    ("fraud", "identity"): "A linear output is not a probability (it can be −3 or 7): squash "
-    "it with a sigmoid.",
-    ("fraud", "softmax"): "Softmax over a single output is always 1; for yes/no use one "
-    "sigmoid unit (softmax over 2 units is equivalent but needs two outputs).",
-    ("fraud", "relu"): "ReLU outputs are not probabilities (they can exceed 1): use a sigmoid.",
-    ("fraud", "tanh"): "tanh outputs lie in (−1, 1), not a probability: use a sigmoid.",
-    ("fraud", "step"): "A step gives no probability and no gradient to learn from: use a "
-    "sigmoid.",
-    ("species", "sigmoid"): "Independent sigmoids don't make the 12 probabilities sum to 1; "
-    "for exactly one class per photo use softmax.",
-    ("species", "identity"): "Raw linear outputs are not probabilities: put a softmax over "
-    "the 12 outputs.",
-    ("species", "relu"): "ReLU outputs are not probabilities: put a softmax over the 12 "
-    "outputs.",
-    ("species", "tanh"): "tanh outputs are not probabilities: put a softmax over the 12 "
-    "outputs.",
-    ("species", "step"): "A step gives no probabilities and no gradient: use softmax.",
-}
-_LOSS_HINTS = {
-    ("temperature", "bce"): "Binary cross-entropy needs targets in [0, 1] and probabilities; "
-    "a temperature is a real number: use the mean squared error.",
-    ("temperature", "cross_entropy"): "Cross-entropy compares probability distributions over "
-    "classes; for a real-valued target use the mean squared error.",
-    ("fraud", "mse"): "MSE on a sigmoid output trains, but its gradient vanishes when the model "
-    "is confidently wrong (see the experiment above): use binary cross-entropy.",
-    ("fraud", "cross_entropy"): "With one sigmoid output the matching loss is the *binary* "
-    "cross-entropy ('bce').",
-    ("species", "mse"): "MSE on softmax outputs learns slowly when confidently wrong and is not "
-    "the likelihood of a class label: use cross-entropy.",
-    ("species", "bce"): "For one-of-12 classes with softmax the matching loss is the "
-    "(categorical) cross-entropy, 'cross_entropy'.",
+# Every right design per problem. For a yes/no question a softmax over two output units
+# with cross-entropy is the same model as one sigmoid unit with BCE (the chapter shows it).
+_RIGHT = {
+    "temperature": {("identity", "mse")},
+    "fraud": {("sigmoid", "bce"), ("softmax", "cross_entropy")},
+    "species": {("softmax", "cross_entropy")},
 }
 _ALIASES = {"linear": "identity", "none": "identity", "ce": "cross_entropy",
             "crossentropy": "cross_entropy", "categorical_cross_entropy": "cross_entropy",
@@ -362,45 +366,157 @@ def _normalise(name):
     return _ALIASES.get(key, key)
 
 
-@checker("Output unit and loss for three problems")
-def _check_pairings(get_choices):
-    choices = get_choices()
-    if not isinstance(choices, dict):
-        raise Hint(f"Give a dict {{problem: (output, loss)}}; got a {type(choices).__name__}.")
-    for problem in _ANSWERS:
-        if problem not in choices:
-            raise Hint(f"Your dict has no entry for {problem!r}; the keys are "
-                       f"{', '.join(repr(p) for p in _ANSWERS)}.")
+def _parse(choices):
+    """``{problem: (output, loss)}`` with normalised names, or None if it is not of that form."""
+    if not isinstance(choices, dict) or set(choices) != set(PROBLEMS):
+        return None
+    parsed = {}
     for problem, answer in choices.items():
-        if problem not in _ANSWERS:
-            raise Hint(f"Unknown problem {problem!r}; the keys are "
-                       f"{', '.join(repr(p) for p in _ANSWERS)}.")
-        if answer is ... or (isinstance(answer, (tuple, list)) and ... in answer):
-            raise NotImplementedError(problem)
-    for problem, (right_output, right_loss) in _ANSWERS.items():
-        answer = choices[problem]
         if not isinstance(answer, (tuple, list)) or len(answer) != 2:
-            raise Hint(f"choices[{problem!r}] should be a pair (output, loss), e.g. "
-                       "('sigmoid', 'bce').")
-        output, loss = (_normalise(a) for a in answer)
-        if output not in _OUTPUTS:
-            raise Hint(f"{answer[0]!r} for {problem!r} is not an output unit; choose from "
-                       f"{', '.join(_OUTPUTS)}.")
-        if loss not in _LOSSES:
-            raise Hint(f"{answer[1]!r} for {problem!r} is not a loss; choose from "
-                       f"{', '.join(_LOSSES)}.")
-        if output != right_output:
-            raise Hint(f"{problem}: " + _PAIR_HINTS[(problem, output)])
-        if loss != right_loss:
-            raise Hint(f"{problem}: " + _LOSS_HINTS[(problem, loss)])
-    return "passed: a linear unit + MSE, a sigmoid + BCE, a softmax + cross-entropy."
+            return None
+        parsed[problem] = tuple(_normalise(a) for a in answer)
+    return parsed
+
+
+def _pairings_right(got, expected):
+    parsed = _parse(got)
+    return parsed is not None and all(parsed[p] in _RIGHT[p] for p in PROBLEMS)
+
+
+def _first_wrong(got):
+    """(problem, output, loss) of the first wrong entry, in PROBLEMS order; None if any."""
+    parsed = _parse(got)
+    if parsed is None:
+        return None
+    for problem in PROBLEMS:
+        if parsed[problem] not in _RIGHT[problem]:
+            return (problem, *parsed[problem])
+    return None
+
+
+def _wrong(problem, output=None, loss=None, right_output=None):
+    """A ``when`` test: the first wrong entry is ``problem`` with this output and/or loss."""
+
+    def test(call):
+        first = _first_wrong(call.got)
+        return (first is not None and first[0] == problem
+                and (output is None or first[1] == output)
+                and (loss is None or first[2] == loss)
+                and (right_output is None or first[1] in right_output))
+
+    return test
+
+
+def _malformed(call):
+    return _parse(call.got) is None
+
+
+def _unknown_name(call):
+    parsed = _parse(call.got)
+    return parsed is not None and any(
+        o not in _OUTPUTS or loss not in _LOSSES for o, loss in parsed.values()
+    )
+
+
+_PAIR_HINTS = [
+    Hint(f"give a dict with exactly the keys {list(PROBLEMS)}, each mapped to a pair "
+         "(output, loss), e.g. ('sigmoid', 'bce').", when=_malformed),
+    Hint(f"name the output unit with one of {', '.join(_OUTPUTS)} and the loss with one of "
+         f"{', '.join(_LOSSES)}.", when=_unknown_name),
+    Hint("temperature: ReLU cannot output a negative temperature; a regression output should "
+         "be a plain linear (identity) unit.", when=_wrong("temperature", "relu")),
+    Hint("temperature: a sigmoid squashes into (0, 1) and tanh into (−1, 1), but a temperature "
+         "can be any real number: use a linear (identity) output.",
+         when=_wrong("temperature", right_output=("sigmoid", "tanh"))),
+    Hint("temperature: softmax makes a probability distribution over classes and a step "
+         "outputs only 0 or 1; a temperature is one real number: use a linear (identity) "
+         "output.", when=_wrong("temperature", right_output=("softmax", "step"))),
+    Hint("temperature: for a real-valued target use the mean squared error; the "
+         "cross-entropies compare probabilities.", when=_wrong("temperature", "identity")),
+    Hint("fraud: a linear, ReLU or tanh output is not a probability (it can be −3 or 7): "
+         "squash it with a sigmoid.",
+         when=_wrong("fraud", right_output=("identity", "relu", "tanh"))),
+    Hint("fraud: a step gives no probability and no gradient to learn from: use a sigmoid.",
+         when=_wrong("fraud", "step")),
+    Hint("fraud: MSE on a sigmoid output trains, but its gradient vanishes when the model is "
+         "confidently wrong (see the experiment above): use binary cross-entropy.",
+         when=_wrong("fraud", "sigmoid", "mse")),
+    Hint("fraud: with one sigmoid output the matching loss is the *binary* cross-entropy "
+         "('bce').", when=_wrong("fraud", "sigmoid", "cross_entropy")),
+    Hint("fraud: a softmax over two units goes with the (categorical) cross-entropy, "
+         "'cross_entropy'; BCE belongs to a single sigmoid unit.",
+         when=_wrong("fraud", "softmax")),
+    Hint("species: independent sigmoids don't make the 12 probabilities sum to 1; for exactly "
+         "one class per photo use softmax.", when=_wrong("species", "sigmoid")),
+    Hint("species: linear, ReLU, tanh or step outputs are not probabilities: put a softmax over "
+         "the 12 outputs.",
+         when=_wrong("species", right_output=("identity", "relu", "tanh", "step"))),
+    Hint("species: MSE on softmax outputs learns slowly when confidently wrong and is not the "
+         "likelihood of a class label: use cross-entropy.", when=_wrong("species", loss="mse")),
+    Hint("species: for one-of-12 classes with softmax the matching loss is the (categorical) "
+         "cross-entropy, 'cross_entropy'.", when=_wrong("species", loss="bce")),
+]
+
+PAIRINGS = Exercise(
+    "Output unit and loss for three problems",
+    lambda: {"temperature": ("identity", "mse"), "fraud": ("sigmoid", "bce"),
+             "species": ("softmax", "cross_entropy")},
+    cases=[Case(())],
+    same=_pairings_right,
+    hints=_PAIR_HINTS,
+)
 
 
 def check_pairings(choices):
     """Check a dict ``{problem: (output, loss)}`` for the problems in :data:`PROBLEMS`.
 
     ``output`` is one of "identity" (alias "linear"), "sigmoid", "softmax", "relu", "tanh",
-    "step"; ``loss`` one of "mse", "bce", "cross_entropy". Entries still holding ``...``
-    count as not attempted. Prints one line and returns True when every pair is right.
+    "step"; ``loss`` one of "mse", "bce", "cross_entropy". For fraud both right designs pass:
+    one sigmoid unit with BCE, or two softmax units with cross-entropy. Entries still
+    holding ``...`` count as not attempted. Prints one line; returns True when all are right.
     """
-    return _check_pairings(lambda: choices)
+    return PAIRINGS.check(lambda: choices)
+
+
+# ----------------------------------------------------------------------------- thinking exercises
+
+
+def quizzes() -> dict[str, Quiz]:
+    """The chapter's "predict, then look" questions, each asked before the cell that answers it."""
+    return {
+        "pull": Quiz(
+            "A sigmoid output says p = σ(−8) ≈ 0.0003 for an example whose target is 1: "
+            "confidently wrong. Which loss pulls harder on z?",
+            [
+                Option("The squared error (p − y)²: its error is close to 1, the largest it "
+                       "can be.", False,
+                       "Its gradient is 2(p − y)·σ'(z), and σ'(−8) ≈ 0.0003: the flat end of "
+                       "the sigmoid shrinks the pull almost to nothing."),
+                Option("Binary cross-entropy.", True,
+                       "Its gradient with respect to z is simply p − y ≈ −1: the logarithm "
+                       "cancels the sigmoid's flat slope, so a confident mistake gets the "
+                       "strongest pull."),
+                Option("Both pull equally hard: they have the same minimum.", False,
+                       "Sharing the minimum says nothing about the slope far from it; here "
+                       "the two gradients differ by a factor of more than a thousand."),
+            ],
+        ),
+        "overflow": Quiz(
+            "The naive softmax exp(z) / Σ exp(z) is applied to the logits [1000, 0, −1000]. "
+            "What does NumPy return?",
+            [
+                Option("[1, 0, 0], the right probabilities", False,
+                       "Right in exact arithmetic, but exp(1000) is far beyond the largest "
+                       "float64 (about 1.8·10³⁰⁸): it becomes inf before the division."),
+                Option("[nan, 0, 0]", True,
+                       "exp(1000) overflows to inf, so the first entry is inf/inf = nan; the "
+                       "other two are finite/inf = 0."),
+                Option("An OverflowError", False,
+                       "NumPy does not raise on overflow in arrays: it returns inf (at most with "
+                       "a warning), and the nan spreads silently."),
+                Option("[inf, 0, 0]", False,
+                       "The numerator is inf, but so is the denominator, and inf/inf is nan, not "
+                       "inf."),
+            ],
+        ),
+    }

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 import nnkit as nk
-from nnkit.course.checking import FAIL_MARK, PASS_MARK, Hint, call_student, checker, expect, fmt
+from nnkit.course.checking import Case, Exercise, Hint
 from nnkit.course.quiz import Option, Quiz
 
 from .lab import dense_flops
@@ -84,7 +84,7 @@ class _RowCounter(np.ndarray):
     """An array that counts how often it is read one row (sample) at a time.
 
     Results of arithmetic on it are plain arrays, so only the student's direct indexing
-    or iteration of ``X`` counts.
+    or iteration of ``X`` counts. A copy starts counting afresh.
     """
 
     def __array_finalize__(self, obj):
@@ -92,6 +92,11 @@ class _RowCounter(np.ndarray):
 
     def __array_wrap__(self, array, context=None, return_scalar=False):
         return np.asarray(array)
+
+    def __deepcopy__(self, memo):
+        fresh = np.array(self).view(_RowCounter)
+        fresh.reads = [0]
+        return fresh
 
     def __getitem__(self, key):
         first = key[0] if isinstance(key, tuple) and key else key
@@ -124,120 +129,92 @@ def _extreme_case():
     return X, y, W, b
 
 
-def _softmax_cases():
-    """Smallest first, so the first failure is the smallest case that shows the mistake."""
-    return [
-        ("one example", _softmax_case(1, 2, 3, seed=1)),
-        ("three examples", _softmax_case(3, 2, 3, seed=2)),
-        ("d = C (a transpose cannot hide in the shapes)", _softmax_case(4, 3, 3, seed=3)),
-        ("a batch of 6", _softmax_case(6, 5, 4, seed=4)),
-        ("logits of very different sizes per row", _extreme_case()),
-        ("float32 inputs", _softmax_case(5, 4, 3, seed=5, dtype=np.float32)),
-    ]
-
-
-def _softmax_hints(X, y, W, b, loss, dW, db):
-    """Known wrong answers for this case: (wrong loss, wrong dW, wrong db, message)."""
-    n = len(X)
-    Z = X @ W.T + b
-    P = np.exp(Z - Z.max(axis=1, keepdims=True))
-    P /= P.sum(axis=1, keepdims=True)
-    Y = np.zeros_like(P)
-    Y[np.arange(n), y] = 1.0
-    columns = np.exp(Z - Z.max(axis=0, keepdims=True))
-    columns /= columns.sum(axis=0, keepdims=True)
-    Zb = X @ W.T
-    Pb = np.exp(Zb - Zb.max(axis=1, keepdims=True))
-    Pb /= Pb.sum(axis=1, keepdims=True)
-    return [
-        (loss * n, dW * n, db * n,
-         "you summed over the examples instead of averaging: divide the loss and the "
-         "gradients by n, as the loop does."),
-        (loss, dW * n, db * n,
-         "the loss is right but the gradients are n times too large: the loop divides "
-         "every example's contribution by n."),
-        (loss * n, dW, db,
-         "the gradients are right but the loss is n times too large: it is the mean over "
-         "the examples, not the sum."),
-        (None, P.T @ X / n, P.sum(axis=0) / n,
-         "the gradient of the cross-entropy with respect to the logits is P − Y: subtract "
-         "1 at each example's true class before the products."),
-        (None, (Y - P).T @ X / n, (Y - P).sum(axis=0) / n,
-         "the gradients have the wrong sign: ∂L/∂Z = P − Y, not Y − P."),
-        (None, (columns - Y).T @ X / n, (columns - Y).sum(axis=0) / n,
-         "softmax over the wrong axis: each example's probabilities (each row) must sum to "
-         "1; use axis=1 with keepdims=True."),
-        (-np.log(Pb[np.arange(n), y]).mean(), (Pb - Y).T @ X / n, (Pb - Y).sum(axis=0) / n,
-         "the bias is missing from the logits: Z = X Wᵀ + b."),
-    ]
-
-
-def _close(a, b, rtol):
-    return a is not None and np.shape(a) == np.shape(b) and np.allclose(a, b, rtol=rtol, atol=1e-9)
-
-
-def _shape_hint(name, got, expected_shape):
-    if np.shape(got) == expected_shape:
-        return None
-    if np.shape(got) == expected_shape[::-1] and len(expected_shape) == 2:
-        return (f"{name} has shape {np.shape(got)}, the transpose of {expected_shape}: "
-                "∂L/∂W = Δᵀ X, with one row per class like W.")
-    return f"{name} should have shape {expected_shape}, got {np.shape(got)}."
-
-
-@checker("Softmax regression without a loop")
-def check_vectorised(student):
-    """Compare ``student(X, y, W, b)`` with the loop on small, extreme and float32 cases,
-    then check that it reads ``X`` as a whole rather than one example at a time."""
-    for label, (X, y, W, b) in _softmax_cases():
-        rtol = 1e-4 if X.dtype == np.float32 else 1e-7
-        expected = reference_softmax_regression(X, y, W, b)
-        result = call_student(student, X, y, W, b, what="your function")
-        if not (isinstance(result, tuple) and len(result) == 3):
-            raise Hint("return the triple `loss, dW, db` (a number and two arrays).")
-        loss, dW, db = (np.asarray(v, dtype=np.float64) if v is not None else v for v in result)
-        if loss is None or dW is None or db is None:
-            raise Hint("one of `loss, dW, db` is None: return all three.")
-        for name, got, want in (("dW", dW, expected[1]), ("db", db, expected[2])):
-            hint = _shape_hint(name, got, np.shape(want))
-            if hint:
-                raise Hint(hint)
-        if np.size(loss) != 1:
-            raise Hint(f"the loss should be one number (the mean over the batch), got shape "
-                       f"{np.shape(loss)}.")
-        if not (np.all(np.isfinite(loss)) and np.all(np.isfinite(dW)) and np.all(np.isfinite(db))):
-            raise Hint(
-                f"on {label} your result contains nan or inf: subtract each row's own maximum "
-                "(Z.max(axis=1, keepdims=True)), not the batch's, before np.exp — a row far "
-                "below the batch maximum underflows to 0 and its log to −inf."
-            )
-        loss = float(loss.reshape(()))
-        good = (_close(loss, expected[0], rtol), _close(dW, expected[1], rtol),
-                _close(db, expected[2], rtol))
-        if all(good):
-            expect(True, "")
-            continue
-        for wrong_loss, wrong_dW, wrong_db, message in _softmax_hints(X, y, W, b, *expected):
-            if ((wrong_loss is None or _close(loss, wrong_loss, rtol))
-                    and _close(dW, wrong_dW, rtol) and _close(db, wrong_db, rtol)):
-                raise Hint(message)
-        wrong = [name for name, ok in zip(("loss", "dW", "db"), good, strict=True) if not ok][0]
-        index = ("loss", "dW", "db").index(wrong)
-        got = (loss, dW, db)[index]
-        raise Hint(
-            f"{wrong} is wrong for X = {fmt(X)}, y = {fmt(y)}, W = {fmt(W)}, b = {fmt(b)}: "
-            f"expected {fmt(expected[index])}, got {fmt(got)}."
-        )
+def _counted_case():
+    """40 examples in an X that counts row reads: a loop over the samples shows up."""
     X, y, W, b = _softmax_case(40, 3, 3, seed=6)
     counted = X.view(_RowCounter)
     counted.reads = [0]
-    student(counted, y, W, b)
-    expect(counted.reads[0] < 2,
-           f"your function reads X one example at a time ({counted.reads[0]} row reads for "
-           "40 examples): write it with whole-batch matrix products, Z = X @ W.T + b, "
-           "and no Python loop over the samples.")
-    return "passed — agrees with the loop on 6 cases (extreme logits and float32 among them) " \
-           "and uses no loop over the samples."
+    return Case((counted, y, W, b), note="X counts how often it is read one row at a time")
+
+
+def _softmax_cases():
+    """Smallest first, so the first failure is the smallest case that shows the mistake."""
+    return [
+        Case(_softmax_case(1, 2, 3, seed=1), note="one example"),
+        Case(_softmax_case(3, 2, 3, seed=2), note="three examples"),
+        Case(_softmax_case(4, 3, 3, seed=3), note="d = C, a transpose cannot hide in the shapes"),
+        Case(_softmax_case(6, 5, 4, seed=4), note="a batch of 6"),
+        Case(_extreme_case(), note="logits of very different sizes per row"),
+        Case(_softmax_case(5, 4, 3, seed=5, dtype=np.float32), note="float32 inputs",
+             rtol=1e-4, atol=1e-6),
+        _counted_case(),
+    ]
+
+
+def _outcome(args, returned):
+    """What is compared: the result, except on the counting case, where only how X was read
+    counts (the values are checked on every other case)."""
+    X = args[0]
+    if isinstance(X, _RowCounter):
+        return "one row at a time" if X.reads[0] >= 2 else "as a whole"
+    return returned
+
+
+def _variant(X, y, W, b, *, mean=True, grad_mean=True, subtract=True, sign=1.0, axis=1,
+             bias=True):
+    """Softmax regression with one typical slip (for the hints)."""
+    X = np.asarray(X)
+    n = len(X)
+    Z = X @ W.T + (b if bias else 0.0)
+    P = np.exp(Z - Z.max(axis=axis, keepdims=True))
+    P = P / P.sum(axis=axis, keepdims=True)
+    Y = np.zeros_like(P)
+    Y[np.arange(n), y] = 1.0
+    loss = -np.log(P[np.arange(n), y]).mean() * (1 if mean else n)
+    delta = sign * (P - (Y if subtract else 0.0)) / (n if grad_mean else 1)
+    return float(loss), delta.T @ X, delta.sum(axis=0)
+
+
+def _reads_rows(call):
+    return call.got == "one row at a time"
+
+
+check_vectorised = Exercise(
+    "Softmax regression without a loop",
+    reference_softmax_regression,
+    args=("X", "y", "W", "b"),
+    returns=("loss", "dW", "db"),
+    cases=_softmax_cases(),
+    outcome=_outcome,
+    rtol=1e-7,
+    atol=1e-9,
+    hints=[
+        Hint("you summed over the examples instead of averaging: divide the loss and the "
+             "gradients by n, as the loop does.",
+             like=lambda *a: _variant(*a, mean=False, grad_mean=False)),
+        Hint("the loss is right but the gradients are n times too large: the loop divides "
+             "every example's contribution by n.", like=lambda *a: _variant(*a, grad_mean=False)),
+        Hint("the gradients are right but the loss is n times too large: it is the mean over "
+             "the examples, not the sum.", like=lambda *a: _variant(*a, mean=False)),
+        Hint("the gradient of the cross-entropy with respect to the logits is P − Y: subtract "
+             "1 at each example's true class before the products.",
+             like=lambda *a: _variant(*a, subtract=False)),
+        Hint("the gradients have the wrong sign: ∂L/∂Z = P − Y, not Y − P.",
+             like=lambda *a: _variant(*a, sign=-1.0)),
+        Hint("softmax over the wrong axis: each example's probabilities (each row) must sum to "
+             "1; use axis=1 with keepdims=True.", like=lambda *a: _variant(*a, axis=0)),
+        Hint("the bias is missing from the logits: Z = X Wᵀ + b.",
+             like=lambda *a: _variant(*a, bias=False)),
+        Hint("your result contains nan or inf: subtract each row's own maximum "
+             "(Z.max(axis=1, keepdims=True)), not the batch's, before np.exp — a row far "
+             "below the batch maximum underflows to 0 and its log to −inf.",
+             when=lambda call: not isinstance(call.got, str) and not all(
+                 np.all(np.isfinite(np.asarray(v, dtype=np.float64))) for v in call.got)),
+        Hint("your function reads X one example at a time: write it with whole-batch matrix "
+             "products, Z = X @ W.T + b, and no Python loop over the samples.",
+             when=_reads_rows),
+    ],
+)
 
 
 # --------------------------------------------------------------------------------------
@@ -289,42 +266,19 @@ _FLOP_HINTS = [
 ]
 
 
-def _read_flops(result, case_text: str) -> tuple[int, int]:
-    if not (isinstance(result, tuple) and len(result) == 2):
-        raise Hint(f"return a pair `forward, backward` of two integers (for {case_text} you "
-                   f"returned {fmt(result)}).")
-    try:
-        got = tuple(float(v) for v in result)
-    except (TypeError, ValueError):
-        raise Hint(f"return two numbers; for {case_text} you returned {fmt(result)}.") from None
-    if not all(np.isfinite(v) and v == int(v) for v in got):
-        raise Hint(f"FLOP counts are whole numbers; for {case_text} you returned {fmt(result)} "
-                   "(use // rather than /, or leave out fractions).")
-    return tuple(int(v) for v in got)
-
-
-@checker("FLOPs of a Dense layer")
-def check_layer_flops(student):
-    """Compare ``student(batch, n_in, n_out, input_grad)`` with exact counts on six layers.
-
-    A hint names a typical mistake only when the answers follow that wrong formula on every
-    case; otherwise the smallest failing case is shown.
-    """
-    answers = {}
-    for case in _FLOP_CASES:
-        case_text = "batch={}, n_in={}, n_out={}, input_grad={}".format(*case)
-        answers[case] = _read_flops(call_student(student, *case, what="your function"),
-                                    case_text)
-    failing = [case for case in _FLOP_CASES if answers[case] != dense_flops(*case)]
-    if not failing:
-        return f"passed — forward and backward counts exact on {len(_FLOP_CASES)} layers."
-    first = failing[0]
-    shown = ("for batch={}, n_in={}, n_out={}, input_grad={}: ".format(*first)
-             + f"expected (forward, backward) = {dense_flops(*first)}, got {answers[first]}")
-    for formula, message in _FLOP_HINTS:
-        if all(answers[case] == formula(case) for case in _FLOP_CASES):
-            raise Hint(f"{message} ({shown})")
-    raise Hint(f"{shown}.")
+check_layer_flops = Exercise(
+    "FLOPs of a Dense layer",
+    dense_flops,
+    args=("batch", "n_in", "n_out", "input_grad"),
+    returns=("forward", "backward"),
+    cases=[Case(case) for case in _FLOP_CASES],
+    rtol=0.0,
+    atol=0.0,
+    hints=[Hint(message, like=lambda *case, formula=formula: formula(case))
+           for formula, message in _FLOP_HINTS]
+    + [Hint("FLOP counts are whole numbers: use // rather than /, or leave out fractions.",
+            when=lambda call: any(float(v) != int(v) for v in call.got))],
+)
 
 
 # --------------------------------------------------------------------------------------
@@ -387,55 +341,53 @@ def mystery_training(steps: int = 30, batch_size: int = 16):
     return best["loss"]
 
 
-_SLOW_TITLE = "The slowest part of the training step"
 _ANSWER = "remember_best"
+_BLOCKS = ("forward", "backward", "step", "matmul", "dot", "exp", "sum", "max", "copy",
+           "compute", "validate")
 
 
-def _part_name(answer) -> str:
+def _part_name(answer):
+    """The part an answer names ("remember_best", "remember_best()", the function itself…),
+    or None if it names nothing."""
     if callable(answer) and hasattr(answer, "__name__"):
         return answer.__name__
     if not isinstance(answer, str) or not answer.strip():
-        raise Hint(f'name the function as a string, for example "next_batch" '
-                   f"(got {fmt(answer)}).")
-    name = answer.strip().strip("'\"`")
-    name = name.split(".")[-1]
+        return None
+    name = answer.strip().strip("'\"`").split(".")[-1]
     return name[:-2] if name.endswith("()") else name
 
 
-def _slow_hint(name: str) -> str | None:
-    if name == _ANSWER:
-        return None
-    if name == "mystery_training":
-        return ("mystery_training is the whole loop: its cumulative time includes every part. "
-                "Look one level down: which of the parts it calls accounts for most of it?")
-    if name in MYSTERY_PARTS:
-        return (f"{name} is one of the parts, but not the one that takes most of the time: "
-                "sort the profile by cumulative time (sort_stats('cumulative')) and compare "
-                "the parts' cumtime column.")
-    if name in ("forward", "backward", "step", "matmul", "dot", "exp", "sum", "max", "copy",
-                "compute", "validate"):
-        return (f"{name} is a building block called from several parts (nnkit or NumPy). Name "
-                "the part of the step that calls it so often — one of "
-                f"{', '.join(MYSTERY_PARTS)}.")
-    return (f"there is no part called {name!r} in the step; the parts are "
-            f"{', '.join(MYSTERY_PARTS)}.")
+def _names(test):
+    return lambda call: test(_part_name(call.got))
+
+
+_slowest_part = Exercise(
+    "The slowest part of the training step",
+    lambda: _ANSWER,
+    cases=[Case(())],
+    same=lambda got, expected: _part_name(got) == expected,
+    hints=[
+        Hint('name the function as a string, for example "next_batch".',
+             when=_names(lambda name: name is None)),
+        Hint("mystery_training is the whole loop: its cumulative time includes every part. "
+             "Look one level down: which of the parts it calls accounts for most of it?",
+             when=_names(lambda name: name == "mystery_training")),
+        Hint("that is one of the parts, but not the one that takes most of the time: sort the "
+             "profile by cumulative time (sort_stats('cumulative')) and compare the parts' "
+             "cumtime column.", when=_names(lambda name: name in MYSTERY_PARTS)),
+        Hint("that is a building block called from several parts (nnkit or NumPy). Name the "
+             f"part of the step that calls it so often — one of {', '.join(MYSTERY_PARTS)}.",
+             when=_names(lambda name: name in _BLOCKS)),
+        Hint(f"there is no part of that name in the step; the parts are "
+             f"{', '.join(MYSTERY_PARTS)}.", when=_names(lambda name: True)),
+    ],
+)
 
 
 def check_slowest_part(answer) -> bool:
-    """Print a verdict on ``answer``, the name (or the function) of the slowest part."""
-    if answer is None:
-        print(f"… {_SLOW_TITLE}: not attempted yet (profile the loop, then name the part)")
-        return False
-    try:
-        hint = _slow_hint(_part_name(answer))
-    except Hint as error:
-        hint = error.message
-    if hint is not None:
-        print(f"{FAIL_MARK} {_SLOW_TITLE}: {hint}")
-        return False
-    print(f"{PASS_MARK} {_SLOW_TITLE}: passed — remember_best evaluates the whole training "
-          "set after every step, 64 times the work of the batch it learned from.")
-    return True
+    """Print a verdict on ``answer``, the name (or the function) of the slowest part;
+    ``None`` means not attempted yet."""
+    return _slowest_part.check(lambda: ... if answer is None else answer)
 
 
 # --------------------------------------------------------------------------------------
@@ -464,16 +416,16 @@ def quizzes() -> dict[str, Quiz]:
             ],
         ),
         "small batch": Quiz(
-            "A network of width 64 takes time t for one SGD step on 1 example. About how long "
+            "A network of width 16 takes time t for one SGD step on 1 example. About how long "
             "does one step on 16 examples take?",
             [
                 Option("About 16 t", False,
                        "That would hold if arithmetic were all the work. At this size a step "
                        "is mostly fixed costs: Python calls, small-array set-up, updating "
                        "every parameter — paid once per step, whatever the batch."),
-                Option("Between t and 2 t", True,
+                Option("Roughly t: well under 2 t", True,
                        "The fixed cost per step dominates, so sixteen times the examples costs "
-                       "little more time: per example, the batch of 16 is many times cheaper."),
+                       "hardly more time: per example, the batch of 16 is many times cheaper."),
                 Option("About t / 16", False,
                        "A larger batch never makes the step itself faster; it spreads the "
                        "step's fixed cost over more examples."),
