@@ -8,6 +8,8 @@ Samples come in random order, so a slice of the data contains every class.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .validation import (
@@ -21,7 +23,7 @@ from .validation import (
 
 __all__ = [
     "logic_gate", "moons", "circles", "spirals", "xor", "blobs", "regression_1d",
-    "train_test_split", "standardize", "digits", "GATES",
+    "train_test_split", "Standardizer", "split", "Split", "standardize", "digits", "GATES",
 ]
 
 _INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -176,9 +178,128 @@ def standardize(X_train, X_test):
     return (X_train - mean) / std, (X_test - mean) / std
 
 
-def digits(test_fraction: float = 0.25, rng=0):
+class Standardizer:
+    """Per-feature standardisation fitted on the training data only:
+
+        x ↦ (x - μ) / σ,   μ = mean of X_train,  σ = standard deviation of X_train,
+
+    computed column by column (σ = 1 for a constant column, which is only centred).
+    It is fitted when it is made, so there is no unfitted one to misuse; apply the
+    *same* μ and σ to validation and test data with :meth:`transform`, so that no
+    statistic of those sets leaks into the inputs the model sees.
+
+    Attributes
+    ----------
+    mean, std : ndarray (n_features,)
+    """
+
+    def __init__(self, X_train):
+        X_train = check_array(X_train, "X_train", ndim=2)
+        if len(X_train) == 0:
+            raise ValueError("X_train has no samples (0 rows) to compute a mean from")
+        self.mean = X_train.mean(axis=0)
+        std = X_train.std(axis=0)
+        std[std == 0] = 1.0
+        self.std = std
+
+    def transform(self, X) -> np.ndarray:
+        """(X - μ) / σ with the training statistics; X of shape (n, n_features)."""
+        X = check_array(X, "X", ndim=2)
+        if X.shape[1] != self.mean.size:
+            raise ValueError(
+                f"X has {X.shape[1]} features but the Standardizer was fitted on "
+                f"{self.mean.size}"
+            )
+        return (X - self.mean) / self.std
+
+    def __repr__(self) -> str:
+        return f"Standardizer(n_features={self.mean.size})"
+
+
+@dataclass(frozen=True)
+class Split:
+    """Training, validation and test parts of one data set (see :func:`split`).
+
+    ``scaler`` is the :class:`Standardizer` fitted on ``X_train`` (already applied to
+    all three parts) when ``split(..., standardize=True)``, else None.
+    """
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    scaler: Standardizer | None = None
+
+    def __repr__(self) -> str:
+        scaled = ", standardised" if self.scaler is not None else ""
+        return (f"Split(train={len(self.X_train)}, val={len(self.X_val)}, "
+                f"test={len(self.X_test)}{scaled})")
+
+
+def _fraction(value, name: str) -> float:
+    value = check_positive(value, name)
+    if value >= 1:
+        raise ValueError(f"{name} must be a fraction in (0, 1), got {value}")
+    return value
+
+
+def split(X, y, validation: float = 0.2, test: float = 0.2, rng=0,
+          standardize: bool = False) -> Split:
+    """Split (X, y) into training, validation and test parts that cannot leak.
+
+    * The parts are disjoint and random (seeded by ``rng``), with about
+      ``validation`` and ``test`` of the samples in the last two.
+    * Identical inputs always land in the same part, so a duplicated example cannot
+      be trained on and then "predicted" in the validation or test part.
+    * With ``standardize=True`` a :class:`Standardizer` is fitted on the training part
+      only and applied to all three (``Split.scaler`` keeps it for new data).
+
+    Returns a :class:`Split`.
+    """
+    X = check_array(X, "X", ndim=2)
+    y = check_array(y, "y", ndim=(1, 2), dtype=None)
+    check_same_length(X, y, "X", "y")
+    validation = _fraction(validation, "validation")
+    test = _fraction(test, "test")
+    if validation + test >= 1:
+        raise ValueError(
+            f"validation + test must leave samples for training, got {validation} + {test}"
+        )
+    if not isinstance(standardize, bool):
+        raise TypeError(f"standardize must be True or False, got {standardize!r}")
+    n = len(X)
+    # Group identical rows; the groups, not the rows, are shuffled and dealt out.
+    _, group, sizes = np.unique(X, axis=0, return_inverse=True, return_counts=True)
+    group = group.reshape(-1)
+    order = as_rng(rng).permutation(len(sizes))
+    start = np.empty(len(sizes), dtype=np.int64)
+    start[order] = np.cumsum(sizes[order]) - sizes[order]  # rows dealt before each group
+    row_start = start[group]
+    n_test, n_val = round(test * n), round(validation * n)
+    is_test = row_start < n_test
+    is_val = ~is_test & (row_start < n_test + n_val)
+    is_train = ~is_test & ~is_val
+    parts = {"training": is_train, "validation": is_val, "test": is_test}
+    for name, mask in parts.items():
+        if not mask.any():
+            raise ValueError(
+                f"the {name} part would be empty ({n} samples, validation={validation}, "
+                f"test={test}): use more data or other fractions"
+            )
+    X_train, X_val, X_test = X[is_train], X[is_val], X[is_test]
+    scaler = None
+    if standardize:
+        scaler = Standardizer(X_train)
+        X_train, X_val, X_test = (scaler.transform(part) for part in (X_train, X_val, X_test))
+    return Split(X_train, y[is_train], X_val, y[is_val], X_test, y[is_test], scaler)
+
+
+def digits(test_fraction: float | None = 0.25, rng=0):
     """scikit-learn's 8×8 handwritten digits (1797 images, 10 classes), pixels scaled
-    to [0, 1].  Returns (X_train, X_test, y_train, y_test) with X of shape (n, 64).
+    to [0, 1].  Returns (X_train, X_test, y_train, y_test) with X of shape (n, 64);
+    with ``test_fraction=None``, all of it unsplit as (X, y), to split with :func:`split`.
 
     Needs scikit-learn (imported only here, so ``import nnkit`` does not).
     """
@@ -191,4 +312,6 @@ def digits(test_fraction: float = 0.25, rng=0):
     data = load_digits()
     X = data.data.astype(np.float64) / 16.0
     y = data.target.astype(np.int64)
+    if test_fraction is None:
+        return X, y
     return train_test_split(X, y, test_fraction=test_fraction, rng=rng)
