@@ -37,7 +37,7 @@ def displayed_models(nb: dict) -> list[tuple[int, str]]:
 
 
 def test_every_chapter_in_the_toc_is_a_notebook():
-    assert len(CHAPTERS) == 6, f"_toc.yml should list six chapters, found {CHAPTERS}"
+    assert len(CHAPTERS) >= 7, f"_toc.yml should list at least seven chapters, found {CHAPTERS}"
     missing = [c for c in CHAPTERS if not (ROOT / f"{c}.ipynb").is_file()]
     assert not missing, f"chapters in _toc.yml without a notebook: {missing}"
 
