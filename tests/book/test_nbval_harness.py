@@ -69,6 +69,9 @@ dense.W.grad = G.T @ X
 before = dense.W.value.copy()
 nk.SGD(dense.parameters(), lr=0.1).step()
 out["SGD.step"] = rel(dense.W.value, before - 0.1 * (G.T @ X))
+net = nk.Sequential(nk.Dense(3, 4, rng=1), nk.Tanh(), nk.Dense(4, 4, rng=2))
+out["gradcheck"] = float(nk.gradcheck(net, nk.CrossEntropyLoss(), X, labels))
+out["gradcheck wrapped"] = hasattr(nk.gradcheck, "__wrapped__")
 print(json.dumps(out))
 """
 
@@ -81,6 +84,9 @@ def test_perturbation_changes_every_wrapped_result_by_1e_12():
     assert result.returncode == 0, result.stderr[-3000:]
     deviations = json.loads(result.stdout)
     assert deviations.pop("flag") == 1e-12
+    # Inside finite differences the change is realistic, so a right gradient passes.
+    assert deviations.pop("gradcheck wrapped") is True
+    assert deviations.pop("gradcheck") < 1e-7
     for name, deviation in deviations.items():
         # one ±1e-12 factor; a few roundings of 1e-16 may come on top
         assert 0.9e-12 < deviation < 1.1e-12, f"{name}: relative change {deviation:.3g}"

@@ -17,6 +17,11 @@ that each floating-point result x becomes x * (1 + 1e-12 s(x)), with a sign s(x)
 * compute and backward of MSELoss, BCELoss and CrossEntropyLoss;
 * SGD.step (every parameter after the update).
 
+Finite differences are the exception. ``gradcheck`` and ``numerical_gradient`` divide
+every change by their step (1e-6), so inside them the change is a realistic 4e-16 (about
+two roundings) instead: a relative 1e-12 would turn into errors of 1e-6 that no real
+machine makes, and fail gradient checks whose thresholds are set for float64 rounding.
+
 Like a rounding difference, the change is a fixed function of the value: equal numbers
 stay equal (so the units of a symmetric network stay exact copies, as they do under
 every real BLAS), a rerun gives the same digits, and finite differences see a change of
@@ -35,6 +40,7 @@ import sys
 import zlib
 
 RELATIVE = 1e-12
+FINITE_DIFFERENCE_RELATIVE = 4e-16
 
 # (public class name in the nnkit namespace, methods whose results are perturbed)
 TARGETS = {
@@ -58,15 +64,18 @@ def _salt(name: str) -> int:
     return (zlib.crc32(f"{name}:{_SEED}".encode()) * _GOLDEN) % 2**64
 
 
+_size = [RELATIVE]  # the current relative size; smaller inside finite differences
+
+
 def _factors(value, salt: int):
-    """1 + RELATIVE * s(value), elementwise; s from the top bit of a hash of the bits."""
+    """1 + size * s(value), elementwise; s from the top bit of a hash of the bits."""
     import numpy as np
 
     bits = np.asarray(value, dtype=np.float64).view(np.uint64)
     with np.errstate(over="ignore"):
         mixed = (bits ^ np.uint64(salt)) * np.uint64(_GOLDEN)
     signs = 1.0 - 2.0 * (mixed >> np.uint64(63)).astype(np.float64)
-    return 1.0 + RELATIVE * signs
+    return 1.0 + _size[0] * signs
 
 
 def _perturbed(value, salt: int):
@@ -115,14 +124,39 @@ def _wrap(cls, method: str):
     setattr(cls, method, wrapper)
 
 
+def _realistic_inside(function):
+    """``function`` run with the perturbation shrunk to FINITE_DIFFERENCE_RELATIVE."""
+
+    def wrapper(*args, **kwargs):
+        previous = _size[0]
+        _size[0] = FINITE_DIFFERENCE_RELATIVE
+        try:
+            return function(*args, **kwargs)
+        finally:
+            _size[0] = previous
+
+    wrapper.__name__ = function.__name__
+    wrapper.__doc__ = function.__doc__
+    wrapper.__wrapped__ = function
+    return wrapper
+
+
+FINITE_DIFFERENCES = ("gradcheck", "numerical_gradient")
+
+
 def perturb(nnkit_module) -> None:
-    """Wrap every method in TARGETS; raise AttributeError if one is missing."""
+    """Wrap every method in TARGETS and the finite differences; fail if a name is gone."""
     for class_name, methods in TARGETS.items():
         cls = getattr(nnkit_module, class_name)
         for method in methods:
             if not callable(getattr(cls, method, None)):
                 raise AttributeError(f"nnkit.{class_name}.{method} is gone: update {__file__}")
             _wrap(cls, method)
+    module = sys.modules["nnkit.gradcheck"]
+    for name in FINITE_DIFFERENCES:
+        wrapped = _realistic_inside(getattr(module, name))
+        setattr(module, name, wrapped)
+        setattr(nnkit_module, name, wrapped)
     nnkit_module.__perturbed__ = RELATIVE
 
 
