@@ -60,17 +60,11 @@ class BuiltBook:
 def built_book() -> BuiltBook:
     """Build the book from scratch (all pages, warnings as errors) once per session.
 
-    The vendored web assets are refreshed first (a no-op when up to date). The log is
-    kept in ``_build/build.log``; screenshots from the browser tests go next to it.
+    The build fetches the web assets itself (the local extension
+    tools/sphinx_ext/book_assets.py; a no-op when up to date). The log is kept in
+    ``_build/build.log``; screenshots from the browser tests go next to it.
     """
     build = ROOT / "_build"
-    vendor = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "vendor_assets.py")],
-        capture_output=True,
-        text=True,
-    )
-    if vendor.returncode != 0:
-        pytest.fail(f"could not vendor the web assets:\n{vendor.stdout}{vendor.stderr}")
     # Sphinx does not always replace static files that already exist, so start afresh
     # (cheap: the build never executes code).
     shutil.rmtree(build / "html", ignore_errors=True)

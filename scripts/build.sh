@@ -3,16 +3,20 @@
 #
 #   scripts/build.sh
 #
-# Safe to run again: the environment and the downloaded web assets are reused when
-# nothing changed. The build uses the outputs stored in the notebooks (it runs no
-# code) and treats every Sphinx warning as an error.
+# The same as `jupyter-book build .` after `pip install -r requirements.txt`, plus
+# installing Python packages and npm when missing. Safe to run again: the environment
+# and the downloaded web assets are reused when nothing changed. The build uses the
+# outputs stored in the notebooks (it runs no code) and treats every Sphinx warning as
+# an error.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_setup.sh"
 cd "$ROOT"
 
 ensure_venv
 install_requirements requirements.txt
-vendor_web_assets
+# The build fetches the pinned web assets itself (tools/sphinx_ext/book_assets.py);
+# it needs npm for that the first time.
+ensure_npm
 
 say "building the book"
 # Sphinx does not always replace static files that already exist: start afresh (cheap).

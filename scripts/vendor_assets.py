@@ -1,14 +1,21 @@
 #!/usr/bin/env python
-"""Fetch the book's pinned JavaScript assets from npm and copy them into book/_vendor.
+"""Fetch the book's pinned JavaScript assets from npm and copy them into _build/web-assets.
 
 The built book must work offline, so the ipywidgets html-manager (with require.js and
 its icon fonts) and MathJax 3 (with its CHTML fonts and TeX extensions) are served from
-the book's own ``_static`` folder. Versions are pinned by ``tools/web/package.json`` and
-its ``package-lock.json``; ``npm ci`` installs exactly the locked tree. Neither
-``node_modules`` nor ``book/_vendor`` is committed.
+the book's own ``_static`` folder, together with our own ``widgets-setup.js``, ``book.css``
+and ``book.js`` from ``tools/web``. Versions are pinned by ``tools/web/package.json`` and its
+``package-lock.json``; ``npm ci`` installs exactly the locked tree. Neither
+``node_modules`` nor ``_build/web-assets`` is committed, and neither is inside ``book/``,
+so a reader's JupyterLab file browser shows only the chapters there.
 
-Idempotent: when the lockfile, this script and the helper script are unchanged since the
-last copy (recorded in ``book/_vendor/STAMP``), it does nothing. Prints one line either way.
+``jupyter-book build .`` runs this step itself (the local Sphinx extension
+``tools/sphinx_ext/book_assets.py``); it can also be run alone:
+``python scripts/vendor_assets.py``.
+
+Idempotent: when the lockfile, this script and our own web files are unchanged since the
+last copy (recorded in ``_build/web-assets/STAMP``), it does nothing. Prints one line
+either way.
 """
 
 from __future__ import annotations
@@ -23,7 +30,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WEB = REPO_ROOT / "tools" / "web"
 MODULES = WEB / "node_modules"
-VENDOR = REPO_ROOT / "book" / "_vendor"
+VENDOR = REPO_ROOT / "_build" / "web-assets"
+# Our own files, copied as they are: the widget bundle's set-up script, and the book's
+# stylesheet and accessibility script (linked from every page).
+OWN_FILES = (WEB / "widgets-setup.js", WEB / "book.css", WEB / "book.js")
 
 # MathJax files the pages never load: the other combined bundles and the SVG output.
 MATHJAX_UNUSED = {
@@ -42,9 +52,9 @@ FONT_SUFFIXES = {".woff2", ".woff", ".ttf", ".eot", ".svg"}
 
 
 def _fingerprint() -> str:
-    """Hash of everything that determines the contents of book/_vendor."""
+    """Hash of everything that determines the contents of _build/web-assets."""
     digest = hashlib.sha256()
-    for path in (WEB / "package-lock.json", WEB / "widgets-setup.js", Path(__file__)):
+    for path in (WEB / "package-lock.json", *OWN_FILES, Path(__file__)):
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -53,8 +63,10 @@ def _npm_ci() -> None:
     npm = shutil.which("npm")
     if npm is None:
         raise RuntimeError(
-            "npm is needed once to fetch the book's JavaScript assets "
-            "(Debian/Ubuntu: sudo apt-get install npm)"
+            "npm is needed once to fetch the book's pinned JavaScript assets "
+            "(widgets, MathJax) from the npm registry. Install it (Debian/Ubuntu: "
+            "sudo apt-get install npm) and build again, or run scripts/build.sh, "
+            "which installs it"
         )
     subprocess.run(
         [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
@@ -86,11 +98,11 @@ def _copy_tree(source: Path, target: Path, skip: set[str], base: Path) -> None:
 
 
 def vendor() -> str:
-    """Make book/_vendor match the lockfile; return a one-line summary."""
+    """Make _build/web-assets match the lockfile and our web files; return a one-line summary."""
     fingerprint = _fingerprint()
     stamp = VENDOR / "STAMP"
     if stamp.is_file() and stamp.read_text().strip() == fingerprint:
-        return f"book/_vendor is up to date ({stamp.parent})"
+        return f"web assets are up to date ({VENDOR.relative_to(REPO_ROOT)})"
 
     if not _installed_lock_matches():
         _npm_ci()
@@ -110,6 +122,8 @@ def vendor() -> str:
         if font.suffix in FONT_SUFFIXES:
             shutil.copy2(font, target / font.name)
     shutil.copy2(WEB / "widgets-setup.js", target / "setup.js")
+    for name in ("book.css", "book.js"):
+        shutil.copy2(WEB / name, VENDOR / name)
 
     mathjax = MODULES / "mathjax"
     _copy_tree(mathjax / "es5", VENDOR / "mathjax", MATHJAX_UNUSED, mathjax)
@@ -125,7 +139,7 @@ def vendor() -> str:
         + "\n"
     )
     stamp.write_text(fingerprint + "\n")
-    return "book/_vendor refreshed: " + ", ".join(versions)
+    return f"web assets refreshed in {VENDOR.relative_to(REPO_ROOT)}: " + ", ".join(versions)
 
 
 def main() -> int:

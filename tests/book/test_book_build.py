@@ -1,6 +1,15 @@
-"""The book builds with warnings as errors, has a page per toc entry, and is offline-ready."""
+"""The book builds with warnings as errors, has a page per toc entry, and is offline-ready.
 
+Also: a plain ``jupyter-book build .`` in a fresh copy of the repository (no
+node_modules, no _build) builds the complete offline book by itself, writes nothing
+into ``book/``, and without npm stops with a message saying what to do.
+"""
+
+import os
 import re
+import shutil
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -83,6 +92,8 @@ def test_vendored_web_assets_are_in_the_book(built_book):
         "requirejs/require.js",
         "html-manager/embed-amd.js",
         "html-manager/setup.js",
+        "book.css",
+        "book.js",
     ):
         assert (static / needed).is_file(), f"missing _static/{needed}"
     assert list((static / "mathjax/output/chtml/fonts/woff-v2").glob("*.woff"))
@@ -132,3 +143,78 @@ def test_web_assets_are_pinned_by_the_lockfile():
         locked = lock[f"node_modules/{name}"]
         assert locked["version"] == version, f"lockfile has {name} {locked['version']}"
         assert locked.get("integrity", "").startswith("sha512-"), f"{name} has no integrity hash"
+
+
+def test_every_page_links_the_book_stylesheet_and_script(built_book):
+    for page in built_book.html.rglob("*.html"):
+        if "_static" in page.parts:
+            continue
+        text = page.read_text(encoding="utf-8")
+        assert re.search(r'<link[^>]+href="[^"]*_static/book\.css', text), page.name
+        assert re.search(r'<script[^>]+src="[^"]*_static/book\.js', text), page.name
+
+
+def test_no_build_output_or_asset_inside_the_book_folder(built_book):
+    """A reader's JupyterLab file browser shows book/ beside the chapters: keep it clean."""
+    assert built_book.returncode == 0, built_book.log[-2000:]
+    generated = [p.name for p in (ROOT / "book").iterdir() if p.name.startswith(("_", "."))]
+    assert not [g for g in generated if g != ".ipynb_checkpoints"], generated
+
+
+def _fresh_copy(target: Path) -> Path:
+    """Copy the files git knows (tracked or new, not ignored) into ``target``, as a clone has."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    return target
+
+
+def _plain_build(copy: Path, path_env: str) -> subprocess.CompletedProcess:
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    return subprocess.run(
+        [str(jupyter_book), "build", "."],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": path_env, "NO_COLOR": "1"},
+        timeout=900,
+    )
+
+
+@pytest.fixture(scope="module")
+def fresh_copy(tmp_path_factory) -> Path:
+    return _fresh_copy(tmp_path_factory.mktemp("clone"))
+
+
+def test_plain_jupyter_book_build_makes_the_offline_book(fresh_copy):
+    assert not (fresh_copy / "tools" / "web" / "node_modules").exists()
+    book_before = sorted(p.name for p in (fresh_copy / "book").iterdir())
+    result = _plain_build(fresh_copy, os.environ["PATH"])
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-4000:]
+    assert "WARNING" not in log, [line for line in log.splitlines() if "WARNING" in line]
+    static = fresh_copy / "_build" / "html" / "_static"
+    for needed in ("mathjax/tex-mml-chtml.js", "html-manager/embed-amd.js", "book.css"):
+        assert (static / needed).is_file(), f"plain build lacks _static/{needed}"
+    assert sorted(p.name for p in (fresh_copy / "book").iterdir()) == book_before
+    page = (fresh_copy / "_build" / "html" / "book" / "01_neuron.html").read_text()
+    assert "_static/html-manager/embed-amd.js" in page
+
+
+def test_plain_build_without_npm_says_what_to_do(tmp_path):
+    copy = _fresh_copy(tmp_path)
+    # Only the virtual environment's programs: no npm, no node.
+    result = _plain_build(copy, str(Path(sys.executable).parent))
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "npm is needed" in log and "jupyter-book build ." in log, log[-2000:]
+    assert not (copy / "_build" / "html" / "index.html").exists()

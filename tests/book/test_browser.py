@@ -10,6 +10,11 @@ the visible Output widgets) must change. Screenshots of every page and of each w
 before and after each interaction are written to ``_build/screenshots/`` for a person
 to look at.
 
+Every page is also opened with the reader's colour preference set to dark: the theme
+must follow it, and axe-core (pinned in tools/web/package-lock.json) must find no
+serious or critical accessibility violation in either mode. A slider must be reachable
+with Tab and move with the arrow keys.
+
 Chromium: /usr/bin/chromium, or the path in the environment variable CHROMIUM.
 """
 
@@ -30,6 +35,8 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 TOC_FILES = ex.toc_files(ROOT)
+AXE = ROOT / "tools" / "web" / "node_modules" / "axe-core" / "axe.min.js"
+MODES = ("light", "dark")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -107,13 +114,14 @@ class LoadedPage:
     errors: list = field(default_factory=list)
 
 
-def open_page(browser, server, entry, shots: Path | None) -> LoadedPage:
+def open_page(browser, server, entry, shots: Path | None, mode: str = "light") -> LoadedPage:
     """Open one page with ``server`` (an http:// or file:// URL) as the only allowed origin.
 
-    Waits for MathJax and for every saved widget to render; saves a full-page
-    screenshot into ``shots`` unless it is None.
+    ``mode`` is the reader's colour preference ("light" or "dark"). Waits for MathJax
+    and for every saved widget to render; saves a full-page screenshot into ``shots``
+    (``<page>.png``, or ``<page>-dark.png``) unless it is None.
     """
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=mode)
     # Generous: the machine running the suite may be busy with other work.
     context.set_default_timeout(60_000)
     page = context.new_page()
@@ -146,19 +154,20 @@ def open_page(browser, server, entry, shots: Path | None) -> LoadedPage:
         page.wait_for_timeout(500)
     if shots is not None:
         shots.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(shots / f"{loaded.name}.png"), full_page=True)
+        suffix = "" if mode == "light" else f"-{mode}"
+        page.screenshot(path=str(shots / f"{loaded.name}{suffix}.png"), full_page=True)
     return loaded
 
 
 @pytest.fixture(scope="module")
 def pages(browser, server, built_book):
-    """Every toc page, opened once per module and closed at the end."""
+    """Every toc page, opened once per module and mode (default light), closed at the end."""
     opened = {}
 
-    def get(entry):
-        if entry not in opened:
-            opened[entry] = open_page(browser, server, entry, built_book.screenshots)
-        return opened[entry]
+    def get(entry, mode="light"):
+        if (entry, mode) not in opened:
+            opened[entry, mode] = open_page(browser, server, entry, built_book.screenshots, mode)
+        return opened[entry, mode]
 
     yield get
     for loaded in opened.values():
@@ -299,3 +308,83 @@ def test_every_control_changes_the_visible_frame(pages, built_book, entry):
             assert moved, f"{entry} widget {w}: Play {j} did not advance the frame"
             exercised += 1
     assert exercised, f"{entry} shows widgets but none has a control to exercise"
+
+
+# The axe-core rule results that fail the test (axe's own impact levels).
+BLOCKING_IMPACTS = {"serious", "critical"}
+AXE_JS = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((n) => n.target.join(' ') + '  ' + n.html.slice(0, 160)),
+  }));
+}"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("entry", TOC_FILES)
+def test_no_serious_accessibility_violations(pages, entry, mode):
+    """axe-core on the rendered page (widgets included): nothing serious or critical."""
+    if not AXE.is_file():
+        pytest.fail(f"no {AXE}: run `python scripts/vendor_assets.py` (npm ci in tools/web)")
+    page = pages(entry, mode).page
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(AXE_JS)
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    report = "\n".join(
+        f"{v['impact']} {v['id']} ({v['help']}), {len(v['nodes'])} nodes, e.g. {v['nodes'][0]}"
+        for v in blocking
+    )
+    assert not blocking, f"{entry} in {mode} mode:\n{report}"
+
+
+LUMINANCE_JS = """(el) => {
+  const rgb = getComputedStyle(el).color.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  return (0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]) / 255;
+}"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("entry", TOC_FILES[1:])
+def test_theme_and_widgets_follow_the_readers_colour_preference(pages, entry, mode):
+    """The theme takes the reader's preference; widget text is light on dark, dark on light."""
+    page = pages(entry, mode).page
+    assert page.evaluate("() => document.documentElement.dataset.theme") == mode
+    labels = page.locator(".widget-subarea .widget-label")
+    if labels.count() == 0:
+        return  # a page without labelled widgets
+    text = labels.first.evaluate(LUMINANCE_JS)
+    page_background = page.evaluate(
+        "() => getComputedStyle(document.body).backgroundColor"
+    )
+    if mode == "dark":
+        assert text > 0.6, f"{entry}: widget labels are dark ({text:.2f}) on the dark page"
+    else:
+        assert text < 0.4, f"{entry}: widget labels are light ({text:.2f}) on {page_background}"
+
+
+@pytest.mark.parametrize("entry", TOC_FILES[1:])
+def test_a_slider_is_reached_with_tab_and_moved_with_the_arrow_keys(pages, entry):
+    page = pages(entry, "dark").page
+    with_sliders = widget_roots(page).filter(has=page.locator('[role="slider"]'))
+    if with_sliders.count() == 0:
+        return  # a page without sliders
+    root = with_sliders.first
+    handle = root.locator('[role="slider"]').first
+    handle.scroll_into_view_if_needed()
+    # Clicking plain text sets where Tab starts from, as a reader's click would.
+    label = root.locator(".widget-slider .widget-label").first
+    label.click()
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if handle.evaluate("(h) => h === document.activeElement"):
+            break
+    else:
+        pytest.fail(f"{entry}: Tab from the slider's label never reached the slider")
+    assert handle.get_attribute("aria-labelledby") or handle.get_attribute("aria-label")
+    before_value = handle.get_attribute("aria-valuenow")
+    before = frame(root)
+    at_end = before_value == handle.get_attribute("aria-valuemax")
+    page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
+    assert changed(page, root, before), f"{entry}: the arrow key did not change the frame"
+    assert handle.get_attribute("aria-valuenow") != before_value
