@@ -328,7 +328,7 @@ def remember_best(model, loss_fn, X, y, best):
 def mystery_training(steps: int = 30, batch_size: int = 16):
     """A small training loop built from the parts in :data:`MYSTERY_PARTS`. Profile it."""
     X, y = _mystery_data()
-    model = nk.Sequential(nk.Dense(32, 64, init="he", rng=0), nk.ReLU(), nk.Dense(64, 2, rng=1))
+    model = nk.mlp([32, 64, 2], activation="relu", rng=0)
     loss_fn = nk.CrossEntropyLoss()
     optimizer = nk.SGD(model.parameters(), lr=0.1)
     best = {"loss": np.inf, "weights": None}

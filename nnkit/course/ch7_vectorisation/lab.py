@@ -444,9 +444,7 @@ def epoch_times(widths: Sequence[int], batch_sizes: Sequence[int], n: int = 512,
     y = rng.integers(0, classes, size=n)
     runs = {}
     for width in widths:
-        model = nk.Sequential(nk.Dense(d, width, init="he", rng=1), nk.ReLU(),
-                              nk.Dense(width, width, init="he", rng=2), nk.ReLU(),
-                              nk.Dense(width, classes, rng=3))
+        model = nk.mlp([d, width, width, classes], activation="relu", rng=1)
         loss_fn = nk.CrossEntropyLoss()
         optimizer = nk.SGD(model.parameters(), lr=1e-3)
         for batch in batch_sizes:
