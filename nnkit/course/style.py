@@ -39,6 +39,7 @@ __all__ = [
     "curve_color",
     "region_color",
     "format_number",
+    "glue",
     "control_title",
     "to_png",
     "show",
@@ -65,6 +66,8 @@ FIGSIZES = {
 FRAME_DPI = 80
 BOOK_DPI = 100
 FONT_SIZE = 9
+# myst-nb's MIME prefix for a glued value that the cell's output stores but does not show.
+GLUE_PREFIX = "application/papermill.record/"
 
 
 def _size(size: str | tuple[float, float]) -> tuple[float, float]:
@@ -168,7 +171,7 @@ def region_color(k: int, alpha: float = REGION_ALPHA) -> tuple[float, float, flo
     return to_rgba(class_color(k), alpha)
 
 
-def format_number(value: Any, decimals: int | None = None) -> str:
+def format_number(value: Any, decimals: int | None = None, *, digits: int | None = None) -> str:
     """Format a number (or a label) for titles, readouts and figures: the one formatter.
 
     Without ``decimals``: a control value or label, as short as it reads -- ``0.1``,
@@ -176,7 +179,14 @@ def format_number(value: Any, decimals: int | None = None) -> str:
     With ``decimals``: a number, vector or matrix with that many decimals --
     ``0.574``, ``[0.574, 0.668]``, ``[[1, 0], [0, 1]]``; -0.0 prints as 0.000 so outputs
     stay reproducible.
+    With ``digits``: a result of a run rounded to that many significant digits, trailing
+    zeros kept -- ``format_number(0.020153, digits=2) == "0.020"``, ``"2.1e+06"`` for
+    2138127.9. Print only the digits that survive a last-bit difference in the arithmetic
+    (another BLAS kernel, thread count or CPU): a converged loss usually keeps two or three,
+    a run near the edge of stability none (summarise it by a verdict instead).
     """
+    if digits is not None:
+        return _significant(value, digits, decimals)
     if decimals is None:
         if isinstance(value, bool):
             return str(value)
@@ -199,6 +209,45 @@ def format_number(value: Any, decimals: int | None = None) -> str:
     if arr.ndim == 2:
         return "[" + ", ".join(format_number(row, decimals) for row in arr) + "]"
     raise ValueError(f"value: expected a number, vector or matrix, got shape {arr.shape}")
+
+
+def _significant(value: Any, digits: int, decimals: int | None) -> str:
+    """``value`` rounded to ``digits`` significant digits (see :func:`format_number`)."""
+    if decimals is not None:
+        raise ValueError("format_number: give decimals or digits, not both")
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
+        raise ValueError(f"digits: expected an integer from 1 to 17, got {digits!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"value: expected a number to round to {digits} significant digits, "
+                        f"got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value):
+        return str(value)
+    mantissa, _, exponent = f"{value + 0.0:#.{digits}g}".partition("e")
+    return mantissa.rstrip(".") + (f"e{exponent}" if exponent else "")
+
+
+def glue(name: str, value: Any, digits: int | None = None) -> str:
+    """Hand ``value`` to the chapter's prose, as ``{glue:text}`name``` shows it; return the text.
+
+    A string is passed on as it is; a number is written with :func:`format_number`
+    (``digits`` significant digits if given). The cell's output records it the way
+    myst-nb's ``glue`` does -- a display with ``scrapbook`` metadata whose MIME type the
+    notebook does not show -- so the book pastes exactly the digits the code computed and
+    nbval compares them like any printed output. Glue numbers that come from a run;
+    numbers that are mathematics stay typed in the prose.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name: expected a key made of letters, digits and _, got {name!r}")
+    from IPython.display import display
+
+    text = value if isinstance(value, str) else format_number(value, digits=digits)
+    if digits is None and not isinstance(value, (str, int, np.integer)):
+        raise ValueError(f"glue {name!r}: give digits= for a {type(value).__name__}, so that "
+                         "only digits that survive another machine reach the prose")
+    display({GLUE_PREFIX + "text/plain": repr(text)}, raw=True,
+            metadata={"scrapbook": {"name": name, "mime_prefix": GLUE_PREFIX}})
+    return text
 
 
 def control_title(

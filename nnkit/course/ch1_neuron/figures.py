@@ -21,6 +21,8 @@ from nnkit.course.style import (
     class_color,
     control_title,
     curve_color,
+    format_number,
+    glue,
     new_figure,
     show,
 )
@@ -34,7 +36,7 @@ __all__ = [
     "neuron_diagram",
     "GATE_VIEW",
     # Shared apparatus the chapter uses, re-exported so its notebook imports one line.
-    "show", "Choice", "Experiment", "Play", "Slider",
+    "show", "Choice", "Experiment", "Play", "Slider", "format_number", "glue",
 ]
 
 # The view used for the four binary input points: a margin around the unit square.

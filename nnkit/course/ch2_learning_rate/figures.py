@@ -33,6 +33,8 @@ from nnkit.course.style import (
     axes_or_new,
     control_title,
     curve_color,
+    format_number,
+    glue,
     show,
     style_axes,
 )
@@ -41,7 +43,7 @@ from nnkit.course.widgets import Experiment, Play, Slider
 __all__ = ["path_1d", "path_2d", "loss_by_step", "descent_frame", "DescentAnimator",
            "stability", "sweep", "range_test", "time_to_target",
     # Shared apparatus the chapter uses, re-exported so its notebook imports one line.
-    "show", "Experiment", "Play", "Slider", "loss_curves",
+    "show", "Experiment", "Play", "Slider", "loss_curves", "format_number", "glue",
 ]
 
 PATH_COLOR = curve_color(0)

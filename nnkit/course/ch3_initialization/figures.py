@@ -27,6 +27,8 @@ from nnkit.course.style import (
     WRONG_COLOR,
     control_title,
     curve_color,
+    format_number,
+    glue,
     new_figure,
     show,
 )
@@ -43,6 +45,7 @@ __all__ = [
     "plot_slopes",
     # Shared apparatus the chapter uses, re-exported so its notebook imports one line.
     "control_title", "new_figure", "show", "Choice", "Experiment", "Play", "loss_curves",
+    "format_number", "glue",
 ]
 
 _BINS = 40

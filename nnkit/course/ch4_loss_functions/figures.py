@@ -26,13 +26,15 @@ from nnkit.course.style import (
     WRONG_COLOR,
     class_color,
     curve_color,
+    format_number,
+    glue,
     new_figure,
 )
 from nnkit.course.widgets import Experiment, Play, Slider
 
 __all__ = ["ResponseFigure", "SoftmaxFigure", "PairingsFigure", "mismatch_frame",
     # Shared apparatus the chapter uses, re-exported so its notebook imports one line.
-    "Experiment", "Play", "Slider",
+    "Experiment", "Play", "Slider", "format_number", "glue",
 ]
 
 

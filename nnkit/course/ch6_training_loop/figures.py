@@ -34,6 +34,8 @@ from nnkit.course.style import (
     axes_or_new,
     class_color,
     curve_color,
+    format_number,
+    glue,
     new_figure,
     show,
     style_axes,
@@ -49,7 +51,7 @@ __all__ = [
     "digit_gallery",
     "timing_bars",
     # Shared apparatus the chapter uses, re-exported so its notebook imports one line.
-    "new_figure", "show", "Choice", "Experiment", "Play", "loss_curves",
+    "new_figure", "show", "Choice", "Experiment", "Play", "loss_curves", "format_number", "glue",
 ]
 
 
