@@ -277,9 +277,11 @@ def split(X, y, validation: float = 0.2, test: float = 0.2, rng=0,
     start = np.empty(len(sizes), dtype=np.int64)
     start[order] = np.cumsum(sizes[order]) - sizes[order]  # rows dealt before each group
     row_start = start[group]
+    # Whole groups are dealt to the test part until it has its share, then to the
+    # validation part until it has its own (counted after what the test part took).
     n_test, n_val = round(test * n), round(validation * n)
     is_test = row_start < n_test
-    is_val = ~is_test & (row_start < n_test + n_val)
+    is_val = ~is_test & (row_start - np.count_nonzero(is_test) < n_val)
     is_train = ~is_test & ~is_val
     parts = {"training": is_train, "validation": is_val, "test": is_test}
     for name, mask in parts.items():
