@@ -1,0 +1,144 @@
+"""The "predict, then look" questions in the built HTML book answer with no kernel.
+
+Every page of the toc is opened in headless Chromium from a local server, with every other
+request blocked, so only the saved widget state and the page's own scripts can respond.
+For each question on the page (the ``.nnkit-quiz`` widgets of :mod:`nnkit.course.quiz`):
+no feedback shows before an answer is chosen; then every option is chosen in turn, through
+its accessible name (the radio button labelled by the option's text), and exactly one
+feedback box must show, with exactly the text the chapter's ``quizzes()`` defines for that
+option. A screenshot of each question after choosing its right answer goes to
+``_build/screenshots/quizzes/``.
+
+Chromium: /usr/bin/chromium, or the path in the environment variable CHROMIUM.
+"""
+
+import functools
+import http.server
+import importlib
+import os
+import pkgutil
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+import nnkit.course
+from conftest import execute_notebooks as ex
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = [e for e in ex.toc_files(ROOT) if Path(e).name[:2].isdigit()]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update"]
+
+
+def defined_quizzes():
+    """Every question the chapters define, by its question text."""
+    found = {}
+    for info in pkgutil.iter_modules(nnkit.course.__path__):
+        if not info.ispkg:
+            continue
+        module = importlib.import_module(f"nnkit.course.{info.name}.exercises")
+        if hasattr(module, "quizzes"):
+            for quiz in module.quizzes().values():
+                found[" ".join(quiz.question.split())] = quiz
+                quiz.close()
+    return found
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(built_book):
+    if built_book.returncode != 0:
+        pytest.fail("the book did not build; see test_book_build")
+    handler = functools.partial(_QuietHandler, directory=str(built_book.html))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"no Chromium at {CHROMIUM} (install Debian's chromium or set CHROMIUM)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser, server, entry):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+
+    def route(request_route):
+        url = request_route.request.url
+        if url.startswith(server) or url.startswith(("data:", "blob:")):
+            request_route.continue_()
+        else:
+            request_route.abort()
+
+    page.route("**/*", route)
+    page.goto(server + re.sub(r"\.(ipynb|md)$", "", entry) + ".html", wait_until="load")
+    page.wait_for_load_state("networkidle")
+    views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
+    if views:
+        page.wait_for_function(
+            f"() => document.querySelectorAll('.widget-subarea').length >= {views}"
+        )
+    return page
+
+
+def normalised(text):
+    return " ".join(text.split())
+
+
+def visible_feedback(root):
+    boxes = root.locator(".nnkit-quiz-feedback")
+    return [normalised(boxes.nth(i).inner_text()) for i in range(boxes.count())
+            if boxes.nth(i).is_visible()]
+
+
+@pytest.fixture(scope="module")
+def quizzes():
+    return defined_quizzes()
+
+
+@pytest.mark.parametrize("n", range(1, 7))
+def test_chapters_1_to_6_each_ask_at_least_two_questions(n):
+    notebook = next(ROOT.glob(f"book/0{n}_*.ipynb")).read_text(encoding="utf-8")
+    assert notebook.count('class=\\"nnkit-quiz-question\\"') >= 2
+
+
+@pytest.mark.parametrize("entry", PAGES)
+def test_each_option_shows_its_own_feedback_without_a_kernel(browser, server, built_book,
+                                                              quizzes, entry):
+    page = open_page(browser, server, entry)
+    roots = page.locator(".nnkit-quiz")
+    shots = built_book.screenshots / "quizzes"
+    shots.mkdir(parents=True, exist_ok=True)
+    for k in range(roots.count()):
+        root = roots.nth(k)
+        root.scroll_into_view_if_needed()
+        question = normalised(root.locator(".nnkit-quiz-question").inner_text())
+        question = question.removeprefix("Predict, then look.").strip()
+        assert question in quizzes, f"{entry}: a question no chapter defines: {question!r}"
+        quiz = quizzes[question]
+        assert visible_feedback(root) == [], f"{entry}: feedback shows before any answer"
+        for i, option in enumerate(quiz.options):
+            root.get_by_role("radio", name=option.text, exact=True).check()
+            page.wait_for_timeout(100)
+            assert visible_feedback(root) == [normalised(quiz.feedback(i))], (entry, option)
+        right = next(i for i, o in enumerate(quiz.options) if o.correct)
+        root.get_by_role("radio", name=quiz.options[right].text, exact=True).check()
+        root.screenshot(path=str(shots / f"{Path(entry).stem}-q{k + 1}.png"))
+    page.context.close()
