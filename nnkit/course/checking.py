@@ -25,12 +25,28 @@ result with the reference's and prints exactly one line:
   shown concretely: the input, the expected value and what the function returned.
   Hypothesis searches the strategy for a failing input and shrinks it.
 
-A hint is only given when it explains every failing case, so a coincidence on one input
-cannot mislead. An error raised by the reference, a hint or the comparison is a bug of
+A ``like`` hint is only given when the wrong implementation reproduces the student's results
+on every case tried, a ``when`` hint when it holds on every failing case, so a coincidence on
+one input cannot mislead. An error raised by the reference, a hint or the comparison is a bug of
 the checker: it propagates as :class:`CheckerBug` and is never blamed on the student.
 
 The printed text never contains memory addresses, timings or random draws, so stored
 notebook outputs are reproducible (hypothesis runs derandomised).
+
+A whole exercise, as a chapter's ``exercises.py`` writes it::
+
+    check_pre_activation = Exercise(
+        "Pre-activation z = w·x + b",
+        lambda X, w, b: X @ w + b,                      # the reference
+        args=("X", "w", "b"),
+        cases=[Case((np.array([1.0, 2.0]), np.array([0.5, -1.0]), 0.25))],
+        strategy=neuron_inputs(),                       # hypothesis strategy of Case
+        hints=[Hint("you left out the bias b: z = w·x + b.", like=lambda X, w, b: X @ w)],
+    )
+
+and the notebook calls ``exercises.check_pre_activation(pre_activation)``. Its tests give
+a bank of wrong answers (mutants of the reference) with the rejection each must get; see
+``tests/course/mutant_bank.py``.
 """
 
 from __future__ import annotations
