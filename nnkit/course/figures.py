@@ -113,15 +113,17 @@ def scatter_classes(
                 f"wrong: expected a boolean mask of shape ({len(X)},), got {wrong.shape}"
             )
         if wrong.any():
+            # Under the points and not much larger than them: when most points are
+            # wrong (an untrained model), the rings must not bury the points.
             ax.scatter(
                 X[wrong, 0],
                 X[wrong, 1],
-                s=size * 4.5,
+                s=size * 3.0,
                 facecolors="none",
                 edgecolors=WRONG_COLOR,
-                linewidths=1.6,
+                linewidths=1.1,
                 label="wrong",
-                zorder=4,
+                zorder=2.5,
             )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -326,8 +328,8 @@ def loss_curves(
     ``runs`` maps a label to a run, or is a list of runs (labelled "run 1", ...). A run is a
     sequence of losses (point ``i`` is drawn at x = ``start + i``) or an nnkit History
     (its ``initial_loss`` at x = 0 followed by ``epoch_loss``). A run that diverged (a
-    History with ``diverged`` set, or a sequence with nan/inf) ends in a red cross at its
-    last finite value and "diverged" in the legend. On a linear axis the y-range is
+    History with ``diverged`` set, or a sequence with nan/inf) ends in a cross of its own
+    colour at its last finite value and "diverged" in the legend. On a linear axis the y-range is
     capped at 1.5 x the largest starting loss so a diverging run cannot flatten the others.
     """
     if isinstance(runs, Mapping):
@@ -356,7 +358,7 @@ def loss_curves(
             lows.append(values[finite].min())
             if diverged:
                 last = np.flatnonzero(finite)[-1]
-                crosses.append((x[last], values[last]))
+                crosses.append((x[last], values[last], color))
     if logy:
         ax.set_yscale("log")
     if ylim is not None:
@@ -365,15 +367,18 @@ def loss_curves(
         bottom = 0.0 if min(lows) >= 0 else min(lows) * 1.1
         ax.set_ylim(bottom, 1.5 * max(starts))
     top = ax.get_ylim()[1]
-    for cx, cy in crosses:
-        # A cross beyond the top of the axis is pinned to the top edge, still visible.
+    for cx, cy, color in crosses:
+        # A cross beyond the top of the axis is pinned to the top edge, still visible. It
+        # takes the colour of the run that diverged (outlined in black): a red cross would
+        # read as belonging to whichever curve is drawn in a red-like colour.
         ax.plot(
             cx,
             min(cy, top),
             marker="X",
-            markersize=9,
-            color=WRONG_COLOR,
-            markeredgecolor="white",
+            markersize=10,
+            color=color,
+            markeredgecolor=BOUNDARY_COLOR,
+            markeredgewidth=0.9,
             zorder=4,
             clip_on=False,
         )

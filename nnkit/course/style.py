@@ -32,7 +32,9 @@ __all__ = [
     "FIGSIZES",
     "FRAME_DPI",
     "BOOK_DPI",
+    "PIXEL_RATIO",
     "FONT_SIZE",
+    "TICK_SIZE",
     "new_figure",
     "style_axes",
     "class_color",
@@ -42,6 +44,9 @@ __all__ = [
     "glue",
     "control_title",
     "to_png",
+    "describe",
+    "png_display",
+    "display_width",
     "show",
 ]
 
@@ -55,8 +60,9 @@ BOUNDARY_COLOR = "#222222"
 WRONG_COLOR = "#C00000"
 REGION_ALPHA = 0.18
 
-# Figure sizes in inches. Frames of live experiments use FRAME_DPI, so "frame" is
-# 4.2 x 3.2 in = 336 x 256 px: big enough to read, small enough for ~100 frames a widget.
+# Figure sizes in inches. Frames of live experiments are shown at FRAME_DPI, so "frame"
+# is 4.2 x 3.2 in = 336 x 256 px on the page: big enough to read, small enough for ~100
+# frames a widget. Figures in the text are shown at BOOK_DPI.
 FIGSIZES = {
     "frame": (4.2, 3.2),
     "small": (3.6, 2.9),
@@ -65,7 +71,12 @@ FIGSIZES = {
 }
 FRAME_DPI = 80
 BOOK_DPI = 100
+# Every PNG has PIXEL_RATIO image pixels per CSS pixel (its display width is set to
+# 1 / PIXEL_RATIO of its pixel width), so figures stay sharp on high-DPI screens.
+PIXEL_RATIO = 2
 FONT_SIZE = 9
+# Tick labels in points: 8.5 pt is 9.4 CSS px at FRAME_DPI and 11.8 px at BOOK_DPI.
+TICK_SIZE = 8.5
 # myst-nb's MIME prefix for a glued value that the cell's output stores but does not show.
 GLUE_PREFIX = "application/papermill.record/"
 
@@ -146,7 +157,7 @@ def style_axes(ax: Axes) -> Axes:
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.tick_params(labelsize=FONT_SIZE - 1)
+    ax.tick_params(labelsize=TICK_SIZE)
     # Few ticks: easier to read on a small figure and much faster to lay out.
     ax.xaxis.set_major_locator(MaxNLocator(5))
     ax.yaxis.set_major_locator(MaxNLocator(5))
@@ -269,21 +280,66 @@ def control_title(
 
 
 def to_png(fig: Figure, dpi: int = FRAME_DPI) -> bytes:
-    """Render ``fig`` to PNG bytes at ``dpi`` (80 by default: compact frames for widgets).
+    """Render ``fig`` to PNG bytes at ``dpi`` *display* dots per inch, ``PIXEL_RATIO`` x sharp.
 
-    The PNG carries no software/version metadata, so the same figure gives the same bytes.
+    The image has ``PIXEL_RATIO * dpi`` pixels per inch; :func:`png_display` shows it at
+    ``dpi``. The PNG carries no software/version metadata, so the same figure gives the
+    same bytes.
     """
     if not isinstance(fig, Figure):
         raise TypeError(f"fig: expected a matplotlib Figure, got {type(fig).__name__}")
     if not isinstance(dpi, (int, float)) or not 20 <= dpi <= 300:
         raise ValueError(f"dpi: expected a number between 20 and 300, got {dpi!r}")
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    fig.savefig(buffer, format="png", dpi=dpi * PIXEL_RATIO, metadata={"Software": None})
     return buffer.getvalue()
 
 
-def show(fig: Figure, dpi: int = 100) -> None:
-    """Display ``fig`` in the notebook as a PNG image (works with any matplotlib backend)."""
-    from IPython.display import Image, display
+def describe(fig: Figure) -> str:
+    """Alt text for ``fig``: its title and each panel's title and axis labels, in words.
 
-    display(Image(data=to_png(fig, dpi=dpi), format="png"))
+    For example ``"Figure: η = 0.3, step = 0 (x: weight w; y: loss L(w)). loss 6.25
+    after 0 steps (x: step t; y: loss L(w_t))."`` -- the titles carry the key numbers.
+    """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig: expected a matplotlib Figure, got {type(fig).__name__}")
+    parts = []
+    if fig.get_suptitle():
+        parts.append(fig.get_suptitle())
+    for ax in fig.axes:
+        if not ax.get_visible() or not ax.axison and not ax.get_title():
+            continue
+        labels = [f"{name}: {text}" for name, text in
+                  (("x", ax.get_xlabel()), ("y", ax.get_ylabel())) if text]
+        title = " ".join(t for t in (ax.get_title("left"), ax.get_title(),
+                                     ax.get_title("right")) if t)
+        if title or labels:
+            parts.append(title + (f" ({'; '.join(labels)})" if labels else ""))
+    # Mathtext markup ($...$) reads badly aloud; keep the characters inside it.
+    text = ". ".join(p.strip() for p in parts if p.strip()).replace("$", "").replace("\\", "")
+    return f"Figure: {text}." if text else "Figure."
+
+
+def png_display(png: bytes, alt: str):
+    """An IPython image of ``png`` (from :func:`to_png`) shown at its display size with ``alt``."""
+    from IPython.display import Image
+
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError(f"alt: expected a non-empty description, got {alt!r}")
+    return Image(data=png, format="png", width=display_width(png), alt=alt)
+
+
+def display_width(png: bytes) -> int:
+    """Width in CSS pixels at which a PNG from :func:`to_png` is shown (pixels / PIXEL_RATIO)."""
+    # The pixel width is the first field of the IHDR chunk: bytes 16-20 of every PNG.
+    return int.from_bytes(png[16:20], "big") // PIXEL_RATIO
+
+
+def show(fig: Figure, dpi: int = BOOK_DPI, alt: str | None = None) -> None:
+    """Display ``fig`` in the notebook as a sharp PNG with alt text (any matplotlib backend).
+
+    ``alt`` defaults to :func:`describe` of the figure (its titles and axis labels).
+    """
+    from IPython.display import display
+
+    display(png_display(to_png(fig, dpi=dpi), alt if alt is not None else describe(fig)))

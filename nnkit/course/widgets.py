@@ -55,9 +55,16 @@ from typing import Any
 
 import ipywidgets as w
 import PIL.Image
-from IPython.display import Image, display
+from IPython.display import display
 
-from nnkit.course.style import FRAME_DPI, format_number, to_png
+from nnkit.course.style import (
+    FRAME_DPI,
+    describe,
+    display_width,
+    format_number,
+    png_display,
+    to_png,
+)
 
 __all__ = [
     "Slider",
@@ -71,11 +78,13 @@ __all__ = [
 ]
 
 MAX_FRAMES_PER_WIDGET = 100
-MAX_PNG_BYTES = 40_000
-MAX_STATE_BYTES_PER_NOTEBOOK = 6_000_000
+MAX_PNG_BYTES = 120_000
+MAX_STATE_BYTES_PER_NOTEBOOK = 14_000_000
 
-# Characters per line of a frame's readout: what fits under a frame-sized figure.
+# Characters per line of a frame's readout: at most READOUT_WIDTH, and no wider than the
+# frame (a monospace character of the output box is about CHAR_PX CSS pixels wide).
 READOUT_WIDTH = 76
+CHAR_PX = 8
 
 class _Axis:
     """One dimension of the experiment grid: a name, its values and how it is shown."""
@@ -217,7 +226,8 @@ class Play(_Axis):
 
 
 def frame_png(fig, max_bytes: int = MAX_PNG_BYTES, dpi: int | None = None) -> bytes:
-    """Render a frame figure to a compact PNG: ``dpi`` 80 (FRAME_DPI), 64-colour palette.
+    """Render a frame figure to a compact PNG: shown at ``dpi`` 80 (FRAME_DPI) with twice
+    as many pixels (:data:`nnkit.course.style.PIXEL_RATIO`), 64-colour palette.
 
     Raises ValueError if the PNG is larger than ``max_bytes`` (the frame budget), naming
     the size so the author can shrink the figure.
@@ -243,14 +253,14 @@ def frame_png(fig, max_bytes: int = MAX_PNG_BYTES, dpi: int | None = None) -> by
 class _Readout:
     """Plain text shown under a frame; its repr is the text itself (no quotes).
 
-    Lines longer than ``READOUT_WIDTH`` characters are wrapped (continuations indented),
-    because the frame's text box does not wrap and would hide the end of a long line.
+    Lines longer than ``width`` characters are wrapped (continuations indented), because
+    the frame's text box does not wrap and would hide the end of a long line.
     """
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, width: int = READOUT_WIDTH):
         self.text = "\n".join(
-            textwrap.fill(line, READOUT_WIDTH, subsequent_indent="  ", break_long_words=False)
-            if len(line) > READOUT_WIDTH else line
+            textwrap.fill(line, width, subsequent_indent="  ", break_long_words=False)
+            if len(line) > width else line
             for line in text.split("\n")
         )
 
@@ -324,6 +334,7 @@ class Experiment:
         self.n_frames = n_frames
         self._readouts: dict[tuple[int, ...], str] = {}
         self._pngs: dict[tuple[int, ...], bytes] = {}
+        self._alts: dict[tuple[int, ...], str] = {}
         self._render_frames()
         self.widget = None
         self._build_widget()
@@ -348,6 +359,8 @@ class Experiment:
             except ValueError as error:
                 raise ValueError(f"frame_fn at {self._describe(values)}: {error}") from None
             self._pngs[index] = png
+            where = self._describe(values)
+            self._alts[index] = f"{self.title or 'Frame'} ({where}). {describe(fig)}"
             self._readouts[index] = readout
             # A figure made with pyplot would stay registered (and be shown again by the
             # inline backend at the end of the cell); the frame now lives on as a PNG.
@@ -390,6 +403,8 @@ class Experiment:
     # -- widgets ------------------------------------------------------------------------
 
     def _build_widget(self) -> None:
+        widest = max(display_width(png) for png in self._pngs.values())
+        readout_width = min(READOUT_WIDTH, max(40, widest // CHAR_PX))
         made = [c.make_control() for c in self.controls]
         control_widgets = [m[0] for m in made]
         play_widgets = self.play.make_control() if self.play is not None else None
@@ -403,8 +418,8 @@ class Experiment:
                 for i in range(len(axis)):
                     out = w.Output()
                     index = prefix + (i,)
-                    out.append_display_data(Image(data=self._pngs[index], format="png"))
-                    out.append_display_data(_Readout(self._readouts[index]))
+                    out.append_display_data(png_display(self._pngs[index], self._alts[index]))
+                    out.append_display_data(_Readout(self._readouts[index], readout_width))
                     children.append(out)
             else:
                 children = [stack_for(prefix + (i,)) for i in range(len(axis))]

@@ -13,6 +13,7 @@ from nnkit.course.ch2_learning_rate.lab import (
     gradient_descent,
     plateau_bowl,
 )
+from nnkit.course.style import PIXEL_RATIO
 from nnkit.course.widgets import MAX_PNG_BYTES, frame_png
 
 
@@ -87,7 +88,8 @@ def test_animator_frames_match_full_rendering(dim):
     for step in (4, 10):
         fast = _pixels(animator.frame(path, step))
         full = _pixels(pd.descent_frame(q, path, step, **lims))
-        assert fast.shape == full.shape == (256, 640, 3)
+        # 8 x 3.2 in at 80 dpi, with PIXEL_RATIO image pixels per displayed pixel.
+        assert fast.shape == full.shape == (256 * PIXEL_RATIO, 640 * PIXEL_RATIO, 3)
         # Drawing the same artists over a cached background: at most a few pixels differ
         # by antialiasing.
         assert np.mean(np.abs(fast - full).max(axis=2) > 0) < 1e-3

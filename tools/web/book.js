@@ -1,6 +1,7 @@
 // Accessible names for controls whose markup the book does not write itself: the
 // theme's search and colour-mode buttons, and the ipywidgets bundle's sliders and Play
-// buttons. Linked from every page by tools/sphinx_ext/book_assets.py. The widgets are
+// buttons; and alt text for the frames of the widgets, which the bundle draws without
+// the "alt" that nnkit stores with each frame (the image's metadata in the saved state). Linked from every page by tools/sphinx_ext/book_assets.py. The widgets are
 // rendered after the page has loaded (and Font Awesome swaps icons later still), so the
 // fixes run again whenever the page's content changes.
 (function () {
@@ -80,10 +81,46 @@
     });
   }
 
+  // Frame PNG (base64, as in the <img> src) -> its alt text, from the saved widget state.
+  var frameAlts = null;
+  function readFrameAlts() {
+    var alts = new Map();
+    document.querySelectorAll('script[type="application/vnd.jupyter.widget-state+json"]')
+      .forEach(function (script) {
+        var models = (JSON.parse(script.textContent) || {}).state || {};
+        Object.keys(models).forEach(function (id) {
+          var outputs = (models[id].state || {}).outputs || [];
+          outputs.forEach(function (output) {
+            var png = output.data && output.data["image/png"];
+            var meta = output.metadata && output.metadata["image/png"];
+            if (typeof png === "string" && meta && meta.alt) {
+              alts.set(png.replace(/\s/g, ""), meta.alt);
+            }
+          });
+        });
+      });
+    return alts;
+  }
+
+  function fixFrames(root) {
+    var images = root.querySelectorAll('.widget-output img[src^="data:image/png;base64,"]:not([alt])');
+    if (!images.length) {
+      return;
+    }
+    frameAlts = frameAlts || readFrameAlts();
+    images.forEach(function (image) {
+      var alt = frameAlts.get(image.getAttribute("src").slice("data:image/png;base64,".length));
+      if (alt) {
+        image.setAttribute("alt", alt);
+      }
+    });
+  }
+
   function fixAll() {
     fixTheme(document);
     fixSliders(document);
     fixPlay(document);
+    fixFrames(document);
   }
 
   var scheduled = false;

@@ -27,6 +27,7 @@ from nnkit.course.style import (
     show,
 )
 from nnkit.course.widgets import Choice, Experiment, Play, Slider
+from nnkit.datasets import logic_gate
 
 __all__ = [
     "GatePanels",
@@ -41,12 +42,6 @@ __all__ = [
 
 # The view used for the four binary input points: a margin around the unit square.
 GATE_VIEW = (-0.6, 1.6)
-
-
-def _gate(name: str):
-    from nnkit.datasets import logic_gate
-
-    return logic_gate(name)
 
 
 def _check_weights(w, b) -> tuple[np.ndarray, float]:
@@ -72,7 +67,7 @@ class GatePanels:
         if not gates:
             raise ValueError("gates: expected at least one gate name")
         self.gates = gates
-        self.data = [_gate(name) for name in gates]
+        self.data = [logic_gate(name) for name in gates]
         self.fig, axes = new_figure((2.55 * len(gates), 2.9), ncols=len(gates), layout="fixed")
         self.fig.subplots_adjust(left=0.07, right=0.99, bottom=0.15, top=0.8, wspace=0.3)
         self.axes = list(np.atleast_1d(axes))
@@ -162,8 +157,13 @@ def perceptron_frame(X, y, history, epoch: int, title: str = ""):
         ]
     )
     t = np.arange(len(params)) / m
-    for j, name in enumerate(("$w_1$", "$w_2$", "$b$")):
-        right.step(t, params[:, j], where="post", color=curve_color(j), linewidth=1.5, label=name)
+    # Blue, orange and black, with three line styles: w1 and b stay apart in colour
+    # (and for colour-blind readers and in greyscale, in style).
+    traces = (("$w_1$", curve_color(0), "-"), ("$w_2$", curve_color(1), "--"),
+              ("$b$", curve_color(6), ":"))
+    for j, (name, color, style) in enumerate(traces):
+        right.step(t, params[:, j], where="post", color=color, linestyle=style, linewidth=1.6,
+                   label=name)
     right.set_xlim(0, max(10, len(history.errors)))
     right.xaxis.set_major_locator(MaxNLocator(integer=True))
     right.set_ylim(-4.5, 4.5)

@@ -29,6 +29,7 @@ from nnkit.course.style import (
     FIGSIZES,
     FONT_SIZE,
     FRAME_DPI,
+    PIXEL_RATIO,
     WRONG_COLOR,
     axes_or_new,
     control_title,
@@ -275,7 +276,7 @@ def _short_status(path: DescentPath, step: int) -> str:
 def _frame_figure() -> tuple[Figure, Axes, Axes]:
     # A fixed layout instead of the constrained one: every frame has the same geometry, and
     # skipping the layout solver halves the time to draw one.
-    fig = Figure(figsize=FIGSIZES["wide"], dpi=FRAME_DPI)
+    fig = Figure(figsize=FIGSIZES["wide"], dpi=FRAME_DPI * PIXEL_RATIO)
     FigureCanvasAgg(fig)
     left, right = fig.subplots(1, 2, gridspec_kw=dict(left=0.08, right=0.985, bottom=0.16,
                                                       top=0.9, wspace=0.28))
@@ -289,7 +290,8 @@ class DescentAnimator:
 
     The landscape, axes and labels are drawn once; :meth:`frame` then draws only the path up
     to a step on top of that cached background and returns the result as a figure holding
-    one image of exactly the frame's pixels (``FIGSIZES["wide"]`` at ``FRAME_DPI``), ready
+    one image of exactly the frame's pixels (``FIGSIZES["wide"]`` at ``FRAME_DPI`` times
+    ``PIXEL_RATIO``), ready
     for :func:`nnkit.course.widgets.frame_png`. Frames look the same as :func:`descent_frame`'s.
 
     Parameters
@@ -354,9 +356,11 @@ class DescentAnimator:
 
 
 def _image_figure(pixels: np.ndarray) -> Figure:
-    """A figure whose only content is ``pixels`` (h, w, 4), at one pixel per dot at FRAME_DPI."""
+    """A figure whose only content is ``pixels`` (h, w, 4): one pixel per dot when saved by
+    :func:`nnkit.course.style.to_png` at FRAME_DPI (FRAME_DPI * PIXEL_RATIO dots per inch)."""
     h, w = pixels.shape[:2]
-    fig = Figure(figsize=(w / FRAME_DPI, h / FRAME_DPI), dpi=FRAME_DPI)
+    dpi = FRAME_DPI * PIXEL_RATIO
+    fig = Figure(figsize=(w / dpi, h / dpi), dpi=dpi)
     FigureCanvasAgg(fig)
     fig.figimage(pixels, xo=0, yo=0, origin="upper")
     return fig
@@ -420,7 +424,9 @@ def stability(curvatures, lrs=None, measured=None, ax: Axes | None = None,
     ax.set_ylim(0.0, 2.0)
     ax.set_xlabel(r"learning rate $\eta$")
     ax.set_ylabel("error factor per step")
-    ax.legend(fontsize=FONT_SIZE - 2, loc="upper center", framealpha=0.9)
+    # Below the axes: inside, the legend would cover the vertical lines it explains.
+    ax.legend(fontsize=FONT_SIZE - 1, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2,
+              frameon=False)
     if title:
         ax.set_title(title)
     return ax
