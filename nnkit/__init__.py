@@ -2,8 +2,7 @@
 "Training Neural Networks".
 
     import nnkit as nk
-    model = nk.Sequential(nk.Dense(2, 16, init="he", rng=0), nk.ReLU(),
-                          nk.Dense(16, 3, rng=1))
+    model = nk.mlp([2, 16, 3], activation="relu", rng=0)   # Dense, ReLU, Dense
     history = nk.fit(model, X, y, loss=nk.CrossEntropyLoss(),
                      optimizer=nk.SGD(model.parameters(), lr=0.1), epochs=50, batch_size=32)
 
@@ -25,17 +24,10 @@ from .activations import (
 from .gradcheck import gradcheck, numerical_gradient, relative_error
 from .layers import Dense, Layer, Parameter, Sequential
 from .losses import BCELoss, CrossEntropyLoss, Loss, MSELoss
+from .networks import mlp
 from .optim import SGD
 from .perceptron import Perceptron, PerceptronHistory
-from .training import (
-    DivergenceWarning,
-    History,
-    accuracy,
-    activation_statistics,
-    fit,
-    iterate_minibatches,
-    one_hot,
-)
+from .training import DivergenceWarning, History, accuracy, fit, one_hot
 
 __version__ = "0.1.0"
 
@@ -45,8 +37,8 @@ __all__ = [
     "Step", "Identity", "Sigmoid", "Tanh", "ReLU", "Softmax", "get_activation",
     "Loss", "MSELoss", "BCELoss", "CrossEntropyLoss",
     "SGD",
-    "fit", "History", "DivergenceWarning", "accuracy", "one_hot", "iterate_minibatches",
-    "activation_statistics",
+    "mlp",
+    "fit", "History", "DivergenceWarning", "accuracy", "one_hot",
     "Perceptron", "PerceptronHistory",
     "gradcheck", "numerical_gradient", "relative_error",
 ]

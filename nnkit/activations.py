@@ -113,10 +113,7 @@ def relu_grad(z):
 
 class _Activation(Layer):
     """Shared plumbing: element-wise activations have no parameters and remember
-    their last output (or input) for ``backward``."""
-
-    def __init__(self):
-        self.out = None
+    their last output in ``cache`` for ``backward``."""
 
 
 class Step(_Activation):
@@ -124,11 +121,11 @@ class Step(_Activation):
     no gradient flows through a step, which is exactly the perceptron's problem."""
 
     def forward(self, X):
-        self.out = step(X)
-        return self.out
+        self.cache = step(X)
+        return self.cache
 
-    def backward(self, grad_out):
-        self._require_forward(self.out)
+    def backward(self, grad_out, input_grad=True):
+        self._require_forward()
         return np.zeros_like(grad_out)
 
 
@@ -136,11 +133,11 @@ class Identity(_Activation):
     """a = z; dL/dz = dL/da."""
 
     def forward(self, X):
-        self.out = _as_float(X)
-        return self.out
+        self.cache = _as_float(X)
+        return self.cache
 
-    def backward(self, grad_out):
-        self._require_forward(self.out)
+    def backward(self, grad_out, input_grad=True):
+        self._require_forward()
         return grad_out
 
 
@@ -148,12 +145,11 @@ class Sigmoid(_Activation):
     """a = σ(z); dL/dz = dL/da · a (1 - a), reusing the stored output a."""
 
     def forward(self, X):
-        self.out = sigmoid(X)
-        return self.out
+        self.cache = sigmoid(X)
+        return self.cache
 
-    def backward(self, grad_out):
-        self._require_forward(self.out)
-        a = self.out
+    def backward(self, grad_out, input_grad=True):
+        a = self._require_forward()
         return grad_out * a * (1.0 - a)
 
 
@@ -161,12 +157,11 @@ class Tanh(_Activation):
     """a = tanh(z); dL/dz = dL/da · (1 - a²)."""
 
     def forward(self, X):
-        self.out = np.tanh(X)
-        return self.out
+        self.cache = np.tanh(X)
+        return self.cache
 
-    def backward(self, grad_out):
-        self._require_forward(self.out)
-        a = self.out
+    def backward(self, grad_out, input_grad=True):
+        a = self._require_forward()
         return grad_out * (1.0 - a * a)
 
 
@@ -174,12 +169,12 @@ class ReLU(_Activation):
     """a = max(0, z); dL/dz = dL/da where z > 0, else 0."""
 
     def forward(self, X):
-        self.out = np.maximum(X, 0.0)
-        return self.out
+        self.cache = np.maximum(X, 0.0)
+        return self.cache
 
-    def backward(self, grad_out):
-        self._require_forward(self.out)
-        return grad_out * (self.out > 0)
+    def backward(self, grad_out, input_grad=True):
+        a = self._require_forward()
+        return grad_out * (a > 0)
 
 
 class Softmax(_Activation):
@@ -192,12 +187,11 @@ class Softmax(_Activation):
     """
 
     def forward(self, X):
-        self.out = softmax(X, axis=-1)
-        return self.out
+        self.cache = softmax(X, axis=-1)
+        return self.cache
 
-    def backward(self, grad_out):
-        self._require_forward(self.out)
-        a = self.out
+    def backward(self, grad_out, input_grad=True):
+        a = self._require_forward()
         return a * (grad_out - (grad_out * a).sum(axis=-1, keepdims=True))
 
 

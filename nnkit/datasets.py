@@ -23,7 +23,7 @@ from .validation import (
 
 __all__ = [
     "logic_gate", "moons", "circles", "spirals", "xor", "blobs", "regression_1d",
-    "train_test_split", "Standardizer", "split", "Split", "standardize", "digits", "GATES",
+    "train_test_split", "Standardizer", "split", "Split", "digits", "GATES",
 ]
 
 _INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -160,22 +160,6 @@ def train_test_split(X, y, test_fraction: float = 0.25, rng=0):
     order = as_rng(rng).permutation(n)
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
-
-
-def standardize(X_train, X_test):
-    """Scale each feature to mean 0, std 1 using the *training* statistics only
-    (the test set must not leak into preprocessing).  Constant features are only
-    centred.  Returns (X_train_scaled, X_test_scaled)."""
-    X_train = check_array(X_train, "X_train", ndim=2)
-    X_test = check_array(X_test, "X_test", ndim=2)
-    if X_test.shape[1] != X_train.shape[1]:
-        raise ValueError(
-            f"X_test has {X_test.shape[1]} features but X_train has {X_train.shape[1]}"
-        )
-    mean = X_train.mean(axis=0)
-    std = X_train.std(axis=0)
-    std[std == 0] = 1.0
-    return (X_train - mean) / std, (X_test - mean) / std
 
 
 class Standardizer:

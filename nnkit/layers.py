@@ -4,9 +4,12 @@ A layer maps a batch of inputs ``X`` of shape (n_samples, n_in) to outputs of
 shape (n_samples, n_out).  Every layer has the same two methods, written next to
 each other so the chain rule can be read off the code:
 
-* ``forward(X)`` computes the output and remembers what ``backward`` will need;
-* ``backward(grad_out)`` receives dL/d(output), stores dL/d(parameter) in each
-  parameter's ``.grad`` and returns dL/d(input) for the layer below.
+* ``forward(X)`` computes the output and remembers in ``self.cache`` what
+  ``backward`` will need (for every layer and loss the same attribute);
+* ``backward(grad_out, input_grad=True)`` receives dL/d(output), stores
+  dL/d(parameter) in each parameter's ``.grad`` and returns dL/d(input) for the
+  layer below -- or None with ``input_grad=False``, when nothing below needs it
+  (the first layer of a network, whose input is the data).
 
 ``backward`` *overwrites* the gradients (it never adds to them), so calling it
 twice after one forward pass gives the same numbers.
@@ -52,10 +55,14 @@ class Layer:
     """Base class of every layer.  Subclasses implement ``forward`` and ``backward``;
     layers with weights also override ``parameters``."""
 
+    #: What ``forward`` remembered for ``backward`` (None before the first forward).
+    cache = None
+
     def forward(self, X: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+    def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """dL/d(output) -> dL/d(input), or None if ``input_grad`` is False."""
         raise NotImplementedError
 
     def parameters(self) -> list[Parameter]:
@@ -68,13 +75,14 @@ class Layer:
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
-    def _require_forward(self, cache) -> None:
-        """Raise a clear error when ``backward`` runs before any ``forward``."""
-        if cache is None:
+    def _require_forward(self):
+        """``self.cache``, or a clear error when ``backward`` runs before any ``forward``."""
+        if self.cache is None:
             raise RuntimeError(
                 f"{type(self).__name__}.backward was called before forward: run "
                 "forward(X) first so the layer knows its input"
             )
+        return self.cache
 
 
 class Dense(Layer):
@@ -98,13 +106,15 @@ class Dense(Layer):
     init : {"zeros", "normal", "xavier", "he"} or callable
         How to draw ``W`` (see :mod:`nnkit.init`); a callable is called as
         ``init((n_out, n_in), rng)`` and must return an array of that shape.
-        The bias always starts at zero.
+    weights : array (n_out, n_in) or None
+        Given weights instead of drawn ones (copied; ``init`` and ``rng`` are then
+        not used).
     rng : None, int or numpy.random.Generator
         Source of randomness for the initialiser.
     scale : float
         Standard deviation used by ``init="normal"``.
-    bias : bool
-        Whether the layer has a bias ``b``.
+    bias : bool or array (n_out,)
+        Whether the layer has a bias ``b`` (starting at zero), or its starting values.
     dtype : numpy dtype
         float64 (default) or float32.
     """
@@ -116,8 +126,9 @@ class Dense(Layer):
         init="xavier",
         rng=None,
         scale: float = 0.01,
-        bias: bool = True,
+        bias=True,
         dtype=np.float64,
+        weights=None,
     ):
         self.n_in = check_int(n_in, "n_in", low=1)
         self.n_out = check_int(n_out, "n_out", low=1)
@@ -126,7 +137,13 @@ class Dense(Layer):
             raise ValueError(f"dtype must be float32 or float64, got {dtype}")
         shape = (self.n_out, self.n_in)
         generator = as_rng(rng)
-        if callable(init):
+        if weights is not None:
+            W = check_array(weights, "weights", dtype=dtype)
+            if W.shape != shape:
+                raise ValueError(
+                    f"weights has shape {W.shape}, expected (n_out, n_in) = {shape}")
+            self.init = "given"
+        elif callable(init):
             W = np.asarray(init(shape, generator))
             if W.shape != shape:
                 raise ValueError(
@@ -138,9 +155,15 @@ class Dense(Layer):
             scale = check_positive(scale, "scale")
             W = _init.initialize(scheme, shape, generator, scale=scale)
             self.init = scheme
-        self.W = Parameter(check_array(W, "init output", dtype=dtype), "W")
-        self.b = Parameter(np.zeros(self.n_out, dtype=dtype), "b") if bias else None
-        self.X = None  # input of the last forward pass, needed for dL/dW
+        self.W = Parameter(check_array(W, "init output", dtype=dtype).copy(), "W")
+        self.b = None
+        if bias is True:
+            self.b = Parameter(np.zeros(self.n_out, dtype=dtype), "b")
+        elif bias is not False:
+            b = check_array(bias, "bias", ndim=1, dtype=dtype)
+            if b.shape != (self.n_out,):
+                raise ValueError(f"bias has shape {b.shape}, expected (n_out,) = ({self.n_out},)")
+            self.b = Parameter(b.copy(), "b")
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Z = X Wᵀ + b, shape (n, n_in) -> (n, n_out)."""
@@ -148,7 +171,7 @@ class Dense(Layer):
         if (type(X) is not np.ndarray or X.ndim != 2 or X.shape[1] != self.n_in
                 or X.dtype.kind != "f"):
             X = self._check_input(X)
-        self.X = X
+        self.cache = X  # the input, needed for dL/dW
         Z = X @ self.W.value.T
         if self.b is not None:
             Z += self.b.value
@@ -160,8 +183,8 @@ class Dense(Layer):
         ``input_grad=False`` skips the last product when nobody needs dL/dX (the
         first layer of a network, whose input is the data) and returns None.
         """
-        self._require_forward(self.X)
-        self.W.grad = grad_out.T @ self.X
+        X = self._require_forward()
+        self.W.grad = grad_out.T @ X
         if self.b is not None:
             self.b.grad = grad_out.sum(axis=0)
         return grad_out @ self.W.value if input_grad else None
@@ -195,7 +218,8 @@ class Sequential(Layer):
 
     ``forward`` feeds each layer's output into the next and keeps every output in
     ``activations``; ``backward`` walks the layers in reverse, handing each one the
-    gradient returned by the layer above it -- the chain rule, layer by layer.
+    gradient returned by the layer above it -- the chain rule, layer by layer -- and
+    keeps the gradient that reached each layer in ``output_grads``.
     """
 
     def __init__(self, *layers: Layer):
@@ -211,6 +235,7 @@ class Sequential(Layer):
                 )
         self.layers = list(layers)
         self.activations: list[np.ndarray] = []
+        self.output_grads: list[np.ndarray] = []
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Apply the layers in order; ``activations[i]`` is the output of layer i."""
@@ -224,21 +249,19 @@ class Sequential(Layer):
     def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         """Back-propagate dL/d(output) through every layer; return dL/dX (the input).
 
-        ``input_grad=False`` lets the first layer skip computing dL/dX (returns None);
-        the training loop uses it because the gradient with respect to the data is
-        never needed.
+        ``output_grads[i]`` keeps the gradient that arrived at layer i, dL/d(output of
+        layer i). ``input_grad=False`` lets the first layer skip computing dL/dX (returns
+        None); the training loop uses it because the gradient with respect to the data
+        is never needed.
         """
         if not self.activations:
-            self._require_forward(None)
-        layers = self.layers
-        for layer in layers[:0:-1]:
+            self._require_forward()
+        grads = [grad_out]
+        for layer in self.layers[:0:-1]:
             grad_out = layer.backward(grad_out)
-        first = layers[0]
-        # Exact types: a subclass may override backward without the keyword.
-        if not input_grad and type(first) in (Dense, Sequential):
-            return first.backward(grad_out, input_grad=False)
-        grad_in = first.backward(grad_out)
-        return grad_in if input_grad else None
+            grads.append(grad_out)
+        self.output_grads = grads[::-1]
+        return self.layers[0].backward(grad_out, input_grad=input_grad)
 
     def parameters(self) -> list[Parameter]:
         """All parameters in layer order: [W0, b0, W1, b1, ...]."""

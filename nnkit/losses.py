@@ -59,8 +59,8 @@ class Loss:
     mini-batch, so the checks cost nothing per update.
     """
 
-    def __init__(self):
-        self._cache = None
+    #: What ``forward`` remembered for ``backward`` (None before the first forward).
+    cache = None
 
     def forward(self, pred, target) -> float:
         """The loss value (a Python float) for predictions ``pred`` and ``target``."""
@@ -85,12 +85,12 @@ class Loss:
         return f"{type(self).__name__}()"
 
     def _require_forward(self):
-        if self._cache is None:
+        if self.cache is None:
             raise RuntimeError(
                 f"{type(self).__name__}.backward was called before forward: compute "
                 "the loss with forward(pred, target) first"
             )
-        return self._cache
+        return self.cache
 
 
 class MSELoss(Loss):
@@ -102,7 +102,7 @@ class MSELoss(Loss):
 
     def compute(self, pred, target) -> float:
         diff = pred - target
-        self._cache = diff
+        self.cache = diff
         return float(np.mean(diff * diff))
 
     def backward(self) -> np.ndarray:
@@ -130,7 +130,7 @@ class BCELoss(Loss):
     def compute(self, pred, target) -> float:
         eps = np.finfo(pred.dtype).eps
         p = np.clip(pred, eps, 1.0 - eps)
-        self._cache = (p, target)
+        self.cache = (p, target)
         return float(-np.mean(target * np.log(p) + (1.0 - target) * np.log1p(-p)))
 
     def backward(self) -> np.ndarray:
@@ -179,7 +179,7 @@ class CrossEntropyLoss(Loss):
             value = np.mean(np.log(sums[:, 0]) - shifted[np.arange(len(target)), target])
         else:
             value = np.mean((target * (np.log(sums) - shifted)).sum(axis=1))
-        self._cache = (exp / sums, target)
+        self.cache = (exp / sums, target)
         return float(value)
 
     def backward(self) -> np.ndarray:

@@ -8,7 +8,10 @@ optimiser step.  One *epoch* is one pass over the training set in mini-batches o
 * ``batch_size=1``    -- stochastic gradient descent (n updates per epoch);
 * ``batch_size=k``    -- mini-batch gradient descent (⌈n / k⌉ updates per epoch).
 
-After every epoch the loss on the *whole* training set is recorded, so curves for
+The loss recorded for an epoch is, by default, the mean of that epoch's update losses
+(weighted by batch size): it costs nothing, but the parameters change while it is
+collected.  ``evaluate_train=True`` records instead the loss (and accuracy) of the
+whole training set after the epoch, one more forward pass over the data, so curves for
 different batch sizes can be compared on the same footing.
 """
 
@@ -20,8 +23,6 @@ import warnings
 
 import numpy as np
 
-from .activations import ReLU as _ReLU
-from .activations import Sigmoid, Softmax, Step, Tanh
 from .layers import Dense, Layer, Sequential
 from .losses import BCELoss, CrossEntropyLoss, Loss
 from .validation import (
@@ -33,18 +34,10 @@ from .validation import (
     check_same_length,
 )
 
-__all__ = [
-    "DivergenceWarning",
-    "History",
-    "fit",
-    "accuracy",
-    "one_hot",
-    "iterate_minibatches",
-    "activation_statistics",
-]
+__all__ = ["DivergenceWarning", "History", "fit", "accuracy", "one_hot"]
 
 
-# Rows per chunk when fit evaluates the whole training set (see _evaluate).
+# Rows per chunk when fit evaluates a whole data set (see _evaluate).
 EVAL_CHUNK_ROWS = 128
 
 
@@ -60,19 +53,17 @@ class History:
     initial_loss : float
         Loss on the whole training set before the first update.
     epoch_loss : list of float
-        ``epoch_loss[i]`` is the whole-training-set loss after epoch ``i + 1``.
+        ``epoch_loss[i]`` is the training loss of epoch ``i + 1``: the mean of its update
+        losses, or with ``evaluate_train=True`` the whole-training-set loss after it.
     update_loss : list of float
         The mini-batch loss of every update (computed before that update's step).
     train_accuracy, val_loss, val_accuracy : list of float
         Per epoch; accuracies only for classification losses (cross-entropy, BCE),
-        validation entries only when ``validation`` data was given.
+        training accuracy only with ``evaluate_train=True``, validation entries only
+        when ``validation`` data was given.
     grad_norms : list of list of float
         Per epoch (with ``track_gradients=True``): for each Dense layer, the
         Frobenius norm ‖dL/dW‖ averaged over the epoch's updates.
-    activation_stats : list of list of dict
-        Per epoch (with ``track_activations=True``): for each layer, a dict with the
-        ``mean``, ``std`` and ``frac_saturated`` of its output on the training set
-        (see :func:`activation_statistics`).
     epoch_time : list of float
         Seconds spent in each epoch.
     diverged : bool
@@ -96,7 +87,6 @@ class History:
         self.val_loss: list[float] = []
         self.val_accuracy: list[float] = []
         self.grad_norms: list[list[float]] = []
-        self.activation_stats: list[list[dict]] = []
         self.epoch_time: list[float] = []
         self.diverged = False
         self.diverged_epoch: int | None = None
@@ -156,97 +146,28 @@ def accuracy(scores_or_probs, y) -> float:
     return float(np.mean(predicted == labels))
 
 
-def _batch_indices(n: int, batch_size: int, rng: np.random.Generator, shuffle: bool):
-    """Yield index arrays (or slices, when not shuffling) covering 0..n-1 in batches."""
+def _batches(n: int, batch_size: int, rng: np.random.Generator, shuffle: bool):
+    """Index arrays (or slices, when not shuffling) covering 0..n-1 in batches; the
+    whole set as one slice for full-batch training (no random draw)."""
+    if batch_size == n:
+        return [slice(None)]
     if not shuffle:
-        for start in range(0, n, batch_size):
-            yield slice(start, start + batch_size)
-        return
+        return [slice(start, start + batch_size) for start in range(0, n, batch_size)]
     order = rng.permutation(n)
-    for start in range(0, n, batch_size):
-        yield order[start:start + batch_size]
-
-
-def iterate_minibatches(X, y, batch_size: int | None = None, rng=0, shuffle: bool = True):
-    """Yield ``(X_batch, y_batch)`` pairs covering the data once (one epoch).
-
-    The last batch is smaller when ``batch_size`` does not divide n.
-    ``batch_size=None`` yields the whole data set as one batch.
-    """
-    X = check_array(X, "X", ndim=2)
-    y = check_array(y, "y", dtype=None)
-    check_same_length(X, y, "X", "y")
-    n = len(X)
-    batch_size = n if batch_size is None else check_int(batch_size, "batch_size", 1, n)
-    for idx in _batch_indices(n, batch_size, as_rng(rng), shuffle):
-        yield X[idx], y[idx]
-
-
-def _saturated_count(layer: Layer, out: np.ndarray) -> int:
-    """How many outputs sit where the layer's derivative is below 5% of its peak."""
-    if isinstance(layer, (Sigmoid, Softmax)):
-        return int(np.count_nonzero(out * (1.0 - out) < 0.05 * 0.25))
-    if isinstance(layer, Tanh):
-        return int(np.count_nonzero(1.0 - out * out < 0.05))
-    if isinstance(layer, _ReLU):
-        return int(np.count_nonzero(out <= 0.0))
-    if isinstance(layer, Step):
-        return out.size
-    return 0
-
-
-def _activation_sums(model: Sequential) -> list[tuple[str, float, float, int, int]]:
-    """(layer name, Σa, Σa², number of outputs, number saturated) per layer of the
-    last forward pass: sums, so that several chunks of data can be combined."""
-    if not isinstance(model, Sequential):
-        raise TypeError(
-            f"activation statistics need a Sequential model, got {type(model).__name__}")
-    if len(model.activations) != len(model.layers):
-        raise RuntimeError("activation_statistics needs a forward pass first")
-    return [
-        (type(layer).__name__, float(out.sum()), float(np.vdot(out, out)), out.size,
-         _saturated_count(layer, out))
-        for layer, out in zip(model.layers, model.activations, strict=True)
-    ]
-
-
-def _stats_from_sums(chunks: list[list[tuple]]) -> list[dict]:
-    """Combine per-chunk sums into mean, std = √(E[a²] - E[a]²) and frac_saturated."""
-    stats = []
-    for per_layer in zip(*chunks, strict=True):
-        count = sum(c[3] for c in per_layer)
-        mean = sum(c[1] for c in per_layer) / count
-        mean_square = sum(c[2] for c in per_layer) / count
-        stats.append({
-            "layer": per_layer[0][0],
-            "mean": mean,
-            "std": math.sqrt(max(mean_square - mean * mean, 0.0)),
-            "frac_saturated": sum(c[4] for c in per_layer) / count,
-        })
-    return stats
-
-
-def activation_statistics(model: Sequential) -> list[dict]:
-    """Per layer of the model's last forward pass: dict(layer=name, mean=, std=,
-    frac_saturated=).
-
-    ``frac_saturated`` is the fraction of outputs where the layer's local derivative
-    is below 5% of its maximum: sigmoid/softmax outputs beyond ≈0.013/0.987, tanh
-    outputs with |a| > 0.975, ReLU outputs equal to 0 (inactive units).  Affine and
-    identity layers never saturate (0); a step always does (1).
-    """
-    return _stats_from_sums([_activation_sums(model)])
+    return [order[start:start + batch_size] for start in range(0, n, batch_size)]
 
 
 def _dense_layers(model: Layer) -> list[Dense]:
     if isinstance(model, Dense):
         return [model]
     if isinstance(model, Sequential):
-        found = []
-        for layer in model.layers:
-            found.extend(_dense_layers(layer))
-        return found
+        return [d for layer in model.layers for d in _dense_layers(layer)]
     return []
+
+
+def _formula(loss: Loss):
+    """The loss's formula without its checks (targets are validated once, up front)."""
+    return loss.compute if type(loss).compute is not Loss.compute else loss.forward
 
 
 def _count_correct(loss: Loss, out: np.ndarray, y: np.ndarray) -> tuple[int, int]:
@@ -259,9 +180,8 @@ def _count_correct(loss: Loss, out: np.ndarray, y: np.ndarray) -> tuple[int, int
     return 0, 0
 
 
-def _evaluate(model: Layer, loss: Loss, compute, X, y, chunk: int, with_stats: bool):
-    """Loss, accuracy (None for regression) and activation statistics (None unless
-    ``with_stats``) of ``model`` on all of (X, y).
+def _evaluate(model: Layer, loss: Loss, X, y, chunk: int):
+    """Loss and accuracy (None for regression) of ``model`` on all of (X, y).
 
     The data go through in chunks of ``chunk`` rows.  Besides bounding memory, this
     matters for speed: arrays the size of the whole data set, kept alive by the
@@ -270,24 +190,60 @@ def _evaluate(model: Layer, loss: Loss, compute, X, y, chunk: int, with_stats: b
     training batch size reuse the same memory.  Losses are means over samples, so a
     chunk's loss is weighted by its number of rows.
     """
-    n = len(X)
-    total, correct, counted, sums = 0.0, 0, 0, []
-    for start in range(0, n, chunk):
+    compute = _formula(loss)
+    total, correct, counted = 0.0, 0, 0
+    for start in range(0, len(X), chunk):
         rows = slice(start, start + chunk)
         out = model.forward(X[rows])
         total += compute(out, y[rows]) * len(out)
         right, seen = _count_correct(loss, out, y[rows])
         correct, counted = correct + right, counted + seen
-        if with_stats:
-            sums.append(_activation_sums(model))
-    accuracy = correct / counted if counted else None
-    return total / n, accuracy, _stats_from_sums(sums) if with_stats else None
+    return total / len(X), (correct / counted if counted else None)
+
+
+class _Epoch:
+    """What one epoch's updates add up to: their losses and, if tracked, the
+    Frobenius norms of the Dense layers' weight gradients."""
+
+    def __init__(self, history: History, dense: list[Dense]):
+        self.history, self.dense = history, dense
+        self.total, self.updates = 0.0, 0
+        self.norm_sums = [0.0] * len(dense)
+        self.started = time.perf_counter()
+
+    def update(self, value: float, rows: int) -> None:
+        self.history.update_loss.append(value)
+        self.history.n_updates += 1
+        self.total += value * rows
+        self.updates += 1
+        for k, layer in enumerate(self.dense):
+            self.norm_sums[k] += float(np.linalg.norm(layer.W.grad))
+
+    def grad_norms(self) -> list[float]:
+        return [total / self.updates for total in self.norm_sums]
+
+
+def _diverged(history: History, epoch: int, value: float, in_update: bool = False) -> History:
+    """Mark ``history`` as diverged in ``epoch`` and warn once (the caller stops).
+
+    An update's loss that jumped above the threshold but is finite is still recorded."""
+    if in_update and math.isfinite(value):
+        history.update_loss.append(value)
+    history.diverged = True
+    history.diverged_epoch = epoch
+    warnings.warn(
+        f"training diverged in epoch {epoch}: loss = {value:.3g}; stopped. "
+        "Try a smaller learning rate.",
+        DivergenceWarning,
+        stacklevel=3,
+    )
+    return history
 
 
 # ---------------------------------------------------------------- fit
 
 def _check_fit_arguments(model, X, y, loss, optimizer, epochs, batch_size, validation,
-                         track_activations, callback, divergence_threshold):
+                         callback, divergence_threshold):
     """Check everything ``fit`` receives, once, before any training; return the
     cleaned (X, y, validation, epochs, batch_size, threshold)."""
     if not isinstance(model, Layer):
@@ -299,9 +255,6 @@ def _check_fit_arguments(model, X, y, loss, optimizer, epochs, batch_size, valid
         )
     if not callable(getattr(optimizer, "step", None)):
         raise TypeError(f"optimizer must have a step() method (e.g. nk.SGD), got {optimizer!r}")
-    if track_activations and not isinstance(model, Sequential):
-        raise TypeError(
-            f"track_activations needs a Sequential model, got {type(model).__name__}")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
     epochs = check_int(epochs, "epochs", low=0)
@@ -338,8 +291,8 @@ def fit(
     rng=0,
     shuffle: bool = True,
     validation=None,
+    evaluate_train: bool = False,
     track_gradients: bool = False,
-    track_activations: bool = False,
     callback=None,
     divergence_threshold: float | None = 1e6,
 ) -> History:
@@ -357,40 +310,26 @@ def fit(
     rng : int seed or Generator for shuffling; the same seed gives the same run.
     shuffle : reshuffle the samples before every epoch.
     validation : optional (X_val, y_val), evaluated after every epoch.
-    track_gradients, track_activations : record ``grad_norms`` / ``activation_stats``.
+    evaluate_train : record the whole-training-set loss and accuracy after every
+        epoch (one more forward pass over the data) instead of the mean update loss.
+    track_gradients : record ``grad_norms``.
     callback : ``callback(epoch, model, history)`` after each epoch (``epoch`` counts
         completed epochs from 1); a truthy return value stops training.
     divergence_threshold : a loss above this (or NaN/inf) stops training with a
         :class:`DivergenceWarning`; None stops only on NaN/inf.
 
     All arguments are checked once, before the first update; the loop itself runs
-    only the formulas.  The whole-set evaluation after each epoch goes through the
-    model in chunks, so afterwards ``model.activations`` holds the last chunk's
-    outputs: call ``model.forward(X)`` to look at the activations of a given data set.
+    only the formulas.
     """
     X, y, validation, epochs, batch_size, threshold = _check_fit_arguments(
-        model, X, y, loss, optimizer, epochs, batch_size, validation, track_activations,
-        callback, divergence_threshold)
+        model, X, y, loss, optimizer, epochs, batch_size, validation, callback,
+        divergence_threshold)
     n = len(X)
     generator = as_rng(rng)
-
-    history = History()
+    compute = _formula(loss)
     dense = _dense_layers(model) if track_gradients else []
-    # The first layer's dL/dX (the gradient w.r.t. the data) is never needed.
-    skip_input_grad = type(model) in (Dense, Sequential)
-    # Targets are validated once, below; per batch only the formula runs.
-    compute = loss.compute if type(loss).compute is not Loss.compute else loss.forward
-
-    def diverge(epoch: int, value: float) -> History:
-        history.diverged = True
-        history.diverged_epoch = epoch
-        warnings.warn(
-            f"training diverged in epoch {epoch}: loss = {value:.3g}; stopped. "
-            "Try a smaller learning rate.",
-            DivergenceWarning,
-            stacklevel=3,
-        )
-        return history
+    chunk = n if batch_size == n else max(batch_size, EVAL_CHUNK_ROWS)
+    history = History()
 
     # Overflow during a diverging run is expected and reported once as a
     # DivergenceWarning, so NumPy's own floating-point warnings are silenced.
@@ -400,65 +339,40 @@ def fit(
             y_val = loss.validate(model.forward(X_val), y_val, "validation y")[1]
         out = model.forward(X)
         y = loss.validate(out, y, "y")[1]
-        history.initial_loss = value = compute(out, y)
-        if not value <= threshold:
-            return diverge(0, value)
+        history.initial_loss = compute(out, y)
+        if not history.initial_loss <= threshold:
+            return _diverged(history, 0, history.initial_loss)
 
-        full_batch = batch_size == n
-        # Whole-set evaluation in chunks near the batch size (see _evaluate); a
-        # full-batch run evaluates in one piece, which its next update then reuses.
-        eval_chunk = n if full_batch else max(batch_size, EVAL_CHUNK_ROWS)
         for epoch in range(1, epochs + 1):
-            start_time = time.perf_counter()
-            norm_sums = [0.0] * len(dense)
-            updates_before = history.n_updates
-            batches = [slice(None)] if full_batch else _batch_indices(
-                n, batch_size, generator, shuffle)
-            for idx in batches:
-                # In full-batch mode the model and the loss still hold the forward
-                # pass of the last whole-set evaluation, on the same parameters:
-                # no need to repeat it (unless a callback ran other forward passes).
-                if not (full_batch and callback is None):
-                    value = compute(model.forward(X[idx]), y[idx])
+            record = _Epoch(history, dense)
+            for idx in _batches(n, batch_size, generator, shuffle):
+                out = model.forward(X[idx])
+                value = compute(out, y[idx])
                 if not value <= threshold:
-                    if math.isfinite(value):
-                        history.update_loss.append(value)
-                    return diverge(epoch, value)
-                history.update_loss.append(value)
-                grad = loss.backward()
-                if skip_input_grad:
-                    model.backward(grad, input_grad=False)
-                else:
-                    model.backward(grad)
+                    return _diverged(history, epoch, value, in_update=True)
+                model.backward(loss.backward(), input_grad=False)
                 optimizer.step()
-                history.n_updates += 1
-                for k, layer in enumerate(dense):
-                    norm_sums[k] += float(np.linalg.norm(layer.W.grad))
+                record.update(value, len(out))
 
-            # Validation first, so that the last forward pass -- which the next
-            # full-batch update reuses -- is the one on the training set.
-            if validation is not None:
-                val_value, val_acc, _ = _evaluate(model, loss, compute, X_val, y_val,
-                                                  eval_chunk, False)
-            value, acc, stats = _evaluate(model, loss, compute, X, y, eval_chunk,
-                                          track_activations)
+            if evaluate_train:
+                value, acc = _evaluate(model, loss, X, y, chunk)
+            else:
+                value, acc = record.total / n, None
             if not math.isfinite(value):
-                return diverge(epoch, value)
+                return _diverged(history, epoch, value)
             history.epoch_loss.append(value)
             if acc is not None:
                 history.train_accuracy.append(acc)
             if validation is not None:
-                history.val_loss.append(val_value)
+                val_loss, val_acc = _evaluate(model, loss, X_val, y_val, chunk)
+                history.val_loss.append(val_loss)
                 if val_acc is not None:
                     history.val_accuracy.append(val_acc)
-            if track_activations:
-                history.activation_stats.append(stats)
             if track_gradients:
-                count = history.n_updates - updates_before
-                history.grad_norms.append([total / count for total in norm_sums])
-            history.epoch_time.append(time.perf_counter() - start_time)
+                history.grad_norms.append(record.grad_norms())
+            history.epoch_time.append(time.perf_counter() - record.started)
             if value > threshold:
-                return diverge(epoch, value)
+                return _diverged(history, epoch, value)
             if callback is not None and callback(epoch, model, history):
                 history.stopped_early = True
                 break

@@ -125,11 +125,16 @@ def test_large_weights_make_relu_activations_explode():
     assert result.grad_ratio > 1e4
 
 
+def _saturated(result):
+    """Per hidden layer, the fraction of tanh units within 0.02 of ±1."""
+    return np.array([np.mean(np.abs(a) > 0.98) for a in result.activations])
+
+
 def test_large_weights_saturate_tanh():
     result = dg.probe_scheme("large normal", "tanh", depth=4, width=100, n=300)
-    assert np.all(result.fraction_saturated("tanh") > 0.5)
+    assert np.all(_saturated(result) > 0.5)
     xavier = dg.probe_scheme("xavier", "tanh", depth=4, width=100, n=300)
-    assert np.all(xavier.fraction_saturated("tanh") < 0.1)
+    assert np.all(_saturated(xavier) < 0.1)
 
 
 def test_he_keeps_relu_networks_steady_forward_and_backward():
@@ -137,7 +142,8 @@ def test_he_keeps_relu_networks_steady_forward_and_backward():
     std = result.activation_std
     assert std.max() / std.min() < 2.0
     assert 0.5 < result.grad_ratio < 2.0
-    assert np.all(np.abs(result.fraction_saturated("relu") - 0.5) < 0.1)
+    zeros = np.array([np.mean(a == 0.0) for a in result.activations])
+    assert np.all(np.abs(zeros - 0.5) < 0.1)
 
 
 def test_sigmoid_gradients_vanish_even_with_xavier():
@@ -152,9 +158,3 @@ def test_zero_weights_stop_every_gradient_below_the_output():
     assert result.delta_norms[-1] > 0
     assert np.all(result.activation_std == 0)
     assert result.grad_ratio == 0.0
-
-
-def test_fraction_saturated_rejects_unknown_activation():
-    result = dg.probe_scheme("he", "relu", depth=2, width=5, n=10)
-    with pytest.raises(ValueError, match="activation"):
-        result.fraction_saturated("softplus")

@@ -7,6 +7,10 @@ import nnkit as nk
 from nnkit.course.ch5_chain_rule import lab as gc
 
 
+def sigmoid_net(widths, rng):
+    return nk.mlp(widths, activation="sigmoid", output_activation="sigmoid", rng=rng)
+
+
 @pytest.fixture
 def data():
     rng = np.random.default_rng(3)
@@ -15,7 +19,7 @@ def data():
 
 def test_counter_passes_through_and_counts(data):
     X, y = data
-    model = gc.mlp([2, 3, 1], rng=0)
+    model = sigmoid_net([2, 3, 1], rng=0)
     counted = gc.CallCounter(model)
     np.testing.assert_array_equal(counted.forward(X), model.forward(X))
     assert counted.n_forward == 1 and counted.n_backward == 0
@@ -27,7 +31,7 @@ def test_counter_passes_through_and_counts(data):
 @pytest.mark.parametrize("widths", [[2, 3, 1], [2, 5, 4, 1]])
 def test_finite_differences_need_two_forward_passes_per_parameter(data, widths):
     X, y = data
-    model = gc.mlp(widths, rng=1)
+    model = sigmoid_net(widths, rng=1)
     P = sum(a * b + b for a, b in zip(widths[:-1], widths[1:], strict=True))
     assert gc.count_parameters(model) == P
     work = gc.count_gradient_work(model, nk.MSELoss(), X, y)
@@ -38,7 +42,7 @@ def test_finite_differences_need_two_forward_passes_per_parameter(data, widths):
 
 def test_counting_leaves_parameters_unchanged(data):
     X, y = data
-    model = gc.mlp([2, 4, 1], rng=2)
+    model = sigmoid_net([2, 4, 1], rng=2)
     before = [p.value.copy() for p in model.parameters()]
     gc.count_gradient_work(model, nk.MSELoss(), X, y)
     for old, p in zip(before, model.parameters(), strict=True):
@@ -54,13 +58,11 @@ def test_matmul_flops():
         gc.matmul_flops([2], 1)
     with pytest.raises(ValueError, match="widths"):
         gc.matmul_flops([2, 2.5, 1], 1)
-    with pytest.raises(TypeError, match="widths"):
-        gc.mlp(5)
 
 
 def test_timing_returns_positive_seconds(data):
     X, y = data
-    model = gc.mlp([2, 8, 1], rng=0)
+    model = sigmoid_net([2, 8, 1], rng=0)
     t = gc.time_gradient_work(model, nk.MSELoss(), X, y, repeats=2)
     assert set(t) == {"forward", "backward", "finite_diff"}
     assert all(v > 0 for v in t.values())

@@ -136,7 +136,8 @@ def test_nnkit_backward_gives_the_same_gradients(cost):
     import nnkit as nk
 
     tr = g.example_trace(cost)
-    model = g.tiny_sequential(tr.theta1, tr.theta2)
+    model = nk.mlp([2, 2, 1], activation="sigmoid", output_activation="sigmoid",
+                   weights=[tr.theta1, tr.theta2], bias=False)
     loss = nk.MSELoss() if cost == "squared error" else nk.BCELoss()
     X = tr.x.reshape(1, 2)
     Y = np.array([[tr.y]])

@@ -10,7 +10,6 @@ import nnkit as nk
 from nnkit.course.ch6_training_loop.lab import (
     DATASETS,
     NetConfig,
-    build_network,
     load_dataset,
     record_run,
 )
@@ -48,24 +47,6 @@ def test_load_dataset_splits_every_problem():
         load_dataset("donut")
     with pytest.raises(ValueError, match="n"):
         load_dataset("moons", n=3)
-
-
-def test_build_network_shapes_and_initialisation():
-    net = build_network(3, 4, hidden=(5, 6), activation="relu", rng=0)
-    assert [type(layer).__name__ for layer in net.layers] == [
-        "Dense",
-        "ReLU",
-        "Dense",
-        "ReLU",
-        "Dense",
-    ]
-    assert net.forward(np.zeros((7, 3))).shape == (7, 4)
-    linear = build_network(2, 2, hidden=(), rng=0)
-    assert len(linear.layers) == 1
-    # Same seed, same weights: the fairness of every comparison in the chapter rests on it.
-    again = build_network(3, 4, hidden=(5, 6), activation="relu", rng=0)
-    for a, b in zip(net.parameters(), again.parameters(), strict=True):
-        np.testing.assert_array_equal(a.value, b.value)
 
 
 def test_record_run_records_losses_and_snapshots():
@@ -128,7 +109,7 @@ def test_hidden_layers_solve_xor_where_a_linear_model_cannot():
     X_train, X_test, y_train, y_test = load_dataset("xor", n=200)
     scores = {}
     for hidden in [(), (8, 8)]:
-        net = build_network(2, 2, hidden=hidden, activation="tanh", rng=0)
+        net = nk.mlp([2, *hidden, 2], activation="tanh", rng=0)
         nk.fit(
             net,
             X_train,

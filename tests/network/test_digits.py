@@ -26,7 +26,8 @@ def test_mlp_reaches_97_percent_on_held_out_digits():
     optimizer = nk.SGD(model.parameters(), lr=0.05, momentum=0.9)
     with one_blas_thread():
         history = nk.fit(model, X_train, y_train, nk.CrossEntropyLoss(), optimizer,
-                         epochs=40, batch_size=16, rng=0, validation=(X_test, y_test))
+                         epochs=40, batch_size=16, rng=0, validation=(X_test, y_test),
+                             evaluate_train=True)
     test_accuracy = nk.accuracy(model.forward(X_test), y_test)
     assert test_accuracy >= 0.97
     assert history.val_accuracy[-1] == test_accuracy

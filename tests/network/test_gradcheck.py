@@ -48,7 +48,7 @@ def test_deep_network():
 def test_gradcheck_catches_a_wrong_backward():
     class BrokenTanh(nk.Tanh):
         def backward(self, grad_out):
-            return grad_out * (1.0 - self.out)  # forgot to square
+            return grad_out * (1.0 - self.cache)  # forgot to square
 
     model = nk.Sequential(nk.Dense(3, 4, rng=0), BrokenTanh(), nk.Dense(4, 3, rng=1))
     assert nk.gradcheck(model, nk.CrossEntropyLoss(), X, LABELS) > 1e-3

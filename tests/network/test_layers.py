@@ -146,3 +146,62 @@ def test_integer_and_list_inputs_are_converted():
 def test_parameter_repr_and_shape():
     p = nk.Parameter(np.zeros((2, 3)), "W")
     assert p.shape == (2, 3) and repr(p) == "Parameter(name='W', shape=(2, 3))"
+
+
+def test_dense_accepts_given_weights_and_bias():
+    W = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    layer = nk.Dense(2, 3, weights=W, bias=np.array([0.5, 0.0, -0.5]))
+    W[0, 0] = 100.0  # the layer keeps its own copy
+    assert layer.W.value[0, 0] == 1.0 and layer.init == "given"
+    assert np.allclose(layer.forward(np.array([[1.0, 1.0]])), [[3.5, 7.0, 10.5]])
+    assert nk.Dense(2, 3, weights=W, bias=False).b is None
+    with pytest.raises(ValueError, match=r"weights has shape \(2, 3\), expected"):
+        nk.Dense(2, 3, weights=W.T)
+    with pytest.raises(ValueError, match=r"bias has shape \(2,\), expected"):
+        nk.Dense(2, 3, bias=np.zeros(2))
+
+
+def test_mlp_stacks_dense_layers_and_activations():
+    model = nk.mlp([4, 8, 8, 3], activation="tanh", rng=0)
+    kinds = [type(layer).__name__ for layer in model]
+    assert kinds == ["Dense", "Tanh", "Dense", "Tanh", "Dense"]
+    assert [(d.n_in, d.n_out) for d in model.layers[::2]] == [(4, 8), (8, 8), (8, 3)]
+    assert all(d.init == "xavier" for d in model.layers[::2])
+    relu = nk.mlp([4, 8, 1], activation="relu", output_activation="sigmoid", rng=0)
+    assert [d.init for d in relu.layers[::2]] == ["he", "xavier"]
+    assert type(relu.layers[-1]).__name__ == "Sigmoid"
+    # One generator draws the layers in order: the same seed gives the same network.
+    again = nk.mlp([4, 8, 8, 3], activation="tanh", rng=0)
+    assert all(np.array_equal(p.value, q.value)
+               for p, q in zip(model.parameters(), again.parameters(), strict=True))
+    gen = np.random.default_rng(0)
+    first = nk.Dense(4, 8, rng=gen)
+    assert np.array_equal(model[0].W.value, first.W.value)
+
+
+def test_mlp_with_given_weights_and_no_bias():
+    W1, W2 = np.eye(2), np.array([[1.0, -1.0]])
+    model = nk.mlp([2, 2, 1], activation="relu", weights=[W1, W2], bias=False)
+    assert model.parameters()[0] is model[0].W and len(model.parameters()) == 2
+    assert np.allclose(model.forward(np.array([[3.0, 1.0], [-1.0, 2.0]])), [[2.0], [-2.0]])
+    with pytest.raises(ValueError, match="expected 2 entries, one per layer"):
+        nk.mlp([2, 2, 1], weights=[W1])
+    with pytest.raises(ValueError, match="at least the inputs and the outputs"):
+        nk.mlp([3])
+    with pytest.raises(TypeError, match="list of layer widths"):
+        nk.mlp(3)
+
+
+def test_sequential_keeps_the_gradient_that_reached_each_layer():
+    model = nk.mlp([3, 4, 2], activation="tanh", rng=1)
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    loss = nk.MSELoss()
+    loss.forward(model.forward(X), np.zeros((5, 2)))
+    top = loss.backward()
+    assert model.backward(top, input_grad=False) is None
+    assert [g.shape for g in model.output_grads] == [(5, 4), (5, 4), (5, 2)]
+    assert model.output_grads[-1] is top
+    # dL/d(tanh output) fed through tanh' is what reached the tanh from the Dense above.
+    assert np.allclose(model.output_grads[1], top @ model[2].W.value)
+    assert np.allclose(model.output_grads[0],
+                       model.output_grads[1] * (1 - model.activations[1] ** 2))

@@ -31,14 +31,28 @@ def test_fit_reduces_the_loss_and_records_history(blobs):
     n_batches = math.ceil(90 / 16)
     assert len(h.epoch_loss) == 20 == h.epochs
     assert h.n_updates == 20 * n_batches == len(h.update_loss)
-    assert len(h.train_accuracy) == 20 and len(h.epoch_time) == 20
+    assert len(h.epoch_time) == 20 and h.train_accuracy == []
     assert h.epoch_loss[-1] < 0.5 * h.initial_loss
-    assert h.train_accuracy[-1] > 0.9
     assert not h.diverged and h.diverged_epoch is None
-    # epoch_loss is the loss of the whole training set with the final weights
-    assert h.epoch_loss[-1] == pytest.approx(nk.losses.cross_entropy(model.forward(X), y))
+    # By default epoch_loss is the mean of the epoch's update losses, weighted by batch size.
+    sizes = [16] * (n_batches - 1) + [90 - 16 * (n_batches - 1)]
+    for epoch in (0, 19):
+        losses = h.update_loss[epoch * n_batches:(epoch + 1) * n_batches]
+        assert h.epoch_loss[epoch] == pytest.approx(np.dot(losses, sizes) / 90, rel=1e-12)
     assert h.final_loss == h.epoch_loss[-1]
     assert "epochs=20" in repr(h)
+
+
+def test_evaluate_train_records_the_whole_set_after_each_epoch(blobs):
+    X, y = blobs
+    model = classifier()
+    h = train(model, X, y, epochs=20, batch_size=16, evaluate_train=True)
+    assert len(h.train_accuracy) == 20 and h.train_accuracy[-1] > 0.9
+    # epoch_loss is now the loss of the whole training set with the final weights
+    assert h.epoch_loss[-1] == pytest.approx(nk.losses.cross_entropy(model.forward(X), y))
+    assert h.train_accuracy[-1] == nk.accuracy(model.forward(X), y)
+    # ... and the updates themselves are the same as without the evaluation.
+    assert h.update_loss == train(classifier(), X, y, epochs=20, batch_size=16).update_loss
 
 
 def test_initial_loss_is_measured_before_any_update(blobs):
@@ -57,9 +71,11 @@ def test_batch_size_sets_updates_per_epoch(blobs, batch_size, updates):
 
 def test_full_batch_update_loss_is_the_previous_epoch_loss(blobs):
     X, y = blobs
-    h = train(classifier(), X, y, epochs=5)
+    h = train(classifier(), X, y, epochs=5, evaluate_train=True)
     assert h.update_loss[0] == h.initial_loss
     assert np.allclose(h.update_loss[1:], h.epoch_loss[:-1], rtol=1e-12)
+    # Without the evaluation a full-batch epoch's loss is its one update's loss.
+    assert train(classifier(), X, y, epochs=5).epoch_loss == h.update_loss
 
 
 def test_full_batch_fit_equals_hand_written_gradient_descent(blobs):
@@ -98,20 +114,12 @@ def test_validation_and_tracking(blobs):
     model = nk.Sequential(nk.Dense(2, 6, rng=0), nk.Tanh(), nk.Dense(6, 5, rng=1),
                           nk.Sigmoid(), nk.Dense(5, 3, rng=2))
     h = train(model, X, y, epochs=4, batch_size=30, validation=(X_val, y_val),
-              track_gradients=True, track_activations=True)
+              track_gradients=True)
     assert len(h.val_loss) == len(h.val_accuracy) == 4
     assert h.val_loss[-1] == pytest.approx(nk.losses.cross_entropy(model.forward(X_val), y_val))
     assert h.val_accuracy[-1] == nk.accuracy(model.forward(X_val), y_val)
     assert len(h.grad_norms) == 4 and all(len(g) == 3 for g in h.grad_norms)
     assert all(v > 0 for g in h.grad_norms for v in g)
-    stats = h.activation_stats[-1]
-    assert [s["layer"] for s in stats] == ["Dense", "Tanh", "Dense", "Sigmoid", "Dense"]
-    model.forward(X)
-    tanh_out = model.activations[1]
-    assert stats[1]["mean"] == pytest.approx(tanh_out.mean())
-    assert stats[1]["std"] == pytest.approx(tanh_out.std())
-    assert stats[1]["frac_saturated"] == pytest.approx(np.mean(np.abs(tanh_out) > math.sqrt(0.95)))
-    assert stats[0]["frac_saturated"] == 0.0
 
 
 def test_grad_norms_average_the_epoch_updates(blobs):
@@ -123,16 +131,6 @@ def test_grad_norms_average_the_epoch_updates(blobs):
     loss.forward(fresh.forward(X), y)
     fresh.backward(loss.backward())
     assert h.grad_norms[0][0] == pytest.approx(np.linalg.norm(fresh[0].W.grad))
-
-
-def test_activation_statistics_flag_dead_and_saturated_units():
-    model = nk.Sequential(nk.Dense(1, 2, init=lambda s, r: np.array([[100.0], [-100.0]])),
-                          nk.Tanh())
-    model.forward(np.array([[1.0], [2.0]]))
-    assert nk.activation_statistics(model)[1]["frac_saturated"] == 1.0
-    model = nk.Sequential(nk.Dense(1, 2, init=lambda s, r: np.array([[1.0], [-1.0]])), nk.ReLU())
-    model.forward(np.array([[1.0], [2.0]]))
-    assert nk.activation_statistics(model)[1]["frac_saturated"] == 0.5
 
 
 def test_callback_sees_every_epoch_and_can_stop(blobs):
@@ -175,9 +173,15 @@ def test_full_batch_divergence_records_the_jump():
     X, y = nk.datasets.regression_1d(n=50, rng=0)
     model = nk.Sequential(nk.Dense(1, 8, rng=0), nk.Tanh(), nk.Dense(8, 1, rng=1))
     with pytest.warns(nk.DivergenceWarning):
-        h = train(model, X, y, lr=1e5, loss=nk.MSELoss(), epochs=50)
+        h = train(model, X, y, lr=1e5, loss=nk.MSELoss(), epochs=50, evaluate_train=True)
     assert h.diverged and h.diverged_epoch == len(h.epoch_loss)
     assert h.epoch_loss[-1] > 1e6 and math.isfinite(h.epoch_loss[-1])
+    # Without the evaluation the next update sees the jump, records it and stops.
+    model = nk.Sequential(nk.Dense(1, 8, rng=0), nk.Tanh(), nk.Dense(8, 1, rng=1))
+    with pytest.warns(nk.DivergenceWarning):
+        plain = train(model, X, y, lr=1e5, loss=nk.MSELoss(), epochs=50)
+    assert plain.update_loss[-1] == h.epoch_loss[-1]
+    assert plain.diverged_epoch == h.diverged_epoch + 1
 
 
 def test_divergence_threshold_none_only_stops_on_non_finite():
@@ -185,7 +189,7 @@ def test_divergence_threshold_none_only_stops_on_non_finite():
     model = nk.Sequential(nk.Dense(1, 4, rng=0), nk.Dense(4, 1, rng=1))
     with pytest.warns(nk.DivergenceWarning):
         h = train(model, X, y, lr=50.0, loss=nk.MSELoss(), epochs=500,
-                  divergence_threshold=None)
+                  divergence_threshold=None, evaluate_train=True)
     assert h.diverged and max(h.epoch_loss) > 1e6
 
 
@@ -193,9 +197,9 @@ def test_layer_subclasses_with_their_own_backward_still_train(blobs):
     class LoggingDense(nk.Dense):
         calls = 0
 
-        def backward(self, grad_out):
+        def backward(self, grad_out, input_grad=True):
             LoggingDense.calls += 1
-            return super().backward(grad_out)
+            return super().backward(grad_out, input_grad)
 
     X, y = blobs
     model = nk.Sequential(LoggingDense(2, 8, rng=0), nk.Tanh(), nk.Dense(8, 3, rng=1))
@@ -205,8 +209,8 @@ def test_layer_subclasses_with_their_own_backward_still_train(blobs):
 
 def test_one_hot_targets_train_like_labels(blobs):
     X, y = blobs
-    a = train(classifier(), X, y, epochs=3, batch_size=16)
-    b = train(classifier(), X, nk.one_hot(y, 3), epochs=3, batch_size=16)
+    a = train(classifier(), X, y, epochs=3, batch_size=16, evaluate_train=True)
+    b = train(classifier(), X, nk.one_hot(y, 3), epochs=3, batch_size=16, evaluate_train=True)
     assert np.allclose(a.epoch_loss, b.epoch_loss, rtol=1e-12)
     assert a.train_accuracy == b.train_accuracy
 
@@ -237,7 +241,7 @@ def test_binary_classification_with_bce_and_flat_labels():
     X, y = nk.datasets.moons(n=100, rng=0)
     model = nk.Sequential(nk.Dense(2, 16, rng=0), nk.Tanh(), nk.Dense(16, 1, rng=1),
                           nk.Sigmoid())
-    h = train(model, X, y, lr=1.0, loss=nk.BCELoss(), epochs=200)
+    h = train(model, X, y, lr=1.0, loss=nk.BCELoss(), epochs=200, evaluate_train=True)
     assert h.train_accuracy[-1] > 0.85
     assert h.train_accuracy[-1] == nk.accuracy(model.forward(X), y)
 
@@ -294,22 +298,6 @@ def test_accuracy_and_one_hot():
     assert np.array_equal(nk.one_hot([2, 0], 3), [[0, 0, 1], [1, 0, 0]])
 
 
-def test_iterate_minibatches_covers_every_sample_once():
-    X = np.arange(20.0).reshape(10, 2)
-    y = np.arange(10)
-    batches = list(nk.iterate_minibatches(X, y, batch_size=4, rng=0))
-    assert [len(b[1]) for b in batches] == [4, 4, 2]
-    seen = np.concatenate([b[1] for b in batches])
-    assert sorted(seen) == list(range(10)) and not np.array_equal(seen, y)
-    for Xb, yb in batches:
-        assert np.array_equal(Xb[:, 0], 2 * yb)
-    ordered = list(nk.iterate_minibatches(X, y, batch_size=4, shuffle=False))
-    assert np.array_equal(np.concatenate([b[1] for b in ordered]), y)
-    assert len(list(nk.iterate_minibatches(X, y))) == 1
-
-
-# ------------------------------------------------ cs231n-style sanity checks
-
 def test_initial_cross_entropy_is_log_c_for_small_weights():
     X, y = nk.datasets.blobs(n=200, n_classes=4, rng=0)
     model = nk.Sequential(nk.Dense(2, 20, init="normal", scale=1e-3, rng=0), nk.ReLU(),
@@ -322,7 +310,7 @@ def test_network_overfits_a_tiny_batch():
     model = nk.Sequential(nk.Dense(2, 32, init="he", rng=0), nk.ReLU(),
                           nk.Dense(32, 32, init="he", rng=1), nk.ReLU(),
                           nk.Dense(32, 3, rng=2))
-    h = train(model, X, y, lr=0.3, epochs=800)
+    h = train(model, X, y, lr=0.3, epochs=800, evaluate_train=True)
     assert h.train_accuracy[-1] == 1.0 and h.epoch_loss[-1] < 0.02
 
 

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nnkit.validation import check_positive
+from nnkit.optim import SGD
+from nnkit.validation import as_rng, check_positive
 
 __all__ = [
     "Objective",
@@ -40,7 +41,6 @@ __all__ = [
     "gradient_descent",
     "max_stable_lr",
     "quadratic_regime",
-    "contraction_factor",
     "SweepResult",
     "lr_sweep",
     "RangeTestResult",
@@ -117,11 +117,6 @@ class Objective:
         return np.asarray(self._gradient(_as_point(w, self.dim, "w")), dtype=np.float64).reshape(
             self.dim)
 
-    @property
-    def min_value(self) -> float | None:
-        """L(w*) when the minimiser is known, else None."""
-        return None if self.minimizer is None else self(self.minimizer)
-
     def __repr__(self) -> str:
         return f"Objective({self.name!r}, dim={self.dim})"
 
@@ -180,11 +175,6 @@ class Quadratic(Objective):
         one, |1 - ηλ_max|; both equal (κ - 1)/(κ + 1) with κ = λ_max/λ_min.
         """
         return 2.0 / (self.curvatures[0] + self.curvatures[-1])
-
-    @property
-    def condition_number(self) -> float:
-        """κ = λ_max / λ_min; large κ means a long narrow valley."""
-        return float(self.curvatures[-1] / self.curvatures[0])
 
 
 def plateau_bowl(width: float = 1.0, depth: float = 1.0) -> Objective:
@@ -255,10 +245,6 @@ class DescentPath:
         hit = np.flatnonzero(self.losses <= target)
         return int(hit[0]) if hit.size else None
 
-    def loss_at(self, step: int) -> float | None:
-        """L(w_step), or None if the run stopped (diverged) before that step."""
-        return float(self.losses[step]) if step <= self.steps_taken else None
-
     def trace(self, step: int | None = None, last: int = 4) -> str:
         """The losses of the last few stored steps up to ``step``, e.g. "… 0.81 → 0.29 → 0.1"."""
         end = self.steps_taken if step is None else min(step, self.steps_taken)
@@ -316,7 +302,7 @@ def gradient_descent(objective: Objective, w0, lr: float, steps: int,
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(1, int(steps) + 1):
             w = w - lr * objective.grad(w)
-            loss = float(objective._value(w)) if np.all(np.isfinite(w)) else math.inf
+            loss = objective(w) if np.all(np.isfinite(w)) else math.inf
             if not math.isfinite(loss) or loss > threshold:
                 diverged_step = t
                 if math.isfinite(loss):
@@ -337,11 +323,6 @@ def max_stable_lr(curvature) -> float:
     when |1 - ηλ| < 1, i.e. 0 < η < 2/λ. For a matrix of curvatures pass the largest one.
     """
     return 2.0 / check_positive(curvature, "curvature")
-
-
-def contraction_factor(lr: float, curvature: float) -> float:
-    """|1 - ηλ|: the factor by which one step scales the error on a quadratic of curvature λ."""
-    return abs(1.0 - check_positive(lr, "lr") * check_positive(curvature, "curvature"))
 
 
 def quadratic_regime(lr: float, curvature: float) -> str:
@@ -498,8 +479,6 @@ def lr_range_test(model, X, y, loss, lr_min: float = 1e-4, lr_max: float = 10.0,
     rng : int or numpy Generator
         Seed for the mini-batch order.
     """
-    import nnkit as nk
-
     lr_min = check_positive(lr_min, "lr_min")
     lr_max = check_positive(lr_max, "lr_max")
     if lr_max <= lr_min:
@@ -516,9 +495,9 @@ def lr_range_test(model, X, y, loss, lr_min: float = 1e-4, lr_max: float = 10.0,
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
                                    or not 1 <= batch_size):
         raise ValueError(f"batch_size must be None or a positive int, got {batch_size!r}")
-    gen = np.random.default_rng(rng)
+    gen = as_rng(rng)
     lrs = lr_min * (lr_max / lr_min) ** (np.arange(n_updates) / (n_updates - 1))
-    opt = nk.SGD(model.parameters(), lr=lr_min)
+    opt = SGD(model.parameters(), lr=lr_min)
     raw, avg, used = [], [], []
     running, best = 0.0, math.inf
     order = np.arange(n)

@@ -45,15 +45,12 @@ __all__ = [
 
 def _hidden_layer_gradients(X, Y, W1, W2):
     """nnkit's (dL/dW1, dL/dW2) of the MSE loss for ``Ŷ = sigmoid(X W1ᵀ) W2ᵀ`` (no biases)."""
-    hidden = nk.Dense(W1.shape[1], W1.shape[0], init="zeros", bias=False)
-    output = nk.Dense(W2.shape[1], W2.shape[0], init="zeros", bias=False)
-    hidden.W.value[...] = W1
-    output.W.value[...] = W2
-    model = nk.Sequential(hidden, nk.Sigmoid(), output)
+    model = nk.mlp([W1.shape[1], W1.shape[0], W2.shape[0]], activation="sigmoid",
+                   weights=[W1, W2], bias=False)
     loss = nk.MSELoss()
     loss.forward(model.forward(X), Y)
     model.backward(loss.backward())
-    return hidden.W.grad.copy(), output.W.grad.copy()
+    return model[0].W.grad.copy(), model[2].W.grad.copy()
 
 
 def _backward(X, Y, W1, W2, *, two=2.0, mean=True, slope="a(1-a)", dW2_input="a"):

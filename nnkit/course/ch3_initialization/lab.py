@@ -22,12 +22,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnkit.activations import get_activation
 from nnkit.layers import Dense, Sequential
 from nnkit.losses import MSELoss
-from nnkit.validation import check_int
+from nnkit.networks import mlp
+from nnkit.validation import as_rng, check_choice, check_int
 
-#: The initialisation schemes compared in chapter 3: label -> keyword arguments of ``nk.Dense``.
+#: The initialisation schemes compared in chapter 3: label -> keyword arguments of ``nk.mlp``
+#: (and of ``nk.Dense``).
 #: For ``"normal"``, ``scale`` is the standard deviation of the weights.
 SCHEMES: dict[str, dict] = {
     "zeros": {"init": "zeros"},
@@ -41,39 +42,17 @@ SCHEMES: dict[str, dict] = {
 ACTIVATIONS: tuple[str, ...] = ("sigmoid", "tanh", "relu")
 
 
-def deep_network(
-    depth: int = 10,
-    width: int = 100,
-    scheme: str = "xavier",
-    activation: str = "tanh",
-    n_in: int | None = None,
-    n_out: int = 1,
-    rng=0,
-) -> Sequential:
-    """Build ``depth`` hidden layers ``Dense(width) -> activation`` and a linear output layer.
-
-    Layer shapes: ``Dense(n_in, width)``, then ``depth - 1`` times ``Dense(width, width)``, each
-    followed by the activation, then ``Dense(width, n_out)`` with no activation. ``n_in`` defaults
-    to ``width``. Every Dense layer uses the weight scheme ``scheme`` (a key of :data:`SCHEMES`);
-    biases start at zero. ``rng`` is a seed or ``numpy.random.Generator`` shared by all layers,
-    so the same seed gives the same network.
-    """
+def deep_network(depth: int = 10, width: int = 100, scheme: str = "xavier",
+                 activation: str = "tanh", n_in: int | None = None, n_out: int = 1,
+                 rng=0) -> Sequential:
+    """``nk.mlp`` with ``depth`` hidden layers of ``width`` units (``n_in`` inputs, default
+    ``width``; ``n_out`` linear outputs) and every layer drawn with the scheme ``scheme``."""
     depth = check_int(depth, "depth", low=1)
     width = check_int(width, "width", low=1)
-    n_out = check_int(n_out, "n_out", low=1)
-    n_in = width if n_in is None else check_int(n_in, "n_in", low=1)
-    if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {sorted(SCHEMES)}, got {scheme!r}")
-    kwargs = SCHEMES[scheme]
-    generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-    layers = []
-    fan_in = n_in
-    for _ in range(depth):
-        layers.append(Dense(fan_in, width, rng=generator, **kwargs))
-        layers.append(get_activation(activation))
-        fan_in = width
-    layers.append(Dense(width, n_out, rng=generator, **kwargs))
-    return Sequential(*layers)
+    n_in = width if n_in is None else n_in
+    scheme = check_choice(scheme, "scheme", tuple(SCHEMES))
+    return mlp([n_in] + [width] * depth + [n_out], activation=activation, **SCHEMES[scheme],
+               rng=rng)
 
 
 @dataclass(frozen=True)
@@ -110,27 +89,6 @@ class Probe:
         return np.array([a.std() for a in self.activations])
 
     @property
-    def activation_mean(self) -> np.ndarray:
-        """Mean of every hidden layer's activations over samples and units, shape (depth,)."""
-        return np.array([a.mean() for a in self.activations])
-
-    def fraction_saturated(self, activation: str, margin: float = 0.02) -> np.ndarray:
-        """Fraction of units per hidden layer whose activation is within ``margin`` of a flat end.
-
-        Flat ends: 0 and 1 for ``"sigmoid"``, -1 and 1 for ``"tanh"``; there the derivative is
-        nearly zero so almost no gradient gets through. ReLU has no saturating end for positive
-        inputs, and its zero side is exactly 0, so for ``"relu"`` this returns the fraction of
-        exact zeros ("dead" for this batch). Shape (depth,).
-        """
-        if activation == "sigmoid":
-            return np.array([np.mean((a < margin) | (a > 1 - margin)) for a in self.activations])
-        if activation == "tanh":
-            return np.array([np.mean(np.abs(a) > 1 - margin) for a in self.activations])
-        if activation == "relu":
-            return np.array([np.mean(a == 0.0) for a in self.activations])
-        raise ValueError(f"activation must be one of {list(ACTIVATIONS)}, got {activation!r}")
-
-    @property
     def grad_ratio(self) -> float:
         """``delta_norms[0] / delta_norms[-1]``: gradient reaching layer 1 over the output's.
 
@@ -149,7 +107,7 @@ def random_batch(n: int = 500, n_features: int = 100, n_out: int = 1, rng=0):
     n = check_int(n, "n", low=1)
     n_features = check_int(n_features, "n_features", low=1)
     n_out = check_int(n_out, "n_out", low=1)
-    generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    generator = as_rng(rng)
     return generator.standard_normal((n, n_features)), generator.standard_normal((n, n_out))
 
 
@@ -157,11 +115,10 @@ def probe(model: Sequential, X, Y) -> Probe:
     """Run ``model`` forward on ``X`` and backward from ``MSELoss(model(X), Y)``; collect stats.
 
     ``X``: (n, n_in); ``Y``: (n, n_out). Hidden activations are the outputs of the layers that
-    have no parameters (the activation layers). The backward pass walks ``model.layers`` in
-    reverse exactly as ``Sequential.backward`` does, noting the gradient that arrives at every
-    Dense layer on the way. Values can be astronomically large (that is the point of the exploding
-    case), so NumPy's overflow warnings are silenced; the results stay finite in float64 for the
-    networks of chapter 3.
+    have no parameters (the activation layers); ``Sequential.backward`` keeps the gradient that
+    arrives at every Dense layer (``model.output_grads``). Values can be astronomically large
+    (that is the point of the exploding case), so NumPy's overflow warnings are silenced; the
+    results stay finite in float64 for the networks of chapter 3.
     """
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be an nnkit Sequential, got {type(model).__name__}")
@@ -172,15 +129,10 @@ def probe(model: Sequential, X, Y) -> Probe:
             f"X and Y must be 2-D with the same number of rows, got shapes {X.shape} and {Y.shape}"
         )
     loss_fn = MSELoss()
-    delta_norms = []
     with np.errstate(over="ignore", under="ignore"):
         loss = loss_fn.forward(model.forward(X), Y)
-        grad = loss_fn.backward()
-        for layer in reversed(model.layers):
-            if isinstance(layer, Dense):
-                delta_norms.append(np.linalg.norm(grad))
-            grad = layer.backward(grad)
-    dense = [layer for layer in model.layers if isinstance(layer, Dense)]
+        model.backward(loss_fn.backward())
+    dense = [k for k, layer in enumerate(model.layers) if isinstance(layer, Dense)]
     hidden = [
         a.copy()
         for layer, a in zip(model.layers, model.activations, strict=True)
@@ -188,9 +140,9 @@ def probe(model: Sequential, X, Y) -> Probe:
     ]
     return Probe(
         activations=hidden,
-        delta_norms=np.array(delta_norms[::-1]),
-        grad_norms=np.array([np.linalg.norm(layer.W.grad) for layer in dense]),
-        weight_norms=np.array([np.linalg.norm(layer.W.value) for layer in dense]),
+        delta_norms=np.array([np.linalg.norm(model.output_grads[k]) for k in dense]),
+        grad_norms=np.array([np.linalg.norm(model.layers[k].W.grad) for k in dense]),
+        weight_norms=np.array([np.linalg.norm(model.layers[k].W.value) for k in dense]),
         loss=float(loss),
     )
 
@@ -209,7 +161,7 @@ def probe_scheme(
     generator seeded with ``rng`` (one stream, so inputs and weights are independent draws), and
     every call with the same arguments gives the same numbers.
     """
-    generator = np.random.default_rng(rng)
+    generator = as_rng(rng)
     X, Y = random_batch(n, width, 1, rng=generator)
     model = deep_network(depth, width, scheme, activation, rng=generator)
     return probe(model, X, Y)

@@ -49,17 +49,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnkit.activations import Sigmoid, sigmoid
+from nnkit.activations import sigmoid
 from nnkit.course.style import format_number
 from nnkit.gradcheck import numerical_gradient
-from nnkit.layers import Dense, Layer, Sequential
+from nnkit.layers import Layer
 from nnkit.losses import Loss
 
 __all__ = [
     "COSTS", "NODES", "EDGES", "LOCAL_LABELS", "FORWARD_ORDER", "BACKWARD_ORDER", "CHAINS",
     "EXAMPLE", "TinyTrace", "GraphStep", "tiny_trace", "example_trace", "graph_steps",
-    "tiny_sequential", "format_number",
-    "CallCounter", "GradientWork", "mlp", "count_parameters", "matmul_flops",
+    "format_number",
+    "CallCounter", "GradientWork", "count_parameters", "matmul_flops",
     "count_gradient_work", "time_gradient_work",
 ]
 
@@ -352,23 +352,6 @@ def graph_steps(tr: TinyTrace) -> list[GraphStep]:
     return steps
 
 
-def tiny_sequential(theta1, theta2):
-    """The same network as an ``nk.Sequential``: Dense(2, 2) → Sigmoid → Dense(2, 1) → Sigmoid.
-
-    No biases; the Dense weights are copies of ``theta1`` (2, 2) and ``theta2`` (1, 2), so
-    ``model.parameters()`` is ``[W for θ1, W for θ2]`` and their ``.grad`` after a backward
-    pass are ∂J/∂θ1 and ∂J/∂θ2.
-    """
-    theta1 = _as_array(theta1, (2, 2), "theta1")
-    theta2 = _as_array(theta2, (1, 2), "theta2")
-    first = Dense(2, 2, init="zeros", bias=False)
-    second = Dense(2, 1, init="zeros", bias=False)
-    first.W.value[...] = theta1
-    second.W.value[...] = theta2
-    return Sequential(first, Sigmoid(), second, Sigmoid())
-
-
-
 class CallCounter(Layer):
     """Wrap a model and count how often its ``forward`` and ``backward`` run.
 
@@ -387,9 +370,9 @@ class CallCounter(Layer):
         self.n_forward += 1
         return self.model.forward(X)
 
-    def backward(self, grad_out):
+    def backward(self, grad_out, input_grad=True):
         self.n_backward += 1
-        return self.model.backward(grad_out)
+        return self.model.backward(grad_out, input_grad=input_grad)
 
     def parameters(self):
         return self.model.parameters()
@@ -404,20 +387,6 @@ def _widths(widths) -> list[int]:
     if len(out) < 2 or any(w < 1 for w in out) or not_integers:
         raise ValueError(f"widths: expected at least two positive integers, got {widths!r}")
     return out
-
-
-def mlp(widths, rng=0) -> Sequential:
-    """Dense → Sigmoid → ... → Dense → Sigmoid with layer sizes ``widths`` (inputs first).
-
-    ``widths = [2, 16, 16, 1]`` gives 2 inputs, two hidden layers of 16 and one output;
-    Xavier initialisation seeded by ``rng``.
-    """
-    w = _widths(widths)
-    generator = np.random.default_rng(rng)
-    layers: list[Layer] = []
-    for n_in, n_out in zip(w[:-1], w[1:], strict=True):
-        layers += [Dense(n_in, n_out, init="xavier", rng=generator), Sigmoid()]
-    return Sequential(*layers)
 
 
 def count_parameters(model: Layer) -> int:

@@ -24,7 +24,6 @@ import numpy as np
 from hypothesis import strategies as st
 
 import nnkit as nk
-from nnkit.course.ch6_training_loop.lab import build_network
 from nnkit.course.checking import Case, Exercise, Hint, arrays
 from nnkit.course.quiz import Option, Quiz
 
@@ -263,8 +262,8 @@ _N_TRAIN = 450
 def fastest_settings_cost(batch_size, lr, target=TARGET_ACCURACY, budget=BUDGET, seed=0):
     """Train the moons classifier with ``batch_size`` and ``lr`` until it reaches ``target``.
 
-    The network is ``2 → 16 → 16 → 2`` with tanh units (Xavier initialisation, as in
-    :func:`nnkit.course.ch6_training_loop.lab.build_network`), trained with plain SGD on the
+    The network is ``nk.mlp([2, 16, 16, 2], activation="tanh")`` (Xavier initialisation),
+    trained with plain SGD on the
     450 training points of ``moons(n=600, noise=0.15)``; test accuracy is measured after
     every epoch. Returns ``dict(reached, epochs, updates, cost, overhead, accuracy,
     diverged, initial_loss, final_loss, rises)``: ``cost = updates · overhead + examples
@@ -278,7 +277,7 @@ def fastest_settings_cost(batch_size, lr, target=TARGET_ACCURACY, budget=BUDGET,
     n = len(X_train)
     per_epoch_updates = 1 if batch_size is None else math.ceil(n / batch_size)
     per_epoch_cost = per_epoch_updates * COST_MODEL["overhead"] + n * COST_MODEL["per_example"]
-    model = build_network(2, 2, (16, 16), "tanh", rng=seed)
+    model = nk.mlp([2, 16, 16, 2], activation="tanh", rng=seed)
     state = {"reached": False, "accuracy": float(nk.accuracy(model.forward(X_test), y_test))}
 
     def stop_when_done(epoch, net, history):
@@ -290,7 +289,8 @@ def fastest_settings_cost(batch_size, lr, target=TARGET_ACCURACY, budget=BUDGET,
         warnings.simplefilter("ignore")
         history = nk.fit(model, X_train, y_train, nk.CrossEntropyLoss(),
                          nk.SGD(model.parameters(), lr=lr), epochs=MAX_EPOCHS,
-                         batch_size=batch_size, rng=seed, callback=stop_when_done)
+                         batch_size=batch_size, rng=seed, evaluate_train=True,
+                         callback=stop_when_done)
     epochs = len(history.epoch_loss)
     losses = np.array([history.initial_loss, *history.epoch_loss], dtype=np.float64)
     overhead = history.n_updates * COST_MODEL["overhead"]

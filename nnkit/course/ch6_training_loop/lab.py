@@ -29,7 +29,6 @@ __all__ = [
     "DATASETS",
     "NetConfig",
     "TrainingRun",
-    "build_network",
     "load_dataset",
     "record_run",
 ]
@@ -125,30 +124,6 @@ class NetConfig:
         return f"{self.architecture} · η={self.lr:g} · {self.batch_mode}"
 
 
-def build_network(
-    n_inputs: int,
-    n_classes: int,
-    hidden: tuple[int, ...] = (8, 8),
-    activation: str = "tanh",
-    rng: int | np.random.Generator = 0,
-) -> nk.Sequential:
-    """A fully connected classifier ``n_inputs → hidden[0] → … → n_classes`` (logits out).
-
-    Each hidden layer computes ``a = f(W a_prev + b)``; the last Dense layer outputs one
-    logit per class, to be fed to :class:`nnkit.CrossEntropyLoss` (softmax fused). ReLU
-    layers get He initialisation, the others Xavier/Glorot, each with ``rng``.
-    """
-    rng = np.random.default_rng(rng)
-    init = "he" if activation == "relu" else "xavier"
-    layers = []
-    width = n_inputs
-    for h in hidden:
-        layers += [nk.Dense(width, h, init=init, rng=rng), nk.get_activation(activation)]
-        width = h
-    layers.append(nk.Dense(width, n_classes, init="xavier", rng=rng))
-    return nk.Sequential(*layers)
-
-
 def _probability_class1(model: nk.Sequential, points: np.ndarray) -> np.ndarray:
     logits = model.forward(points)
     return nk.activations.softmax(logits, axis=1)[:, 1]
@@ -230,27 +205,28 @@ def record_run(
     if not snapshots or snapshots[0] < 0 or snapshots[-1] > epochs:
         raise ValueError(f"record_run(snapshots): epochs must lie in 0..{epochs}, got {snapshots}")
     X_train, X_test, y_train, y_test = load_dataset(dataset, n=n, rng=seed)
-    model = build_network(2, 2, config.hidden, config.activation, rng=seed)
+    model = nk.mlp([2, *config.hidden, 2], activation=config.activation, rng=seed)
     gx, gy = _grid(np.vstack([X_train, X_test]), grid_size, margin)
     points = np.column_stack(
         [np.repeat(gx[None, :], grid_size, 0).ravel(), np.repeat(gy[:, None], grid_size, 1).ravel()]
     )
     run = TrainingRun(config, dataset, (X_train, X_test, y_train, y_test), gx, gy)
 
-    def record(epoch: int, net: nk.Sequential) -> None:
-        run.train_loss.append(_mean_cross_entropy(net, X_train, y_train))
+    def record(epoch: int, net: nk.Sequential, train_loss: float) -> None:
+        run.train_loss.append(train_loss)
         run.test_loss.append(_mean_cross_entropy(net, X_test, y_test))
         run.test_accuracy.append(float(nk.accuracy(net.forward(X_test), y_test)))
         if epoch in snapshots:
             run.boundary[epoch] = _probability_class1(net, points).reshape(grid_size, grid_size)
 
-    record(0, model)
+    record(0, model, _mean_cross_entropy(model, X_train, y_train))
 
     def after_epoch(epoch, net, history):
-        # Count epochs from the history rather than trusting the callback's numbering.
+        # Count epochs from the history rather than trusting the callback's numbering;
+        # with evaluate_train, fit has just measured the whole training set.
         done = len(history.epoch_loss)
         if np.isfinite(history.epoch_loss[-1]):
-            record(done, net)
+            record(done, net, history.epoch_loss[-1])
 
     # A diverging configuration is part of the lesson, not an error: the run records
     # ``history.diverged`` and the figures say so, so the warning is not repeated here.
@@ -265,6 +241,7 @@ def record_run(
             epochs=epochs,
             batch_size=config.batch_size,
             rng=seed,
+            evaluate_train=True,
             callback=after_epoch,
         )
     return run
