@@ -49,10 +49,15 @@ def test_throughput_plots_flops_over_time():
 
 
 def test_roofline_plot_and_profile_bars():
-    ax = figures.roofline_plot(20.0, 10.0, [("batch 1", 0.25, 1.0), ("batch 256", 21.0, 15.0)])
-    assert isinstance(ax, Axes)
+    ax = figures.roofline_plot(20.0, {"main memory": 10.0, "cache": 60.0},
+                               [("batch 1", 0.25, 1.0), ("batch 256", 21.0, 15.0)])
+    roofs = [line for line in ax.get_lines() if line.get_label().startswith("roof")]
+    assert len(roofs) == 2
+    np.testing.assert_allclose(roofs[0].get_ydata()[0], 10.0 * roofs[0].get_xdata()[0])
     with pytest.raises(ValueError, match="at least one"):
-        figures.roofline_plot(20.0, 10.0, [])
+        figures.roofline_plot(20.0, {"main memory": 10.0}, [])
+    with pytest.raises(ValueError, match="bandwidths"):
+        figures.roofline_plot(20.0, {}, [("batch 1", 0.25, 1.0)])
     ax = figures.profile_bars({"forward": (10, 0.3), "backward": (10, 0.1)})
     assert {t.get_text() for t in ax.get_yticklabels()} == {"forward", "backward"}
     with pytest.raises(ValueError, match="non-empty"):

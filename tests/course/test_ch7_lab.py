@@ -195,3 +195,17 @@ def test_forward_with_buffer_writes_into_the_buffer():
 
 def test_yes_no():
     assert (lab.yes_no(3 > 2), lab.yes_no(np.bool_(False))) == ("yes", "no")
+
+
+def test_timing_runs_blas_on_one_thread():
+    from threadpoolctl import threadpool_info
+
+    seen = []
+
+    def record():
+        seen.append({pool["num_threads"] for pool in threadpool_info()
+                     if pool["user_api"] == "blas"})
+
+    lab.measure(record, repeats=2, warmup=1)
+    lab.race({"a": record}, rounds=2)
+    assert seen and all(threads == {1} for threads in seen)

@@ -201,27 +201,32 @@ def throughput(table: Mapping[tuple[int, int], Timing], flops: Callable[[int, in
     return ax
 
 
-def roofline_plot(peak_gflops: float, bandwidth_gbs: float,
+def roofline_plot(peak_gflops: float, bandwidths: Mapping[str, float],
                   points: Sequence[tuple[str, float, float]], ax: Axes | None = None,
                   title: str | None = None) -> Axes:
-    """The roofline ``min(peak, bandwidth × intensity)`` with measured points.
+    """Rooflines ``min(peak, bandwidth × intensity)``, one per memory level, with measured points.
 
-    ``points`` are ``(label, intensity in FLOPs per byte, GFLOP/s)``.
-
-    Left of the ridge point ``peak / bandwidth`` a computation is limited by memory traffic,
+    ``bandwidths`` maps a memory level's name to its GB/s (the first drawn solid, the others
+    dashed); ``points`` are ``(label, intensity in FLOPs per byte, GFLOP/s)``. Left of a
+    ridge point ``peak / bandwidth`` a computation is limited by that memory's traffic,
     right of it by arithmetic.
     """
     ax = axes_or_new(ax)
     if not points:
         raise ValueError("points: expected at least one (label, intensity, GFLOP/s) point")
+    if not isinstance(bandwidths, Mapping) or not bandwidths:
+        raise ValueError("bandwidths: expected a dict of memory level -> GB/s")
     xs = np.array([p[1] for p in points], dtype=float)
-    lo, hi = min(xs.min(), 0.1) / 2, max(xs.max(), 4 * peak_gflops / bandwidth_gbs) * 2
+    slowest = min(bandwidths.values())
+    lo, hi = min(xs.min(), 0.1) / 2, max(xs.max(), 4 * peak_gflops / slowest) * 2
     grid = np.geomspace(lo, hi, 200)
-    ax.plot(grid, roofline(grid, peak_gflops, bandwidth_gbs), color="#000000", linewidth=1.5,
-            label="roofline")
-    ridge = peak_gflops / bandwidth_gbs
-    ax.axvline(ridge, color="#888888", linestyle=":", linewidth=1)
-    ax.text(ridge * 1.1, peak_gflops * 0.02, "ridge point", fontsize=7, color="#555555")
+    for k, (level, bandwidth) in enumerate(bandwidths.items()):
+        ax.plot(grid, roofline(grid, peak_gflops, bandwidth), color="#000000",
+                linewidth=1.5 if k == 0 else 1.0, linestyle="-" if k == 0 else "--",
+                label=f"roof: {level}")
+        ax.axvline(peak_gflops / bandwidth, color="#888888", linestyle=":", linewidth=1)
+    ax.text(peak_gflops / slowest * 1.1, peak_gflops * 0.02, "ridge point", fontsize=7,
+            color="#555555")
     for i, (label, x, y) in enumerate(points):
         ax.plot([x], [y], "o", color=curve_color(i), markersize=6, label=label)
     _log_axis(ax, "x")

@@ -7,7 +7,8 @@
 * counting the work: :func:`dense_flops` and :func:`network_flops` (exact FLOP counts),
   :func:`intensity` and :func:`roofline` (the roofline model of Williams et al. 2009);
 * measuring honestly: :class:`Timing` (median and spread of repeated runs),
-  :func:`measure`, :func:`race` (several functions timed in interleaved rounds),
+  :func:`measure`, :func:`race` (several functions timed in interleaved rounds; both time
+  with one BLAS thread),
   :func:`matmul_peak` and :func:`copy_bandwidth` (this machine's own limits),
   :func:`epoch_times` (time per epoch against batch size and width) and
   :func:`profile_parts` (cProfile, summarised per function);
@@ -30,6 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 import nnkit as nk
 from nnkit.validation import as_rng, check_int, check_positive
@@ -348,20 +350,25 @@ def measure(fn: Callable[[], object], repeats: int = 5, number: int = 1, warmup:
     Each run's time is divided by ``number`` (use several calls when one is shorter than
     the clock's resolution). The warm-up pays one-off costs (caches, lazily loaded code,
     memory first touched) that a loop of many steps pays only once.
+
+    BLAS runs on one thread while timing: with several threads on a machine whose cores
+    are busy with other programs, a product waits for its other threads to be scheduled,
+    and the times would measure the scheduler rather than the computation.
     """
     if not callable(fn):
         raise TypeError(f"fn: expected a function of no arguments, got {type(fn).__name__}")
     repeats = check_int(repeats, "repeats", low=1)
     number = check_int(number, "number", low=1)
     warmup = check_int(warmup, "warmup", low=0)
-    for _ in range(warmup):
-        fn()
     times = []
-    for _ in range(repeats):
-        start = clock()
-        for _ in range(number):
+    with threadpool_limits(limits=1, user_api="blas"):
+        for _ in range(warmup):
             fn()
-        times.append((clock() - start) / number)
+        for _ in range(repeats):
+            start = clock()
+            for _ in range(number):
+                fn()
+            times.append((clock() - start) / number)
     return Timing(tuple(times))
 
 
@@ -372,28 +379,31 @@ def race(fns: Mapping[str, Callable[[], object]], rounds: int = 5,
 
     Whatever else the machine does slows all contenders of a round alike, so ratios of
     medians are far steadier than the times themselves. ``number`` gives calls per round
-    for fast functions. One untimed warm-up call each comes first.
+    for fast functions. One untimed warm-up call each comes first. BLAS runs on one thread,
+    as in :func:`measure`.
     """
     number = dict(number or {})
     unknown = set(number) - set(fns)
     if unknown:
         raise ValueError(f"number: unknown names {sorted(unknown)}; the functions are {list(fns)}")
     rounds = check_int(rounds, "rounds", low=1)
-    for fn in fns.values():
-        fn()
     times: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            calls = number.get(name, 1)
-            start = clock()
-            for _ in range(calls):
-                fn()
-            times[name].append((clock() - start) / calls)
+    with threadpool_limits(limits=1, user_api="blas"):
+        for fn in fns.values():
+            fn()
+        for _ in range(rounds):
+            for name, fn in fns.items():
+                calls = number.get(name, 1)
+                start = clock()
+                for _ in range(calls):
+                    fn()
+                times[name].append((clock() - start) / calls)
     return {name: Timing(tuple(t)) for name, t in times.items()}
 
 
 def matmul_peak(size: int = 256, dtype=np.float64, repeats: int = 25) -> float:
-    """This machine's matrix-product speed in GFLOP/s: ``2·size³`` FLOPs over the median time.
+    """This machine's one-thread matrix-product speed in GFLOP/s: ``2·size³`` FLOPs over
+    the fastest repeat's time.
 
     A square product of this size keeps BLAS in its fastest kernel, and is short enough
     (about a millisecond) that some of the repeats run without being interrupted by other
@@ -408,13 +418,19 @@ def matmul_peak(size: int = 256, dtype=np.float64, repeats: int = 25) -> float:
     return 2 * size**3 / timing.best / 1e9
 
 
-def copy_bandwidth(megabytes: int = 64, repeats: int = 5) -> float:
-    """Memory bandwidth in GB/s: bytes read plus bytes written by a large array copy
-    (its fastest repeat)."""
-    megabytes = check_int(megabytes, "megabytes", low=8)
-    src = np.ones(megabytes * 2**20 // 8)
+def copy_bandwidth(kilobytes: int = 65536, repeats: int = 5) -> float:
+    """Memory bandwidth in GB/s: bytes read plus bytes written by copying an array of
+    ``kilobytes`` (its fastest repeat).
+
+    A large array (the default, 64 MiB) must come from main memory every time; a small one
+    (a few hundred KiB) stays in the processor's cache after the first copy, so it measures
+    the cache's bandwidth instead.
+    """
+    kilobytes = check_int(kilobytes, "kilobytes", low=16)
+    src = np.ones(kilobytes * 1024 // 8)
     dst = np.empty_like(src)
-    timing = measure(lambda: np.copyto(dst, src), repeats=repeats, warmup=1)
+    number = max(1, 4096 // kilobytes)   # small copies are repeated to outlast the clock's tick
+    timing = measure(lambda: np.copyto(dst, src), repeats=repeats, number=number, warmup=1)
     return 2 * src.nbytes / timing.best / 1e9
 
 
