@@ -22,7 +22,7 @@ from .activations import (
     get_activation,
 )
 from .gradcheck import gradcheck, numerical_gradient, relative_error
-from .layers import Dense, Layer, Parameter, Sequential
+from .layers import Dense, Dropout, Layer, Parameter, Sequential
 from .losses import BCELoss, CrossEntropyLoss, Loss, MSELoss
 from .networks import mlp
 from .optim import SGD
@@ -33,7 +33,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "activations", "datasets", "init", "losses",
-    "Parameter", "Layer", "Dense", "Sequential",
+    "Parameter", "Layer", "Dense", "Sequential", "Dropout",
     "Step", "Identity", "Sigmoid", "Tanh", "ReLU", "Softmax", "get_activation",
     "Loss", "MSELoss", "BCELoss", "CrossEntropyLoss",
     "SGD",

@@ -22,7 +22,7 @@ import numpy as np
 from . import init as _init
 from .validation import as_rng, check_array, check_choice, check_int, check_positive
 
-__all__ = ["Parameter", "Layer", "Dense", "Sequential"]
+__all__ = ["Parameter", "Layer", "Dense", "Sequential", "Dropout"]
 
 
 class Parameter:
@@ -68,6 +68,25 @@ class Layer:
     def parameters(self) -> list[Parameter]:
         """The layer's trainable parameters (none by default)."""
         return []
+
+    #: Training mode (True) or evaluation mode (False); only layers such as Dropout
+    #: compute something different in the two.
+    training = True
+
+    def train(self, mode: bool = True) -> Layer:
+        """Put the layer in training mode (``mode=True``) or evaluation mode; return it.
+
+        As in PyTorch: ``model.train()`` before updates, ``model.eval()`` before
+        predicting.  ``fit`` does both itself.
+        """
+        if not isinstance(mode, bool):
+            raise TypeError(f"mode must be True (training) or False (evaluation), got {mode!r}")
+        self.training = mode
+        return self
+
+    def eval(self) -> Layer:
+        """Put the layer in evaluation mode (same as ``train(False)``); return it."""
+        return self.train(False)
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         return self.forward(X)
@@ -267,6 +286,13 @@ class Sequential(Layer):
         """All parameters in layer order: [W0, b0, W1, b1, ...]."""
         return [p for layer in self.layers for p in layer.parameters()]
 
+    def train(self, mode: bool = True) -> Sequential:
+        """Switch this model and every layer in it to training (or evaluation) mode."""
+        super().train(mode)
+        for layer in self.layers:
+            layer.train(mode)
+        return self
+
     def __len__(self) -> int:
         return len(self.layers)
 
@@ -281,3 +307,57 @@ class Sequential(Layer):
     def __repr__(self) -> str:
         lines = [f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers)]
         return "Sequential(\n" + "\n".join(lines) + "\n)"
+
+
+class Dropout(Layer):
+    """Inverted dropout (Srivastava et al. 2014): in training mode, zero each input
+    with probability ``p`` and scale the survivors by 1/(1-p).
+
+    Training mode, for a batch X of any shape, with a fresh mask for every forward pass
+    (unless ``hold_mask`` is set, which reuses the last one -- for a gradient check):
+
+        m_ij = ξ_ij / (1 - p),   ξ_ij ~ Bernoulli(1 - p)
+        A = X ⊙ m                 (so E[A] = X: the expected activation is unchanged)
+        dL/dX = G ⊙ m             (the same mask: a dropped unit passes no gradient)
+
+    Evaluation mode: A = X and dL/dX = G, so predictions are deterministic and need no
+    rescaling, because the scaling was done during training.
+
+    Parameters
+    ----------
+    p : float
+        Dropout rate in [0, 1): the probability of zeroing an input (0 keeps all).
+    rng : None, int or numpy.random.Generator
+        Source of the masks.
+    """
+
+    def __init__(self, p: float = 0.5, rng=None):
+        p = check_positive(p, "dropout rate p", allow_zero=True)
+        if p >= 1.0:
+            raise ValueError(
+                f"dropout rate p must be in [0, 1) (the probability of dropping a unit), got {p}"
+            )
+        self.p = p
+        self.rng = as_rng(rng)
+        self.mask = None        # m of the last training-mode forward pass
+        self.hold_mask = False  # reuse ``mask`` instead of drawing a new one
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """Training: X ⊙ m with a new mask m (unless ``hold_mask``); evaluation: X."""
+        if not self.training:
+            self.cache = 1.0
+            return X
+        if not (self.hold_mask and self.mask is not None and self.mask.shape == X.shape):
+            keep = self.rng.random(X.shape) >= self.p
+            self.mask = keep * X.dtype.type(1.0 / (1.0 - self.p))
+        self.cache = self.mask
+        return X * self.mask
+
+    def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """dL/dX = G ⊙ m after a training-mode forward pass, G after an evaluation one."""
+        mask = self._require_forward()
+        return grad_out * mask if input_grad else None
+
+    def __repr__(self) -> str:
+        mode = "training" if self.training else "evaluation"
+        return f"Dropout(p={self.p:g}, {mode} mode)"

@@ -17,6 +17,7 @@ different batch sizes can be compared on the same footing.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 import warnings
@@ -74,7 +75,10 @@ class History:
     diverged_epoch : int or None
         The epoch (1-based) in which it blew up; 0 if the initial loss already was.
     stopped_early : bool
-        True if the callback asked to stop.
+        True if the callback asked to stop, or early stopping ran out of patience.
+    restored_best : bool
+        True if ``fit`` (with ``patience``) left the model with the weights of
+        :attr:`best_epoch`.
     n_updates : int
         Number of optimiser steps taken.
     """
@@ -91,12 +95,21 @@ class History:
         self.diverged = False
         self.diverged_epoch: int | None = None
         self.stopped_early = False
+        self.restored_best = False
         self.n_updates = 0
 
     @property
     def epochs(self) -> int:
         """Number of completed (recorded) epochs."""
         return len(self.epoch_loss)
+
+    @property
+    def best_epoch(self) -> int | None:
+        """The (1-based) epoch with the lowest validation loss, the first one if tied;
+        None without validation data."""
+        if not self.val_loss:
+            return None
+        return int(np.argmin(self.val_loss)) + 1
 
     @property
     def final_loss(self) -> float:
@@ -243,9 +256,9 @@ def _diverged(history: History, epoch: int, value: float, in_update: bool = Fals
 # ---------------------------------------------------------------- fit
 
 def _check_fit_arguments(model, X, y, loss, optimizer, epochs, batch_size, validation,
-                         callback, divergence_threshold):
+                         callback, divergence_threshold, patience):
     """Check everything ``fit`` receives, once, before any training; return the
-    cleaned (X, y, validation, epochs, batch_size, threshold)."""
+    cleaned (X, y, validation, epochs, batch_size, threshold, patience)."""
     if not isinstance(model, Layer):
         raise TypeError(
             f"model must be an nnkit Layer (e.g. Sequential), got {type(model).__name__}")
@@ -277,7 +290,13 @@ def _check_fit_arguments(model, X, y, loss, optimizer, epochs, batch_size, valid
         y_val = check_array(validation[1], "validation y", ndim=(1, 2), dtype=None)
         check_same_length(X_val, y_val, "validation X", "validation y")
         validation = (X_val, y_val)
-    return X, y, validation, epochs, batch_size, threshold
+    if patience is not None:
+        patience = check_int(patience, "patience", low=1)
+        if validation is None:
+            raise ValueError(
+                "patience (early stopping) watches the validation loss: pass "
+                "validation=(X_val, y_val) too")
+    return X, y, validation, epochs, batch_size, threshold, patience
 
 
 def fit(
@@ -295,6 +314,7 @@ def fit(
     track_gradients: bool = False,
     callback=None,
     divergence_threshold: float | None = 1e6,
+    patience: int | None = None,
 ) -> History:
     """Train ``model`` on (X, y) by gradient descent and return a :class:`History`.
 
@@ -317,13 +337,22 @@ def fit(
         completed epochs from 1); a truthy return value stops training.
     divergence_threshold : a loss above this (or NaN/inf) stops training with a
         :class:`DivergenceWarning`; None stops only on NaN/inf.
+    patience : early stopping (needs ``validation``): training stops once the
+        validation loss has not gone below its lowest value for ``patience`` epochs
+        in a row, and the weights of that best epoch (``history.best_epoch``) are put
+        back when ``fit`` returns; None trains for all ``epochs``.
+
+    The model is in training mode (``model.train()``) for the updates and in
+    evaluation mode (``model.eval()``) whenever whole data sets are evaluated; ``fit``
+    returns it in evaluation mode, ready to predict.  This matters for layers such as
+    :class:`~nnkit.Dropout`.
 
     All arguments are checked once, before the first update; the loop itself runs
     only the formulas.
     """
-    X, y, validation, epochs, batch_size, threshold = _check_fit_arguments(
+    X, y, validation, epochs, batch_size, threshold, patience = _check_fit_arguments(
         model, X, y, loss, optimizer, epochs, batch_size, validation, callback,
-        divergence_threshold)
+        divergence_threshold, patience)
     n = len(X)
     generator = as_rng(rng)
     compute = _formula(loss)
@@ -333,7 +362,9 @@ def fit(
 
     # Overflow during a diverging run is expected and reported once as a
     # DivergenceWarning, so NumPy's own floating-point warnings are silenced.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+    model.eval()
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"), \
+            _finishing(model, history, patience) as best:
         if validation is not None:
             X_val, y_val = validation
             y_val = loss.validate(model.forward(X_val), y_val, "validation y")[1]
@@ -345,6 +376,7 @@ def fit(
 
         for epoch in range(1, epochs + 1):
             record = _Epoch(history, dense)
+            model.train()
             for idx in _batches(n, batch_size, generator, shuffle):
                 out = model.forward(X[idx])
                 value = compute(out, y[idx])
@@ -354,6 +386,7 @@ def fit(
                 optimizer.step()
                 record.update(value, len(out))
 
+            model.eval()
             if evaluate_train:
                 value, acc = _evaluate(model, loss, X, y, chunk)
             else:
@@ -376,4 +409,46 @@ def fit(
             if callback is not None and callback(epoch, model, history):
                 history.stopped_early = True
                 break
+            if best is not None and best.out_of_patience(history, patience):
+                history.stopped_early = True
+                break
     return history
+
+
+class _BestWeights:
+    """Early stopping's memory: a copy of the weights at the lowest validation loss."""
+
+    def __init__(self, model: Layer):
+        self.params = model.parameters()
+        self.saved = None
+        self.epoch = 0
+
+    def out_of_patience(self, history: History, patience: int) -> bool:
+        """Copy the weights if this epoch is the best so far; True once ``patience``
+        epochs have passed without a new best."""
+        if history.best_epoch == history.epochs:
+            self.saved = [p.value.copy() for p in self.params]
+            self.epoch = history.epochs
+        return history.epochs - self.epoch >= patience
+
+    def restore(self, history: History) -> None:
+        """Put the best epoch's weights back into the model."""
+        if self.saved is None:
+            return
+        for p, saved in zip(self.params, self.saved, strict=True):
+            p.value[...] = saved
+        history.restored_best = True
+
+
+@contextlib.contextmanager
+def _finishing(model: Layer, history: History, patience: int | None):
+    """Around the training loop: however ``fit`` leaves it (done, stopped, diverged),
+    put back the best weights when stopping early, and leave the model in evaluation
+    mode."""
+    best = _BestWeights(model) if patience is not None else None
+    try:
+        yield best
+    finally:
+        if best is not None:
+            best.restore(history)
+        model.eval()
