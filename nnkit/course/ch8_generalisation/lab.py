@@ -1,0 +1,281 @@
+"""The experiments of chapter 8: does a trained network generalise?
+
+* :func:`moons_data`, :func:`build_network` and :func:`train_run` -- small networks
+  trained on few or many noisy moons, with a fixed validation set, recorded for the live
+  experiment (the decision boundary over the plane at a few epochs, training and
+  validation loss every epoch, both measured in evaluation mode);
+* :func:`noise_search` -- a hyperparameter search on labels that are pure noise, to
+  measure how much choosing on the test set flatters the winner;
+* :func:`copies_across` -- how many test inputs also appear in the training part;
+* :func:`tune_digits` -- chapter 6's digits network tuned on a validation set;
+* :func:`house_prices`, :func:`mse_hessian`, :func:`descend` -- the curvature of a
+  least-squares loss before and after standardising its inputs (chapter 2's condition
+  number, measured).
+
+Every run is seeded, trains in float64 with full batches or fixed mini-batch orders, and
+avoids learning rates near the stability edge, so its printed figures survive another BLAS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import nnkit as nk
+from nnkit.validation import check_int
+
+__all__ = [
+    "MODELS",
+    "NoiseSearch",
+    "Run",
+    "TunedDigits",
+    "build_network",
+    "copies_across",
+    "descend",
+    "house_prices",
+    "moons_data",
+    "mse_hessian",
+    "noise_search",
+    "train_run",
+    "tune_digits",
+    "weight_norm",
+]
+
+# Noise of the moons: enough that a flexible boundary through 20 points is a bad guess.
+MOONS_NOISE = 0.3
+N_VALIDATION = 200
+VALIDATION_SEED = 1000
+
+# The models of the live experiment: hidden width of both hidden layers, and regulariser.
+MODELS: dict[str, dict] = {
+    "4 units": {"width": 4},
+    "64 units": {"width": 64},
+    "64 + weight decay": {"width": 64, "weight_decay": 3e-3},
+    "64 + dropout": {"width": 64, "dropout": 0.5},
+}
+# Full-batch gradient descent with momentum; well inside the stable range.
+LEARNING_RATE = 0.2
+MOMENTUM = 0.9
+
+
+def moons_data(n_train: int):
+    """``n_train`` noisy moons to train on and a fixed set of 200 to validate on.
+
+    Returns ``(X_train, y_train, X_val, y_val)``; the training points are seeded by
+    ``n_train``, the validation points by a seed of their own, so they never coincide.
+    """
+    n_train = check_int(n_train, "n_train", low=4)
+    X_train, y_train = nk.datasets.moons(n_train, noise=MOONS_NOISE, rng=n_train)
+    X_val, y_val = nk.datasets.moons(N_VALIDATION, noise=MOONS_NOISE, rng=VALIDATION_SEED)
+    return X_train, y_train, X_val, y_val
+
+
+def build_network(width: int, dropout: float = 0.0, n_inputs: int = 2, n_classes: int = 2,
+                  rng: int = 0) -> nk.Sequential:
+    """``nk.mlp([n_inputs, width, width, n_classes])`` with ReLU units (He initialisation)
+    and, if ``dropout`` > 0, a :class:`nnkit.Dropout` after each hidden layer; the weights
+    are the same with or without dropout."""
+    width = check_int(width, "width", low=1)
+    model = nk.mlp([n_inputs, width, width, n_classes], activation="relu", rng=rng)
+    if not dropout:
+        return model
+    layers = []
+    for k, layer in enumerate(model):
+        layers.append(layer)
+        if isinstance(layer, nk.ReLU):
+            layers.append(nk.Dropout(dropout, rng=rng + 10 + k))
+    return nk.Sequential(*layers)
+
+
+def weight_norm(model: nk.Layer) -> float:
+    """‖W‖ over every weight matrix of ``model``: √(Σ_l Σ_ij (W^[l]_ij)²), biases left out."""
+    return float(np.sqrt(sum(np.vdot(p.value, p.value) for p in model.parameters()
+                             if p.name == "W")))
+
+
+@dataclass
+class Run:
+    """One recorded training run of the live experiment."""
+
+    model_name: str
+    n_train: int
+    data: tuple
+    history: nk.History
+    grid_x: np.ndarray
+    grid_y: np.ndarray
+    snapshots: dict[int, np.ndarray] = field(default_factory=dict)
+    final_weight_norm: float = 0.0
+
+    @property
+    def train_loss(self) -> np.ndarray:
+        """Training loss at epochs 0, 1, ..., (entry 0 before any update)."""
+        return np.array([self.history.initial_loss] + self.history.epoch_loss)
+
+    @property
+    def val_loss(self) -> np.ndarray:
+        """Validation loss at epochs 1, 2, ..."""
+        return np.array(self.history.val_loss)
+
+
+def train_run(model_name: str, n_train: int, epochs: int = 200, snapshots=(10, 50, 200),
+              weight_decay: float | None = None, grid_size: int = 40) -> Run:
+    """Train model ``model_name`` (a key of :data:`MODELS`) on ``n_train`` moons with
+    full-batch gradient descent (η = 0.2, momentum 0.9) and record it.
+
+    ``weight_decay`` overrides the model's own λ.  At each epoch in ``snapshots`` the
+    class-1 probability on a ``grid_size`` × ``grid_size`` grid over the plane is kept
+    (computed in evaluation mode).
+    """
+    if model_name not in MODELS:
+        raise ValueError(f"model_name: unknown model {model_name!r}; choose one of {list(MODELS)}")
+    spec = MODELS[model_name]
+    X_train, y_train, X_val, y_val = moons_data(n_train)
+    model = build_network(spec["width"], spec.get("dropout", 0.0))
+    decay = spec.get("weight_decay", 0.0) if weight_decay is None else weight_decay
+    optimizer = nk.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM,
+                       weight_decay=decay)
+    gx, gy = np.meshgrid(np.linspace(-2.0, 3.0, grid_size), np.linspace(-1.6, 2.1, grid_size))
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    run = Run(model_name, n_train, (X_train, y_train, X_val, y_val), nk.History(), gx, gy)
+    wanted = set(snapshots)
+
+    def record(epoch, net, history):
+        # fit calls this after evaluating, so the network is in evaluation mode here.
+        if epoch in wanted:
+            probs = nk.activations.softmax(net.forward(grid))[:, 1]
+            run.snapshots[epoch] = probs.reshape(gx.shape)
+
+    run.history = nk.fit(model, X_train, y_train, nk.CrossEntropyLoss(), optimizer,
+                         epochs=epochs, batch_size=None, validation=(X_val, y_val),
+                         evaluate_train=True, callback=record)
+    run.final_weight_norm = weight_norm(model)
+    return run
+
+
+@dataclass
+class NoiseSearch:
+    """A hyperparameter search on pure-noise labels (see :func:`noise_search`)."""
+
+    settings: list[dict]
+    test_accuracy: np.ndarray   # per setting, on the small test set used to choose
+    fresh_accuracy: np.ndarray  # per setting, on a large set never looked at
+
+    @property
+    def winner(self) -> int:
+        """Index of the setting with the best test accuracy (the first if tied)."""
+        return int(np.argmax(self.test_accuracy))
+
+
+def noise_search(n_train: int = 100, n_test: int = 50, n_fresh: int = 2000,
+                 n_settings: int = 24, epochs: int = 60, rng: int = 0) -> NoiseSearch:
+    """Train ``n_settings`` small networks (random width, learning rate and seed) on 5
+    random features with random 0/1 labels, and score each on a small test set and on a
+    large fresh set.  No setting can beat 50 % on new data; the best of many on a small
+    test set will look better than that.
+    """
+    gen = np.random.default_rng(rng)
+
+    def noise(n):
+        return gen.normal(size=(n, 5)), gen.integers(0, 2, size=n)
+
+    (X, y), (X_test, y_test), (X_fresh, y_fresh) = noise(n_train), noise(n_test), noise(n_fresh)
+    settings, test_acc, fresh_acc = [], [], []
+    for k in range(n_settings):
+        setting = {"width": int(gen.choice([4, 16, 64])), "lr": float(gen.choice([0.03, 0.1, 0.3])),
+                   "seed": k}
+        model = nk.mlp([5, setting["width"], 2], activation="relu", rng=k)
+        nk.fit(model, X, y, nk.CrossEntropyLoss(), nk.SGD(model.parameters(), lr=setting["lr"]),
+               epochs=epochs, batch_size=None)
+        settings.append(setting)
+        test_acc.append(nk.accuracy(model.forward(X_test), y_test))
+        fresh_acc.append(nk.accuracy(model.forward(X_fresh), y_fresh))
+    return NoiseSearch(settings, np.array(test_acc), np.array(fresh_acc))
+
+
+def copies_across(X_train, X_other) -> int:
+    """How many rows of ``X_other`` also occur, exactly, among the rows of ``X_train``."""
+    X_train = np.asarray(X_train)
+    seen = {row.tobytes() for row in X_train}
+    return sum(row.tobytes() in seen for row in np.asarray(X_other, dtype=X_train.dtype))
+
+
+@dataclass
+class TunedDigits:
+    """The outcome of :func:`tune_digits`."""
+
+    settings: list[dict]
+    histories: list[nk.History]
+    best: int
+    model: nk.Sequential
+    split: nk.datasets.Split
+
+    def val_loss(self, k: int) -> float:
+        """Lowest validation loss of setting ``k`` (the epoch early stopping kept)."""
+        return min(self.histories[k].val_loss)
+
+
+def tune_digits(widths=(16, 64, 256), weight_decays=(0.0, 1e-3), patience: int = 5,
+                rng: int = 0) -> TunedDigits:
+    """Chapter 6's digits network, tuned honestly.
+
+    The 1797 digits are split 60/20/20 into training, validation and test parts. Every
+    (width, weight decay) is trained with mini-batches of 32 (η = 0.05, momentum 0.9) and
+    early stopping on the validation loss; the setting with the lowest validation loss
+    wins.  The test part is not touched here: evaluate ``model`` on it once, afterwards.
+    """
+    X, y = nk.datasets.digits(test_fraction=None)
+    parts = nk.datasets.split(X, y, validation=0.2, test=0.2, rng=rng)
+    settings, histories, models = [], [], []
+    for width in widths:
+        for decay in weight_decays:
+            model = nk.mlp([64, width, 10], activation="relu", rng=rng)
+            history = nk.fit(model, parts.X_train, parts.y_train, nk.CrossEntropyLoss(),
+                             nk.SGD(model.parameters(), lr=0.05, momentum=0.9,
+                                    weight_decay=decay),
+                             epochs=60, batch_size=32, rng=rng,
+                             validation=(parts.X_val, parts.y_val), patience=patience)
+            settings.append({"width": width, "weight_decay": decay})
+            histories.append(history)
+            models.append(model)
+    best = int(np.argmin([min(h.val_loss) for h in histories]))
+    return TunedDigits(settings, histories, best, models[best], parts)
+
+
+def house_prices(n: int = 200, rng: int = 0):
+    """A made-up regression with features on everyday scales: floor area (m², around
+    100) and age (years, 0-80) of ``n`` houses, and a price (thousands) linear in both
+    plus noise.  Returns X (n, 2) and y (n,)."""
+    gen = np.random.default_rng(rng)
+    area = gen.normal(100.0, 30.0, n).clip(30.0, None)
+    age = gen.uniform(0.0, 80.0, n)
+    price = 50.0 + 3.0 * area - 1.5 * age + gen.normal(0.0, 20.0, n)
+    return np.column_stack([area, age]), price
+
+
+def _with_bias(X: np.ndarray) -> np.ndarray:
+    return np.column_stack([X, np.ones(len(X))])
+
+
+def mse_hessian(X) -> np.ndarray:
+    """Hessian of L(w, b) = (1/n) Σ_i (w·x_i + b - y_i)² with respect to (w, b):
+
+        H = (2/n) X̃ᵀ X̃,   X̃ = [X, 1]   (shape (d+1, d+1)),
+
+    the same for every w, b and y, because L is quadratic."""
+    Xb = _with_bias(np.asarray(X, dtype=np.float64))
+    return 2.0 / len(Xb) * Xb.T @ Xb
+
+
+def descend(X, y, steps: int, lr: float) -> np.ndarray:
+    """Mean squared error after each of ``steps`` full-batch gradient steps on (w, b)
+    from zero, ∇L = (2/n) X̃ᵀ(X̃θ - y); returns the ``steps + 1`` losses."""
+    Xb = _with_bias(np.asarray(X, dtype=np.float64))
+    y = np.asarray(y, dtype=np.float64)
+    theta = np.zeros(Xb.shape[1])
+    losses = []
+    for _ in range(steps + 1):
+        residual = Xb @ theta - y
+        losses.append(float(np.mean(residual ** 2)))
+        theta = theta - lr * 2.0 / len(Xb) * (Xb.T @ residual)
+    return np.array(losses)
