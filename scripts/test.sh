@@ -6,8 +6,9 @@
 # Steps: lint (ruff), unit tests (tests/, incl. the notebook checks and the mutation
 # test), nbval on every chapter (strict: every stored output must be reproduced), again
 # with two BLAS threads and again with nnkit perturbed by 1e-12 (portable outputs), and
-# the book build with the browser tests (headless Chromium on the built HTML; Debian's
-# chromium is installed with apt-get when missing). Every step runs even if an earlier
+# the book build with the browser tests (headless Chromium on the built HTML, light and
+# dark, with axe-core; Debian's chromium is installed with apt-get when missing), and
+# every chapter run top to bottom in JupyterLab in the same browser. Every step runs even if an earlier
 # one failed; the script exits non-zero if any failed. pytest's "no tests collected"
 # (exit status 5) counts as a failure.
 set -euo pipefail
@@ -51,7 +52,8 @@ pytest=("$VENV/bin/python" -m pytest -p no:cacheprovider)
 
 step "lint" "$VENV/bin/ruff" check .
 step "unit tests" "${pytest[@]}" tests \
-  --ignore=tests/book/test_book_build.py --ignore=tests/book/test_browser.py
+  --ignore=tests/book/test_book_build.py --ignore=tests/book/test_browser.py \
+  --ignore=tests/book/test_jupyterlab.py
 nbval=("${pytest[@]}" --nbval --nbval-current-env
   --nbval-sanitize-with tests/book/nbval_sanitize.cfg --nbval-cell-timeout=300
   --ignore=_build book/*.ipynb)
@@ -64,6 +66,7 @@ step "nbval with two BLAS threads" env OPENBLAS_NUM_THREADS=2 "${nbval[@]}"
 step "nbval with nnkit perturbed by 1e-12" \
   env PYTHONPATH="$ROOT/tests/book/perturb${PYTHONPATH:+:$PYTHONPATH}" "${nbval[@]}"
 step "book build and browser tests" "${pytest[@]}" tests/book/test_book_build.py tests/book/test_browser.py
+step "chapters run in JupyterLab" "${pytest[@]}" tests/book/test_jupyterlab.py
 
 echo
 echo "total: $((SECONDS - started)) s; screenshots in _build/screenshots/"

@@ -1,0 +1,255 @@
+"""Every chapter runs in JupyterLab, as a Binder or local reader uses it.
+
+JupyterLab is started on the repository (no token, a free port, its settings, workspaces
+and runtime files in a temporary folder) and each chapter listed in _toc.yml is opened
+in headless Chromium. With its outputs cleared, "Run All Cells" must execute every code
+cell with a kernel without an error, every widget the chapter displays must render, and
+moving a slider with the keyboard must change the frame the widget shows. Nothing is
+saved: the notebooks on disk are not touched.
+
+Slow (a few minutes): marked ``slow``; scripts/test.sh runs it as its own step.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import execute_notebooks as ex
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+CHAPTERS = [p.relative_to(ROOT).as_posix() for p in ex.toc_notebooks(ROOT)]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# Per chapter: a chapter runs in under 30 s in a fresh kernel; JupyterLab and a busy
+# machine add to that.
+RUN_TIMEOUT_S = 180
+
+# JupyterLab settings for a quiet, deterministic session: never save (the run must not
+# overwrite the chapter on disk), no news or update checks, and every cell kept in the
+# page (no virtual scrolling), so that all of them can be checked.
+SETTINGS = {
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "checkForUpdates": False,
+        "fetchNews": "false",
+    },
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+}
+
+# What a widget's frame is: the images and text of its visible Output widgets.
+FRAME_JS = """(root) => {
+  const parts = [];
+  for (const out of root.querySelectorAll('.widget-output')) {
+    const box = out.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    for (const img of out.querySelectorAll('img')) parts.push(img.src);
+    parts.push(out.innerText);
+  }
+  return parts.join('\\n');
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server on the repository; yields its base URL."""
+    home = tmp_path_factory.mktemp("jupyterlab")
+    for name, values in SETTINGS.items():
+        path = home / "settings" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+    port = _free_port()
+    env = {
+        **os.environ,
+        **ex.KERNEL_ENV,
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+    }
+    command = [
+        str(Path(sys.executable).with_name("jupyter-lab")),
+        "--no-browser",
+        f"--port={port}",
+        "--ip=127.0.0.1",
+        "--IdentityProvider.token=",
+        f"--ServerApp.root_dir={ROOT}",
+        "--ServerApp.port_retries=0",
+        "--LabApp.news_url=",
+        # Lets this test shut kernels down through the REST API (a local, token-free
+        # server that lives only as long as the test module).
+        "--ServerApp.disable_check_xsrf=True",
+    ]
+    if os.geteuid() == 0:  # CI containers run as root
+        command.append("--allow-root")
+    log = (home / "server.log").open("w")
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"JupyterLab exited: {(home / 'server.log').read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(url + "api/status", timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("JupyterLab did not start within 120 s")
+            time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"no Chromium at {CHROMIUM} (install Debian's chromium or set CHROMIUM)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _menu(page, menu: str, item: str) -> None:
+    """Choose ``item`` from the main menu ``menu``, as a reader would."""
+    page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text=menu).first.click()
+    page.get_by_role("menuitem", name=item, exact=True).first.click()
+
+
+def _expected_widgets(chapter: str) -> int:
+    """How many widget views the chapter's stored outputs display."""
+    nb = json.loads((ROOT / chapter).read_text(encoding="utf-8"))
+    return sum(
+        WIDGET_VIEW in output.get("data", {})
+        for cell in nb["cells"]
+        if cell["cell_type"] == "code"
+        for output in cell.get("outputs", [])
+    )
+
+
+def _shut_down_kernels(lab: str) -> None:
+    with urllib.request.urlopen(lab + "api/sessions", timeout=10) as response:
+        sessions = json.load(response)
+    for session in sessions:
+        request = urllib.request.Request(f"{lab}api/sessions/{session['id']}", method="DELETE")
+        urllib.request.urlopen(request, timeout=30).close()
+
+
+def _prompts(page) -> list[str]:
+    return page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").evaluate_all(
+        "ps => ps.map(p => p.textContent.trim())"
+    )
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_runs_in_jupyterlab(lab, browser, chapter, tmp_path):
+    on_disk = (ROOT / chapter).read_bytes()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(f"{lab}lab/tree/{chapter}")
+        page.locator(".jp-Notebook .jp-CodeCell").first.wait_for()
+        # A kernel must be ready before the run (the status bar says so).
+        page.get_by_text("| Idle").first.wait_for(timeout=120_000)
+        _menu(page, "Edit", "Clear Outputs of All Cells")
+        n_cells = page.locator(".jp-Notebook .jp-CodeCell").count()
+        assert all(p in ("[ ]:", "") for p in _prompts(page)), "outputs were not cleared"
+
+        started = time.monotonic()
+        _menu(page, "Run", "Run All Cells")
+        # Every code cell must end with an execution count; a cell that raises stops
+        # the run, leaving the cells after it without one.
+        while True:
+            prompts = _prompts(page)
+            done = [p for p in prompts if p.startswith("[") and p[1:-2].isdigit()]
+            if len(done) == n_cells:
+                break
+            if time.monotonic() - started > RUN_TIMEOUT_S:
+                pytest.fail(
+                    f"{chapter}: {len(done)} of {n_cells} cells ran in {RUN_TIMEOUT_S} s; "
+                    f"prompts {prompts}"
+                )
+            page.wait_for_timeout(500)
+        elapsed = time.monotonic() - started
+
+        tracebacks = page.locator(
+            '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]',
+            has_text="Traceback",
+        )
+        assert tracebacks.count() == 0, f"{chapter}: {tracebacks.first.inner_text()[:2000]}"
+        assert not errors, f"{chapter}: page errors {errors}"
+
+        expected = _expected_widgets(chapter)
+        widgets = page.locator(".jp-OutputArea-output .jupyter-widgets.widget-vbox").filter(
+            has=page.locator(".widget-output")
+        )
+        page.wait_for_function(
+            f"""() => document.querySelectorAll(
+                '.jp-OutputArea-output .widget-output img').length > 0 || {expected} === 0"""
+        )
+        roots = page.locator(".jp-OutputArea-output > .jupyter-widgets")
+        assert roots.count() >= expected, f"{chapter}: {roots.count()} of {expected} widgets shown"
+        assert page.get_by_text("Error displaying widget").count() == 0
+        for i in range(widgets.count()):
+            assert widgets.nth(i).locator(".widget-output img").count() > 0, (
+                f"{chapter}: widget {i} shows no frame"
+            )
+
+        sliders = widgets.filter(has=page.locator('[role="slider"]'))
+        if expected:
+            assert sliders.count() > 0, f"{chapter}: no widget with a slider to move"
+            root = sliders.first
+            handle = root.locator('[role="slider"]').first
+            handle.scroll_into_view_if_needed()
+            before = root.evaluate(FRAME_JS)
+            at_end = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+            handle.focus()
+            page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
+            page.wait_for_function(
+                "([root, before]) => (" + FRAME_JS + ")(root) !== before",
+                arg=[root.element_handle(), before],
+                timeout=10_000,
+            )
+        page.screenshot(path=str(tmp_path / "lab.png"))
+        print(f"{chapter}: {n_cells} cells in {elapsed:.1f} s, {expected} widgets")
+    finally:
+        context.close()
+        _shut_down_kernels(lab)
+    assert (ROOT / chapter).read_bytes() == on_disk, f"{chapter} was changed on disk"
