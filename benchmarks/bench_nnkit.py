@@ -1,233 +1,191 @@
-"""How much does nnkit's modularity cost?  Run: python benchmarks/bench_nnkit.py
+"""What does ``nk.fit`` cost over the loop a user writes by hand?  And over PyTorch?
 
-1. A 64-128-64-10 ReLU MLP with softmax cross-entropy, trained by mini-batch SGD
-   (batch 32, float64) on scikit-learn's digits: ``nk.fit`` against a plain NumPy
-   loop written out below that does the same work (same shuffles, same per-update
-   loss, same whole-training-set loss and accuracy after each epoch).  The two must
-   produce the same losses; the target is nk.fit / plain <= 1.15.
-2. Full-batch training of a 2-16-16-1 tanh/sigmoid network with BCE on 200 points
-   for 200 epochs -- what a widget does between two slider moves; target < 30 ms.
-3. PyTorch on the CPU for the same MLP, only if torch happens to be installed.
+    .venv/bin/python benchmarks/bench_nnkit.py [--repeats 9]
 
-Times are CPU time of this process (``time.process_time``), which a busy shared
-machine disturbs less than wall-clock time.  The main figure is the median over
-many single epochs (epochs 2..E of each run, timed between consecutive epoch ends);
-runs of the two sides alternate so that load from other processes hits both alike.
-BLAS is limited to one thread (through threadpoolctl, which comes with
-scikit-learn): these matrices are too small for threads to help, and on a shared
-machine threads fighting over the cores multiply the CPU time.
+Two workloads, each trained three ways in this one process:
+
+* **digits**: a 64-128-64-10 ReLU MLP with softmax cross-entropy, mini-batch SGD (batch 32,
+  η = 0.1, float64) on scikit-learn's digits (1348 training images), 10 epochs;
+* **widget**: a 2-16-16-1 tanh network with a sigmoid output and BCE, full-batch gradient
+  descent (η = 0.5) on 200 two-moons points for 200 epochs -- what a live experiment
+  retrains between two slider positions.
+
+The three ways:
+
+* ``nk.fit`` with default arguments;
+* the **hand loop**: the same nnkit model and optimiser driven by the four lines a user
+  writes -- forward, loss, backward, update -- and nothing else (no history, no checks
+  beyond what the layers do themselves);
+* **PyTorch** on the CPU (``torch.nn.Sequential`` of ``Linear`` layers, float64,
+  ``torch.optim.SGD``), only when torch is installed.
+
+All three start from the same weights (copied into torch) and see the same mini-batches
+(the same permutation per epoch, drawn from the same seed). The script first checks that
+``nk.fit`` and the hand loop compute the same losses, update for update, so that the
+timings compare the same work. Each repeat times the three in turn (their order rotates
+from repeat to repeat, so load from other processes hits all alike); a repeat's ratio is
+time(fit) / time(hand loop) within that repeat. The script prints the median and the
+range over the repeats. Times are CPU seconds of this process (``time.process_time``);
+BLAS and torch use one thread: these matrices are too small for threads to help, and on
+a shared machine threads fighting over the cores only add noise.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import statistics
 import time
+from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 import nnkit as nk
 
-LR = 0.1
-BATCH = 32
-SIZES = (64, 128, 64, 10)
+try:
+    import torch
+except ImportError:
+    torch = None
 
 
-def build_model(seed: int = 0) -> nk.Sequential:
-    """The benchmark MLP, He-initialised."""
-    layers = []
-    for i, (n_in, n_out) in enumerate(zip(SIZES[:-1], SIZES[1:], strict=True)):
-        layers.append(nk.Dense(n_in, n_out, init="he", rng=seed + i))
-        if i < len(SIZES) - 2:
-            layers.append(nk.ReLU())
-    return nk.Sequential(*layers)
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    sizes: tuple[int, ...]
+    activation: str
+    output_activation: str | None
+    loss: type
+    lr: float
+    epochs: int
+    batch_size: int | None
 
 
-def plain_numpy_training(weights, X, y, epochs: int, seed: int):
-    """Hand-written mini-batch SGD for the same MLP: no classes, no checks.
-
-    ``weights`` is a list [(W, b), ...] (modified in place).  Returns the initial
-    loss, the per-update losses and the per-epoch whole-training-set losses and
-    accuracies -- everything ``nk.fit`` records by default -- and the CPU seconds
-    of each epoch after the first.
-    """
-    rng = np.random.default_rng(seed)
-    n = len(X)
-    (W1, b1), (W2, b2), (W3, b3) = weights
-    update_loss, epoch_loss, epoch_acc = [], [], []
-
-    def forward(xb):
-        a1 = np.maximum(xb @ W1.T + b1, 0.0)
-        a2 = np.maximum(a1 @ W2.T + b2, 0.0)
-        return a1, a2, a2 @ W3.T + b3
-
-    def softmax_ce(z, labels):
-        shifted = z - z.max(axis=1, keepdims=True)
-        exp = np.exp(shifted)
-        sums = exp.sum(axis=1, keepdims=True)
-        rows = np.arange(len(labels))
-        loss = float(np.mean(np.log(sums[:, 0]) - shifted[rows, labels]))
-        return loss, exp / sums, rows
-
-    initial_loss = softmax_ce(forward(X)[2], y)[0]
-    stamps = [time.process_time()]
-    for _ in range(epochs):
-        order = rng.permutation(n)
-        for start in range(0, n, BATCH):
-            idx = order[start:start + BATCH]
-            xb, yb = X[idx], y[idx]
-            a1, a2, z = forward(xb)
-            loss, probs, rows = softmax_ce(z, yb)
-            update_loss.append(loss)
-            g3 = probs
-            g3[rows, yb] -= 1.0
-            g3 /= len(yb)
-            g2 = (g3 @ W3) * (a2 > 0)
-            g1 = (g2 @ W2) * (a1 > 0)
-            W3 -= LR * (g3.T @ a2)
-            b3 -= LR * g3.sum(axis=0)
-            W2 -= LR * (g2.T @ a1)
-            b2 -= LR * g2.sum(axis=0)
-            W1 -= LR * (g1.T @ xb)
-            b1 -= LR * g1.sum(axis=0)
-        z = forward(X)[2]
-        epoch_loss.append(softmax_ce(z, y)[0])
-        epoch_acc.append(float(np.mean(z.argmax(axis=1) == y)))
-        stamps.append(time.process_time())
-    epoch_time = np.diff(stamps[1:]).tolist()
-    return initial_loss, update_loss, epoch_loss, epoch_acc, epoch_time
+DIGITS = Workload("digits 64-128-64-10, batch 32, 10 epochs", (64, 128, 64, 10), "relu", None,
+                  nk.CrossEntropyLoss, 0.1, 10, 32)
+WIDGET = Workload("widget 2-16-16-1, full batch, 200 epochs", (2, 16, 16, 1), "tanh", "sigmoid",
+                  nk.BCELoss, 0.5, 200, None)
+SEED = 0
 
 
-def time_nnkit(X, y, epochs: int) -> tuple[float, list[float], nk.History]:
-    """(CPU seconds per epoch of the whole fit call, CPU seconds of each epoch after
-    the first, history)."""
-    model = build_model()
-    opt = nk.SGD(model.parameters(), lr=LR)
-    stamps = []
-    start = time.process_time()
-    history = nk.fit(model, X, y, nk.CrossEntropyLoss(), opt, epochs=epochs,
-                     batch_size=BATCH, rng=1,
-                     callback=lambda epoch, model, history: stamps.append(time.process_time()))
-    total = time.process_time() - start
-    return total / epochs, np.diff(stamps).tolist(), history
-
-
-def time_plain(X, y, epochs: int):
-    """(CPU seconds per epoch of the whole run, CPU seconds of each epoch after the
-    first, results)."""
-    model = build_model()
-    weights = [(layer.W.value.copy(), layer.b.value.copy())
-               for layer in model.layers if isinstance(layer, nk.Dense)]
-    start = time.process_time()
-    result = plain_numpy_training(weights, X, y, epochs, seed=1)
-    return (time.process_time() - start) / epochs, result[-1], result[:-1]
-
-
-def time_torch(X, y, epochs: int) -> float | None:
-    try:
-        import torch
-    except ImportError:
-        return None
-    torch.manual_seed(0)
-    torch.set_num_threads(1)
-    layers = []
-    for i, (n_in, n_out) in enumerate(zip(SIZES[:-1], SIZES[1:], strict=True)):
-        layers.append(torch.nn.Linear(n_in, n_out).double())
-        if i < len(SIZES) - 2:
-            layers.append(torch.nn.ReLU())
-    net = torch.nn.Sequential(*layers)
-    opt = torch.optim.SGD(net.parameters(), lr=LR)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-    rng = np.random.default_rng(1)
-    start = time.process_time()
-    for _ in range(epochs):
-        order = torch.from_numpy(rng.permutation(len(X)))
-        for s in range(0, len(X), BATCH):
-            idx = order[s:s + BATCH]
-            opt.zero_grad()
-            loss = loss_fn(net(Xt[idx]), yt[idx])
-            loss.backward()
-            opt.step()
-        with torch.no_grad():
-            loss_fn(net(Xt), yt).item()
-    return (time.process_time() - start) / epochs
-
-
-def time_small_full_batch() -> float:
-    """Seconds to train 2-16-16-1 full batch on 200 points for 200 epochs."""
+def data(work: Workload):
+    if work is DIGITS:
+        X, _, y, _ = nk.datasets.digits(test_fraction=0.25, rng=0)
+        return X, y
     X, y = nk.datasets.moons(200, noise=0.1, rng=0)
-    model = nk.Sequential(nk.Dense(2, 16, rng=0), nk.Tanh(), nk.Dense(16, 16, rng=1),
-                          nk.Tanh(), nk.Dense(16, 1, rng=2), nk.Sigmoid())
-    opt = nk.SGD(model.parameters(), lr=0.5)
+    return X, y.reshape(-1, 1).astype(np.float64)
+
+
+def model(work: Workload) -> nk.Sequential:
+    return nk.mlp(work.sizes, activation=work.activation,
+                  output_activation=work.output_activation, rng=SEED)
+
+
+def batches(n: int, batch_size: int | None, rng: np.random.Generator):
+    """The mini-batches of one epoch, as nk.fit draws them (full batch: no draw)."""
+    if batch_size is None:
+        return [slice(None)]
+    order = rng.permutation(n)
+    return [order[s:s + batch_size] for s in range(0, n, batch_size)]
+
+
+def with_fit(work: Workload, X, y) -> list[float]:
+    net = model(work)
+    history = nk.fit(net, X, y, work.loss(), nk.SGD(net.parameters(), lr=work.lr),
+                     epochs=work.epochs, batch_size=work.batch_size, rng=SEED)
+    return history.update_loss
+
+
+def by_hand(work: Workload, X, y) -> list[float]:
+    net = model(work)
+    loss = work.loss()
+    optimizer = nk.SGD(net.parameters(), lr=work.lr)
+    rng = np.random.default_rng(SEED)
+    losses = []
+    for _ in range(work.epochs):
+        for idx in batches(len(X), work.batch_size, rng):
+            value = loss.forward(net.forward(X[idx]), y[idx])
+            net.backward(loss.backward())
+            optimizer.step()
+            losses.append(value)
+    return losses
+
+
+def with_torch(work: Workload, X, y) -> list[float]:
+    torch_layers = []
+    for layer in model(work):
+        if isinstance(layer, nk.Dense):
+            linear = torch.nn.Linear(layer.n_in, layer.n_out, dtype=torch.float64)
+            with torch.no_grad():
+                linear.weight.copy_(torch.from_numpy(layer.W.value))
+                linear.bias.copy_(torch.from_numpy(layer.b.value))
+            torch_layers.append(linear)
+        else:
+            torch_layers.append({"ReLU": torch.nn.ReLU, "Tanh": torch.nn.Tanh,
+                                 "Sigmoid": torch.nn.Sigmoid}[type(layer).__name__]())
+    net = torch.nn.Sequential(*torch_layers)
+    loss_fn = torch.nn.CrossEntropyLoss() if work is DIGITS else torch.nn.BCELoss()
+    optimizer = torch.optim.SGD(net.parameters(), lr=work.lr)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    rng = np.random.default_rng(SEED)
+    losses = []
+    for _ in range(work.epochs):
+        for idx in batches(len(X), work.batch_size, rng):
+            if not isinstance(idx, slice):
+                idx = torch.from_numpy(idx)
+            optimizer.zero_grad()
+            value = loss_fn(net(Xt[idx]), yt[idx])
+            value.backward()
+            optimizer.step()
+            losses.append(value.item())
+    return losses
+
+
+def cpu_seconds(train, work: Workload, X, y) -> float:
     start = time.process_time()
-    nk.fit(model, X, y, nk.BCELoss(), opt, epochs=200)
+    train(work, X, y)
     return time.process_time() - start
 
 
-def one_blas_thread():
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(1)
+def summary(values: list[float]) -> str:
+    return f"median {statistics.median(values):.3g} (range {min(values):.3g}-{max(values):.3g})"
+
+
+def bench(work: Workload, repeats: int) -> None:
+    X, y = data(work)
+    fit_losses, hand_losses = with_fit(work, X, y), by_hand(work, X, y)
+    assert np.allclose(fit_losses, hand_losses, rtol=1e-10), "fit and hand loop differ"
+    sides = {"nk.fit": with_fit, "hand loop": by_hand}
+    if torch is not None:
+        assert np.allclose(with_torch(work, X, y), hand_losses, rtol=1e-6), "torch differs"
+        sides["PyTorch"] = with_torch
+    seconds = {name: [] for name in sides}
+    names = list(sides)
+    for r in range(repeats):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            seconds[name].append(cpu_seconds(sides[name], work, X, y))
+    hand = seconds["hand loop"]
+    print(f"\n{work.name} ({len(fit_losses)} updates; {repeats} repeats)")
+    for name, times in seconds.items():
+        per = " ".join(f"{1e3 * t:.1f}" for t in times)
+        print(f"  {name:9s}  ms per run: {summary([1e3 * t for t in times])}   [{per}]")
+    for name in names:
+        if name != "hand loop":
+            ratios = [t / h for t, h in zip(seconds[name], hand, strict=True)]
+            print(f"  {name} / hand loop: {summary(ratios)}")
 
 
 def main() -> None:
-    with one_blas_thread():
-        run_benchmarks()
-
-
-def run_benchmarks() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=9)
-    parser.add_argument("--epochs", type=int, default=10)
     args = parser.parse_args()
-
-    X, _, y, _ = nk.datasets.digits(rng=0)
-    # Same work on both sides: check the two loops compute the same numbers.
-    history = time_nnkit(X, y, 2)[2]
-    initial_loss, update_loss, epoch_loss, epoch_acc = time_plain(X, y, 2)[2]
-    assert np.isclose(history.initial_loss, initial_loss, rtol=1e-12)
-    assert np.allclose(history.update_loss, update_loss, rtol=1e-10)
-    assert np.allclose(history.epoch_loss, epoch_loss, rtol=1e-10)
-    assert history.train_accuracy == epoch_acc
-
-    runs = {"plain": [], "nnkit": []}
-    epochs = {"plain": [], "nnkit": []}
-    small_times = []
-    for repeat in range(args.repeats):
-        # Alternate which side goes first, so neither always runs on a warmer cache.
-        order = ["plain", "nnkit"] if repeat % 2 == 0 else ["nnkit", "plain"]
-        for side in order:
-            timer = time_plain if side == "plain" else time_nnkit
-            per_epoch_cpu, epoch_times, _ = timer(X, y, args.epochs)
-            runs[side].append(per_epoch_cpu)
-            epochs[side].extend(epoch_times)
-        small_times.append(time_small_full_batch())
-    plain_epoch = statistics.median(epochs["plain"])
-    nnkit_epoch = statistics.median(epochs["nnkit"])
-    plain_run = statistics.median(runs["plain"])
-    nnkit_run = statistics.median(runs["nnkit"])
-    small = statistics.median(small_times)
-    print(f"digits MLP 64-128-64-10, ReLU, softmax CE, batch {BATCH}, float64, "
-          f"{len(X)} training samples")
-    print(f"  per epoch (median of {len(epochs['plain'])} epochs, CPU time):")
-    print(f"    plain NumPy loop : {plain_epoch * 1e3:6.2f} ms")
-    print(f"    nk.fit           : {nnkit_epoch * 1e3:6.2f} ms")
-    print(f"    ratio nk.fit / plain = {nnkit_epoch / plain_epoch:.3f}  (target <= 1.15)")
-    print(f"  whole {args.epochs}-epoch runs incl. set-up and checks (median of "
-          f"{args.repeats}, CPU time):")
-    print(f"    plain {plain_run * 1e3:.2f} ms/epoch, nk.fit {nnkit_run * 1e3:.2f} ms/epoch, "
-          f"ratio {nnkit_run / plain_run:.3f}")
-    torch_time = time_torch(X, y, args.epochs)
-    if torch_time is not None:
-        print(f"  PyTorch (CPU)      : {torch_time * 1e3:6.2f} ms/epoch")
-    else:
-        print("  PyTorch            : not installed, skipped")
-    print(f"2-16-16-1 tanh/sigmoid, BCE, full batch, 200 points, 200 epochs: "
-          f"{small * 1e3:.1f} ms CPU (target < 30 ms)")
+    print(f"nnkit {nk.__version__}, numpy {np.__version__}, "
+          f"torch {torch.__version__ if torch is not None else 'not installed'}; "
+          "one BLAS/torch thread; CPU time")
+    if torch is not None:
+        torch.set_num_threads(1)
+    with threadpool_limits(1):
+        for work in (DIGITS, WIDGET):
+            bench(work, args.repeats)
 
 
 if __name__ == "__main__":
