@@ -35,8 +35,9 @@ Every frame is an inline PNG stored in the notebook and in the built HTML page, 
 pages stay light only if experiments stay small. The limits:
 
 * :data:`MAX_FRAMES_PER_WIDGET` = 100 frames in one experiment (product of all axis sizes)
-  and :data:`MAX_PNG_BYTES` = 40 000 bytes for one frame's PNG (frames are 336 x 256 px at
-  80 dpi and reduced to a 64-colour palette, typically 6-15 kB), both checked here while
+  and :data:`MAX_PNG_BYTES` = 60 000 bytes for one frame's PNG (frames are shown at
+  336 x 256 px, 80 dpi, and stored with twice the pixels in each direction for high-DPI
+  screens, reduced to a 64-colour palette: typically 10-35 kB), both checked here while
   an experiment is built (a clear ``ValueError`` when exceeded);
 * :data:`MAX_STATE_BYTES_PER_NOTEBOOK` = 6 000 000 bytes of serialised widget state
   (JSON, PNGs base64-encoded) in one notebook, checked on the saved notebook by
@@ -78,8 +79,8 @@ __all__ = [
 ]
 
 MAX_FRAMES_PER_WIDGET = 100
-MAX_PNG_BYTES = 120_000
-MAX_STATE_BYTES_PER_NOTEBOOK = 14_000_000
+MAX_PNG_BYTES = 60_000
+MAX_STATE_BYTES_PER_NOTEBOOK = 6_000_000
 
 # Characters per line of a frame's readout: at most READOUT_WIDTH, and no wider than the
 # frame (a monospace character of the output box is about CHAR_PX CSS pixels wide).
