@@ -157,20 +157,21 @@ def _curves(table: Mapping[tuple[int, int], Timing]) -> tuple[list[int], list[in
 def epoch_time_frame(table: Mapping[tuple[int, int], Timing], width: int, batch: int) -> Figure:
     """Live-experiment frame: seconds per epoch against batch size, one curve per width.
 
-    ``table[(width, batch)]`` is the timing of one epoch. The chosen width is drawn bold and
-    the chosen batch size marked; log scales on both axes.
+    ``table[(width, batch)]`` is the timing of one epoch; each point is its fastest run (the
+    least disturbed by other programs). The chosen width is drawn bold and the chosen batch
+    size marked; log scales on both axes.
     """
     widths, batches = _curves(table)
     if (width, batch) not in table:
         raise ValueError(f"width, batch: ({width}, {batch}) is not in the table")
     fig, ax = new_figure("frame")
     for i, w in enumerate(widths):
-        y = [table[(w, b)].median for b in batches]
+        y = [table[(w, b)].best for b in batches]
         chosen = w == width
         ax.plot(batches, y, "o-", color=curve_color(i), linewidth=2.2 if chosen else 0.9,
                 markersize=4 if chosen else 2, alpha=1.0 if chosen else 0.45, label=f"width {w}")
     # Times fall from the upper left to the lower right: the lower left stays free.
-    ax.plot([batch], [table[(width, batch)].median], "o", markersize=11, markerfacecolor="none",
+    ax.plot([batch], [table[(width, batch)].best], "o", markersize=11, markerfacecolor="none",
             markeredgecolor="#000000", markeredgewidth=1.5)
     _log_axis(ax, "x", base=2)
     _log_axis(ax, "y", label=seconds)
@@ -183,14 +184,14 @@ def epoch_time_frame(table: Mapping[tuple[int, int], Timing], width: int, batch:
 
 def throughput(table: Mapping[tuple[int, int], Timing], flops: Callable[[int, int], int],
                peak_gflops: float, ax: Axes | None = None, title: str | None = None) -> Axes:
-    """Achieved GFLOP/s (``flops(width, batch)`` per epoch over its median time) per batch size.
+    """Achieved GFLOP/s (``flops(width, batch)`` per epoch over its fastest run) per batch size.
 
     A dashed line marks the matrix-product peak measured on the same machine.
     """
     widths, batches = _curves(table)
     ax = axes_or_new(ax)
     for i, w in enumerate(widths):
-        rate = [flops(w, b) / table[(w, b)].median / 1e9 for b in batches]
+        rate = [flops(w, b) / table[(w, b)].best / 1e9 for b in batches]
         ax.plot(batches, rate, "o-", color=curve_color(i), markersize=3, label=f"width {w}")
     ax.axhline(peak_gflops, color="#000000", linestyle="--", linewidth=1,
                label="matmul peak (this machine)")
