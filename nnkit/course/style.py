@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -315,9 +316,24 @@ def describe(fig: Figure) -> str:
                                      ax.get_title("right")) if t)
         if title or labels:
             parts.append(title + (f" ({'; '.join(labels)})" if labels else ""))
-    # Mathtext markup ($...$) reads badly aloud; keep the characters inside it.
-    text = ". ".join(p.strip() for p in parts if p.strip()).replace("$", "").replace("\\", "")
+    text = _plain_text(". ".join(p.strip() for p in parts if p.strip()))
     return f"Figure: {text}." if text else "Figure."
+
+
+# TeX commands of the figures' mathtext, as the characters a reader (or screen reader) sees.
+_TEX_SYMBOLS = {
+    "eta": "η", "lambda": "λ", "alpha": "α", "beta": "β", "sigma": "σ", "theta": "θ",
+    "delta": "δ", "mu": "μ", "rho": "ρ", "partial": "∂", "nabla": "∇", "ell": "ℓ",
+    "cdot": "·", "times": "×", "infty": "∞", "approx": "≈", "leq": "≤", "geq": "≥",
+    "dots": "…", "ldots": "…", "max": "max", "min": "min", "log": "log", "exp": "exp",
+}
+
+
+def _plain_text(text: str) -> str:
+    """``text`` with its mathtext turned into plain characters: ``$\\eta^{2}$`` -> ``η^2``."""
+    text = re.sub(r"\\([A-Za-z]+)", lambda m: _TEX_SYMBOLS.get(m.group(1), m.group(1)), text)
+    text = re.sub(r"([_^])\{([^{}]*)\}", r"\1\2", text)
+    return text.replace("$", "").replace("{", "").replace("}", "").replace("\\", "")
 
 
 def png_display(png: bytes, alt: str):

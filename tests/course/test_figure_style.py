@@ -51,6 +51,10 @@ def test_describe_names_titles_labels_and_numbers():
     for part in ("η = 0.3, step = 4", "x: weight w", "loss 0.25 after 4 steps", "y: loss"):
         assert part in text
     assert "$" not in text
+    ax = style.new_figure("small")[1]
+    ax.set_xlabel(r"learning rate $\eta$")
+    ax.set_ylabel(r"$\max_i|1-\eta\lambda_{i}|$")
+    assert "(x: learning rate η; y: max_i|1-ηλ_i|)" in style.describe(ax.figure)
     empty, _ = style.new_figure("small")
     assert style.describe(empty) == "Figure."
 
