@@ -218,3 +218,26 @@ def test_plain_build_without_npm_says_what_to_do(tmp_path):
     assert result.returncode != 0
     assert "npm is needed" in log and "jupyter-book build ." in log, log[-2000:]
     assert not (copy / "_build" / "html" / "index.html").exists()
+
+
+class _Images(HTMLParser):
+    """The ``alt`` of every image in a page's content (the notebooks' figures)."""
+
+    def __init__(self):
+        super().__init__()
+        self.alts: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "img" and "_images/" in (attrs.get("src") or ""):
+            self.alts.append((attrs["src"], attrs.get("alt") or ""))
+
+
+@pytest.mark.parametrize("entry", TOC_FILES[1:])
+def test_notebook_figures_have_alt_text_saying_what_they_show(built_book, entry):
+    parser = _Images()
+    parser.feed(page_for(entry, built_book.html).read_text(encoding="utf-8"))
+    for src, alt in parser.alts:
+        assert alt.startswith("Figure:") and len(alt) > len("Figure: ."), (
+            f"{entry}: image {src} has alt {alt!r}, not a description"
+        )

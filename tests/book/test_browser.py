@@ -140,6 +140,8 @@ def open_page(browser, server, entry, shots: Path | None, mode: str = "light") -
     page.on("pageerror", lambda e: loaded.errors.append(str(e)))
     page.goto(server + page_url(entry), wait_until="load")
     page.wait_for_load_state("networkidle")
+    # The theme resolves "auto" to the reader's preference in a deferred script.
+    page.wait_for_function(f"() => document.documentElement.dataset.theme === '{mode}'")
     # MathJax (a deferred script, so present by now) typesets asynchronously; its
     # startup promise resolves once the first typesetting pass is done.
     page.evaluate(
@@ -328,6 +330,7 @@ def test_no_serious_accessibility_violations(pages, entry, mode):
     if not AXE.is_file():
         pytest.fail(f"no {AXE}: run `python scripts/vendor_assets.py` (npm ci in tools/web)")
     page = pages(entry, mode).page
+    page.wait_for_timeout(300)  # let the theme's colour transitions finish
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate(AXE_JS)
     blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
