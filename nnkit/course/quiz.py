@@ -30,7 +30,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Option", "Quiz", "RIGHT", "WRONG"]
+__all__ = ["MAX_OPTION_CHARS", "Option", "Quiz", "RIGHT", "WRONG"]
 
 RIGHT = "✔ Right."
 WRONG = "✘ Not quite."
@@ -40,6 +40,9 @@ WRONG = "✘ Not quite."
 _RIGHT_COLOUR = "#009E73"
 _WRONG_COLOUR = "#D55E00"
 _MAX_OPTIONS = 6
+# A radio button's label does not wrap: a longer text would overlap the next option (and
+# take its clicks). The explanation belongs in ``why``, which wraps.
+MAX_OPTION_CHARS = 85
 
 # Questions built in this kernel whose widgets are still open, by question text, so that
 # re-running a cell replaces its question instead of piling up widgets in the saved state.
@@ -61,6 +64,11 @@ class Option:
     def __post_init__(self) -> None:
         if not isinstance(self.text, str) or not self.text.strip():
             raise ValueError(f"Option.text: expected a non-empty string, got {self.text!r}")
+        if len(self.text) > MAX_OPTION_CHARS:
+            raise ValueError(
+                f"Option.text: {len(self.text)} characters, over {MAX_OPTION_CHARS} (one line "
+                f"of the widget); move the explanation into `why`: {self.text!r}"
+            )
         if not isinstance(self.correct, bool):
             raise TypeError(
                 f"Option.correct of {self.text!r}: expected True or False, got {self.correct!r}"

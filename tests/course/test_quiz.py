@@ -137,6 +137,7 @@ def test_rebuilding_the_same_question_closes_the_old_widgets():
         (lambda: Option("", True, "why"), ValueError, "Option.text"),
         (lambda: Option("a", 1, "why"), TypeError, "True or False"),
         (lambda: Option("a", True, " "), ValueError, "explanation"),
+        (lambda: Option("x" * 86, True, "why"), ValueError, "over 85"),
         (lambda: Quiz("", [Option("a", True, "x"), Option("b", False, "y")]), ValueError,
          "question"),
         (lambda: Quiz("q", [Option("a", True, "x")]), ValueError, "2 to 6 options"),

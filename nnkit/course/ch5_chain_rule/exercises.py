@@ -268,11 +268,11 @@ def quizzes() -> dict[str, Quiz]:
                 Option("Finite differences and backpropagation both need about P passes.",
                        False, "Backpropagation reuses each local derivative for every weight "
                        "below it: one backward pass yields all P derivatives."),
-                Option("Central finite differences: 2P forward passes. Backpropagation: one "
-                       "forward and one backward pass.", True,
+                Option("Finite differences: 2P forward passes; backprop: one forward, one "
+                       "backward.", True,
                        "Each weight needs its own pair of nudged forward passes, while the "
                        "backward pass computes every derivative in one sweep."),
-                Option("Finite differences: 2 forward passes. Backpropagation: 2P passes.",
+                Option("Finite differences: 2 forward passes; backprop: 2P passes.",
                        False, "Reversed: finite differences nudge one weight at a time, so they "
                        "need two forward passes per weight."),
             ],
