@@ -77,7 +77,8 @@ def browser():
 
 def open_page(browser, server, entry):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(60_000)
+    # Generous: the machine running the suite may be busy with other work.
+    context.set_default_timeout(120_000)
     page = context.new_page()
 
     def route(request_route):
