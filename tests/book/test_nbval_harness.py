@@ -173,3 +173,29 @@ def test_blas_thread_count_reaches_the_kernel(tmp_path):
     assert two.startswith("exit 0"), two[-3000:]
     one = _nbval(tmp_path, notebook, OPENBLAS_NUM_THREADS="1")
     assert one.startswith("exit 1") and "Cell outputs differ" in one, one[-3000:]
+
+
+def _glue_notebook(path: Path, stored: str) -> Path:
+    """A one-cell notebook that glues 85, stored as if it had glued ``stored``."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    cell = nbformat.v4.new_code_cell('from nnkit.course.style import glue\n_ = glue("epochs", 85)')
+    prefix = "application/papermill.record/"
+    cell.outputs = [nbformat.v4.new_output(
+        "display_data", data={prefix + "text/plain": repr(stored)},
+        metadata={"scrapbook": {"name": "epochs", "mime_prefix": prefix}})]
+    cell.execution_count = 1
+    nb.cells.append(cell)
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.slow
+def test_nbval_compares_glued_numbers(tmp_path):
+    # The prose shows glued values without printing them; nbval must still compare them.
+    _copy_harness(tmp_path)
+    same = _nbval(tmp_path, _glue_notebook(tmp_path / "same.ipynb", "85"), PYTHONPATH=str(ROOT))
+    assert same.startswith("exit 0"), same[-3000:]
+    other = _nbval(tmp_path, _glue_notebook(tmp_path / "other.ipynb", "86"), PYTHONPATH=str(ROOT))
+    assert other.startswith("exit 1") and "Cell outputs differ" in other, other[-3000:]
