@@ -110,8 +110,17 @@ def test_output_widgets_hold_no_printed_text(notebook):
         assert not entry["state"].get("msg_id"), f"{path.name}: Output {model_id} captured"
 
 
+# The text/plain that ipywidgets puts beside every widget view: the class and its fields.
+WIDGET_REPR = re.compile(r"^[A-Z]\w*\(")
+
+
 def test_widget_notebooks_print_their_key_numbers(notebook):
-    """Every cell that shows a widget also prints text for nbval to compare."""
+    """Every cell that shows a widget also prints text for nbval to compare.
+
+    The text is either printed beside the widget (an experiment's key numbers) or is the
+    widget's own plain-text form (a question shows its prompt and options), never only
+    ipywidgets' generic repr.
+    """
     path, nb = notebook
     for number, cell in enumerate(nb["cells"], start=1):
         outputs = cell.get("outputs", [])
@@ -122,5 +131,9 @@ def test_widget_notebooks_print_their_key_numbers(notebook):
             for o in outputs
             if (o["output_type"] == "stream" and o.get("name") == "stdout")
             or set(o.get("data", {})) == {"text/plain"}
+            or (
+                ex.WIDGET_VIEW_MIME in o.get("data", {})
+                and not WIDGET_REPR.match("".join(o["data"].get("text/plain", "X(")))
+            )
         ]
         assert printed, f"{path.name} cell {number} shows a widget but prints no numbers"
