@@ -52,7 +52,6 @@ a bank of wrong answers (mutants of the reference) with the rejection each must 
 from __future__ import annotations
 
 import copy
-import math
 import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -60,6 +59,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from nnkit.course.style import format_number
 
 __all__ = ["Case", "CheckerBug", "Exercise", "Hint", "Verdict", "arrays", "reals", "show"]
 
@@ -70,6 +71,7 @@ TODO_MARK = "…"
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
 _MAX_LINE = 700
 _MAX_SHOWN_VALUES = 12
+_SHOWN_DIGITS = 6
 # At most this many failing calls are kept to test hints against (enough to rule out a
 # coincidence, few enough to stay fast).
 _MAX_FAILURES_KEPT = 40
@@ -191,29 +193,15 @@ def show(value: Any) -> str:
         return "[" + ", ".join(show(v) for v in value) + "]"
     if _is_numeric(value):
         arr = np.asarray(value)
-        if arr.ndim == 0:
-            return _number(arr[()])
-        if arr.size > _MAX_SHOWN_VALUES:
+        if arr.size > _MAX_SHOWN_VALUES and arr.ndim > 0:
             return f"an array of shape {arr.shape}"
-        text = np.array2string(
-            arr.astype(np.float64) + 0.0,
-            separator=", ",
-            formatter={"float_kind": lambda x: _number(x)},
-            max_line_width=10_000,
-        )
-        if arr.dtype == np.float32:
+        text = format_number(arr.astype(np.float64), max_digits=_SHOWN_DIGITS)
+        if arr.ndim > 0 and arr.dtype == np.float32:
             text += " (float32)"
         return text
     if type(value).__repr__ is not object.__repr__:
         return _ADDRESS.sub("0x…", repr(value))
     return f"a {type(value).__name__}"
-
-
-def _number(x: Any) -> str:
-    x = float(x) + 0.0
-    if math.isfinite(x) and x == int(x) and abs(x) < 1e15:
-        return str(int(x))
-    return f"{x:.6g}"
 
 
 def _is_numeric(value: Any) -> bool:

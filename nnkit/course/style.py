@@ -183,11 +183,15 @@ def region_color(k: int, alpha: float = REGION_ALPHA) -> tuple[float, float, flo
     return to_rgba(class_color(k), alpha)
 
 
-def format_number(value: Any, decimals: int | None = None, *, digits: int | None = None) -> str:
-    """Format a number (or a label) for titles, readouts and figures: the one formatter.
+def format_number(
+    value: Any, decimals: int | None = None, *, digits: int | None = None, max_digits: int = 4
+) -> str:
+    """Format a number (or a label) for titles, readouts, figures and checkers: the one formatter.
 
-    Without ``decimals``: a control value or label, as short as it reads -- ``0.1``,
-    ``1e-05``, ``-2``, ``2`` for 2.0, ``AND`` (4 significant digits at most).
+    Without ``decimals``: a control value, label or input, as short as it reads, with at
+    most ``max_digits`` significant digits -- ``0.1``, ``1e-05``, ``-2``, ``2`` for 2.0,
+    ``AND``; an array element by element, ``[1, 2.5]``, ``[[1, 0], [0, 1]]`` (the
+    exercise checkers show inputs and results this way with ``max_digits=6``).
     With ``decimals``: a number, vector or matrix with that many decimals --
     ``0.574``, ``[0.574, 0.668]``, ``[[1, 0], [0, 1]]``; -0.0 prints as 0.000 so outputs
     stay reproducible.
@@ -200,15 +204,11 @@ def format_number(value: Any, decimals: int | None = None, *, digits: int | None
     if digits is not None:
         return _significant(value, digits, decimals)
     if decimals is None:
-        if isinstance(value, bool):
-            return str(value)
-        if isinstance(value, int):
-            return str(value)
-        if isinstance(value, float):
-            if math.isfinite(value) and value == int(value) and abs(value) < 1e6:
-                return str(int(value))
-            return f"{value:.4g}"
-        return str(value)
+        if isinstance(max_digits, bool) or not isinstance(max_digits, int) or not (
+            1 <= max_digits <= 17
+        ):
+            raise ValueError(f"max_digits: expected an integer from 1 to 17, got {max_digits!r}")
+        return _short(value, max_digits)
     if isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0:
         raise ValueError(f"decimals: expected a non-negative integer, got {decimals!r}")
     arr = np.asarray(value, dtype=np.float64)
@@ -221,6 +221,24 @@ def format_number(value: Any, decimals: int | None = None, *, digits: int | None
     if arr.ndim == 2:
         return "[" + ", ".join(format_number(row, decimals) for row in arr) + "]"
     raise ValueError(f"value: expected a number, vector or matrix, got shape {arr.shape}")
+
+
+def _short(value: Any, max_digits: int) -> str:
+    """``value`` as short as it reads (see :func:`format_number`); arrays element by element."""
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return _short(value[()], max_digits)
+        return "[" + ", ".join(_short(v, max_digits) for v in value) + "]"
+    if isinstance(value, (bool, np.bool_)):
+        return str(value)
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        value = float(value) + 0.0  # -0.0 prints as 0
+        if math.isfinite(value) and value == int(value) and abs(value) < 1e6:
+            return str(int(value))
+        return f"{value:.{max_digits}g}"
+    return str(value)
 
 
 def _significant(value: Any, digits: int, decimals: int | None) -> str:

@@ -41,11 +41,30 @@ def test_significant_digits_round_to_the_nearest(value, digits):
         ({"digits": 0}, ValueError, "digits"),
         ({"digits": 2.5}, ValueError, "digits"),
         ({"digits": 2, "decimals": 1}, ValueError, "not both"),
+        ({"max_digits": 0}, ValueError, "max_digits"),
     ],
 )
 def test_bad_digits_are_named(kwargs, error, match):
     with pytest.raises(error, match=match):
         style.format_number(0.1, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("value", "max_digits", "text"),
+    [
+        (1 / 3, 4, "0.3333"),
+        (1 / 3, 6, "0.333333"),
+        (2.0, 6, "2"),
+        (-0.0, 6, "0"),
+        (np.float32(1.5), 4, "1.5"),
+        (np.array([1.0, 2.5]), 6, "[1, 2.5]"),
+        (np.array([[1.0, 0.0], [1e-7, -2.0]]), 6, "[[1, 0], [1e-07, -2]]"),
+        (np.array([[0.5, 1.0]]), 6, "[[0.5, 1]]"),
+        ("AND", 4, "AND"),
+    ],
+)
+def test_short_form_keeps_at_most_max_digits(value, max_digits, text):
+    assert style.format_number(value, max_digits=max_digits) == text
 
 
 def test_digits_need_a_number():
