@@ -37,6 +37,7 @@ from nnkit.course.style import (
     region_color,
     style_axes,
 )
+from nnkit.validation import check_int
 
 __all__ = [
     "new_figure",
@@ -178,8 +179,7 @@ def decision_regions(
     ``xlim x ylim`` (fitted around ``X`` with a margin when not given). If ``y`` is given
     the points are scattered on top, with wrong predictions ringed.
     """
-    if not isinstance(resolution, int) or resolution < 2:
-        raise ValueError(f"resolution: expected an integer >= 2, got {resolution!r}")
+    resolution = check_int(resolution, "resolution", low=2)
     Xp = _points_2d(X) if X is not None else None
     (x0, x1), (y0, y1) = _limits(Xp, xlim, ylim)
     ax = axes_or_new(ax)

@@ -30,6 +30,8 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from nnkit.validation import check_int
+
 __all__ = ["MAX_OPTION_CHARS", "Option", "Quiz", "RIGHT", "WRONG"]
 
 RIGHT = "✔ Right."
@@ -141,8 +143,7 @@ class Quiz:
             if choice not in texts:
                 raise ValueError(f"choice: {choice!r} is not one of the options {texts}")
             choice = texts.index(choice)
-        if not isinstance(choice, int) or not 0 <= choice < len(self.options):
-            raise ValueError(f"choice: expected 0 to {len(self.options) - 1}, got {choice!r}")
+        choice = check_int(choice, "choice", low=0, high=len(self.options) - 1)
         return self.options[choice].feedback
 
     def _build_widget(self) -> None:

@@ -24,6 +24,8 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from nnkit.validation import check_int
+
 __all__ = [
     "CLASS_COLORS",
     "CLASS_MARKERS",
@@ -117,8 +119,7 @@ def new_figure(
     for ``size="frame"``) or ``"fixed"`` (fixed margins, the default for frames: about twice
     as fast to render, which matters when an experiment draws a hundred of them).
     """
-    if not (isinstance(nrows, int) and isinstance(ncols, int) and nrows >= 1 and ncols >= 1):
-        raise ValueError(f"nrows, ncols: expected positive integers, got {nrows!r}, {ncols!r}")
+    nrows, ncols = check_int(nrows, "nrows", low=1), check_int(ncols, "ncols", low=1)
     if layout is None:
         layout = "fixed" if size == "frame" else "constrained"
     if layout not in ("constrained", "fixed"):
@@ -204,13 +205,8 @@ def format_number(
     if digits is not None:
         return _significant(value, digits, decimals)
     if decimals is None:
-        if isinstance(max_digits, bool) or not isinstance(max_digits, int) or not (
-            1 <= max_digits <= 17
-        ):
-            raise ValueError(f"max_digits: expected an integer from 1 to 17, got {max_digits!r}")
-        return _short(value, max_digits)
-    if isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0:
-        raise ValueError(f"decimals: expected a non-negative integer, got {decimals!r}")
+        return _short(value, check_int(max_digits, "max_digits", low=1, high=17))
+    decimals = check_int(decimals, "decimals", low=0)
     arr = np.asarray(value, dtype=np.float64)
     if arr.size == 1:
         return f"{float(arr.reshape(())) + 0.0:.{decimals}f}"
@@ -245,8 +241,7 @@ def _significant(value: Any, digits: int, decimals: int | None) -> str:
     """``value`` rounded to ``digits`` significant digits (see :func:`format_number`)."""
     if decimals is not None:
         raise ValueError("format_number: give decimals or digits, not both")
-    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
-        raise ValueError(f"digits: expected an integer from 1 to 17, got {digits!r}")
+    digits = check_int(digits, "digits", low=1, high=17)
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"value: expected a number to round to {digits} significant digits, "
                         f"got {type(value).__name__}")

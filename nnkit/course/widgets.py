@@ -66,6 +66,7 @@ from nnkit.course.style import (
     png_display,
     to_png,
 )
+from nnkit.validation import check_int
 
 __all__ = [
     "Slider",
@@ -195,10 +196,7 @@ class Play(_Axis):
         repeat: bool = False,
     ):
         super().__init__(name, values, label=label, value=value)
-        if not isinstance(interval, int) or not 20 <= interval <= 10_000:
-            raise ValueError(
-                f"interval: expected milliseconds between 20 and 10000, got {interval!r}"
-            )
+        interval = check_int(interval, "interval (milliseconds)", low=20, high=10_000)
         if not isinstance(repeat, bool):
             raise TypeError(f"repeat: expected True or False, got {repeat!r}")
         self.interval = interval

@@ -158,7 +158,7 @@ def test_feedback_lookup_rejects_unknown_choices():
     quiz = make_quiz()
     with pytest.raises(ValueError, match="not one of the options"):
         quiz.feedback("η = 9")
-    with pytest.raises(ValueError, match="expected 0 to 2"):
+    with pytest.raises(ValueError, match="choice must be at most 2"):
         quiz.feedback(3)
     quiz.close()
 

@@ -39,7 +39,7 @@ def test_significant_digits_round_to_the_nearest(value, digits):
     ("kwargs", "error", "match"),
     [
         ({"digits": 0}, ValueError, "digits"),
-        ({"digits": 2.5}, ValueError, "digits"),
+        ({"digits": 2.5}, TypeError, "digits"),
         ({"digits": 2, "decimals": 1}, ValueError, "not both"),
         ({"max_digits": 0}, ValueError, "max_digits"),
     ],

@@ -28,6 +28,7 @@ from nnkit.course.style import (
 )
 from nnkit.course.widgets import Choice, Experiment, Play, Slider
 from nnkit.datasets import logic_gate
+from nnkit.validation import check_int
 
 __all__ = [
     "GatePanels",
@@ -207,8 +208,7 @@ def step_plot(z_range=(-3.0, 3.0)):
 def neuron_diagram(n_inputs: int = 3):
     """A schematic neuron: inputs x_i, weights w_i on the arrows, the sum z (with bias b),
     the step activation and the output a."""
-    if not isinstance(n_inputs, int) or not 1 <= n_inputs <= 5:
-        raise ValueError(f"n_inputs: expected an integer from 1 to 5, got {n_inputs!r}")
+    n_inputs = check_int(n_inputs, "n_inputs", low=1, high=5)
     fig, ax = new_figure((6.0, 2.8))
     ax.set_axis_off()
     ax.set_xlim(0, 10)

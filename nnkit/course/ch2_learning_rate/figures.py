@@ -40,6 +40,7 @@ from nnkit.course.style import (
     style_axes,
 )
 from nnkit.course.widgets import Experiment, Play, Slider
+from nnkit.validation import check_int
 
 __all__ = ["path_1d", "path_2d", "loss_by_step", "descent_frame", "DescentAnimator",
            "stability", "sweep", "range_test", "time_to_target",
@@ -224,8 +225,7 @@ def path_2d(objective: Objective, path: DescentPath, step: int | None = None,
     well as its steep walls. The minimiser, if known, is a star.
     """
     _check_path(objective, path, 2)
-    if not isinstance(n_levels, int) or n_levels < 2:
-        raise ValueError(f"n_levels: expected an int >= 2, got {n_levels!r}")
+    n_levels = check_int(n_levels, "n_levels", low=2)
     ax = axes_or_new(ax)
     _landscape_2d(ax, objective, xlim, ylim, n_levels)
     _path_artists_2d(ax, path, _visible(path, step), xlim, ylim)
@@ -313,8 +313,7 @@ class DescentAnimator:
                  loss_ylim=(1e-6, 1e6)):
         if not isinstance(objective, Objective) or objective.dim not in (1, 2):
             raise TypeError("objective: expected a 1-D or 2-D lab.Objective")
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-            raise ValueError(f"steps: expected a non-negative int, got {steps!r}")
+        steps = check_int(steps, "steps", low=0)
         self.objective = objective
         self.steps = steps
         self.xlim = tuple(map(float, xlim))

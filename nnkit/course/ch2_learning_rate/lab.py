@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nnkit.optim import SGD
-from nnkit.validation import as_rng, check_positive
+from nnkit.validation import as_rng, check_int, check_positive
 
 __all__ = [
     "Objective",
@@ -88,8 +88,7 @@ class Objective:
                  minimizer=None, batch_value: Callable | None = None):
         if not callable(value) or not callable(gradient):
             raise TypeError("value and gradient must be callables taking a point w")
-        if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
-            raise ValueError(f"dim must be a positive int, got {dim!r}")
+        dim = check_int(dim, "dim", low=1)
         self._value = value
         self._gradient = gradient
         self.dim = dim
@@ -483,8 +482,7 @@ def lr_range_test(model, X, y, loss, lr_min: float = 1e-4, lr_max: float = 10.0,
     lr_max = check_positive(lr_max, "lr_max")
     if lr_max <= lr_min:
         raise ValueError(f"lr_max must be greater than lr_min, got {lr_min} and {lr_max}")
-    if isinstance(n_updates, bool) or not isinstance(n_updates, int) or n_updates < 2:
-        raise ValueError(f"n_updates must be an int ≥ 2, got {n_updates!r}")
+    n_updates = check_int(n_updates, "n_updates", low=2)
     if not 0.0 <= smoothing < 1.0:
         raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
     stop_factor = check_positive(stop_factor, "stop_factor")
@@ -492,9 +490,8 @@ def lr_range_test(model, X, y, loss, lr_min: float = 1e-4, lr_max: float = 10.0,
     n = X.shape[0]
     if len(y) != n:
         raise ValueError(f"X and y must have the same number of rows, got {n} and {len(y)}")
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
-                                   or not 1 <= batch_size):
-        raise ValueError(f"batch_size must be None or a positive int, got {batch_size!r}")
+    if batch_size is not None:
+        batch_size = check_int(batch_size, "batch_size", low=1)
     gen = as_rng(rng)
     lrs = lr_min * (lr_max / lr_min) ** (np.arange(n_updates) / (n_updates - 1))
     opt = SGD(model.parameters(), lr=lr_min)

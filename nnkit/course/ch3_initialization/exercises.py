@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 import nnkit as nk
 from nnkit.course.checking import Case, Exercise, Hint, arrays
 from nnkit.course.quiz import Option, Quiz
+from nnkit.validation import as_rng
 
 __all__ = [
     "check_he_std",
@@ -74,7 +75,7 @@ def _networks(draw):
 
 
 def _random_network(seed, n, n_in, n_hidden, n_out):
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed)
     return Case((rng.standard_normal((n, n_in)), rng.standard_normal((n, n_out)),
                  rng.standard_normal((n_hidden, n_in)) * 0.8,
                  rng.standard_normal((n_out, n_hidden)) * 0.8))

@@ -31,6 +31,7 @@ from nnkit.course.style import (
     new_figure,
 )
 from nnkit.course.widgets import Experiment, Play, Slider
+from nnkit.validation import check_int
 
 __all__ = ["ResponseFigure", "SoftmaxFigure", "PairingsFigure", "mismatch_frame",
     # Shared apparatus the chapter uses, re-exported so its notebook imports one line.
@@ -127,10 +128,8 @@ class SoftmaxFigure:
 
     def __init__(self, n_classes: int, target: int,
                  logit_range: tuple[float, float] = (-4.5, 4.5)):
-        if not (isinstance(n_classes, int) and n_classes >= 2):
-            raise ValueError(f"n_classes: expected an integer >= 2, got {n_classes!r}")
-        if not (isinstance(target, (int, np.integer)) and 0 <= target < n_classes):
-            raise ValueError(f"target: expected a class index in [0, {n_classes}), got {target!r}")
+        n_classes = check_int(n_classes, "n_classes", low=2)
+        target = check_int(target, "target", low=0, high=n_classes - 1)
         self.n_classes = n_classes
         self.target = int(target)
         classes = np.arange(n_classes)

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from nnkit.activations import sigmoid, sigmoid_grad
 from nnkit.course.checking import Case, Exercise, Hint, arrays
 from nnkit.course.quiz import Option, Quiz
+from nnkit.validation import as_rng
 
 __all__ = [
     "buggy_two_layer_gradients",
@@ -117,7 +118,7 @@ def _dense_backward(X, W, G):
 
 
 def _dense_case(n, n_in, n_out, seed):
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed)
     return Case((rng.normal(size=(n, n_in)), rng.normal(size=(n_out, n_in)),
                  rng.normal(size=(n, n_out))))
 
@@ -193,7 +194,7 @@ def _two_layer_gradients(X, Y, W1, W2):
 
 
 def _two_layer_case(n, n_in, n_hidden, n_out, seed):
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed)
     return Case((rng.normal(size=(n, n_in)), rng.uniform(size=(n, n_out)),
                  rng.normal(size=(n_hidden, n_in)), rng.normal(size=(n_out, n_hidden))))
 

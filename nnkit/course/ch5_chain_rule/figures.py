@@ -43,6 +43,7 @@ from nnkit.course.style import (
     show,
 )
 from nnkit.course.widgets import Experiment, Play
+from nnkit.validation import check_int
 
 __all__ = [
     "gradient_cost_plot", "graph_frame", "draw_graph", "draw_chains", "FORWARD_COLOR",
@@ -108,11 +109,7 @@ def _step(tr: TinyTrace, step: int | GraphStep) -> GraphStep:
     if isinstance(step, GraphStep):
         return step
     steps = graph_steps(tr)
-    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step < len(steps):
-        raise ValueError(
-            f"step: expected an integer in [0, {len(steps) - 1}] or a GraphStep, got {step!r}"
-        )
-    return steps[step]
+    return steps[check_int(step, "step (a GraphStep or its index)", low=0, high=len(steps) - 1)]
 
 
 def _anchor(node: str, towards: str) -> tuple[float, float]:

@@ -54,6 +54,7 @@ from nnkit.course.style import format_number
 from nnkit.gradcheck import numerical_gradient
 from nnkit.layers import Layer
 from nnkit.losses import Loss
+from nnkit.validation import check_int
 
 __all__ = [
     "COSTS", "NODES", "EDGES", "LOCAL_LABELS", "FORWARD_ORDER", "BACKWARD_ORDER", "CHAINS",
@@ -458,9 +459,8 @@ def time_gradient_work(model: Layer, loss: Loss, X, y, repeats: int = 3, calls: 
     _check_model_loss(model, loss)
     if calls is None:
         calls = min(2 * count_parameters(model), 2000)
-    for name, value in (("repeats", repeats), ("calls", calls)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name}: expected a positive integer, got {value!r}")
+    repeats = check_int(repeats, "repeats", low=1)
+    calls = check_int(calls, "calls", low=1)
 
     def objective() -> float:
         return loss.forward(model.forward(X), y)

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 import nnkit as nk
 from nnkit.course.checking import Case, Exercise, Hint, arrays
 from nnkit.course.quiz import Option, Quiz
+from nnkit.validation import as_rng
 
 __all__ = [
     "BUDGET",
@@ -77,7 +78,7 @@ def _two_layer(X, y, params, *, relu_mask=True, average=True, shift="row"):
 
 
 def _network_case(n, d, h, c, seed, x_scale=1.0, favoured=False):
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed)
     X = rng.normal(size=(n, d)) * x_scale
     params = {"W1": rng.normal(size=(h, d)) * 0.8, "b1": rng.normal(size=h) * 0.3,
               "W2": rng.normal(size=(c, h)) * 0.8, "b2": rng.normal(size=c) * 0.3}
@@ -180,12 +181,12 @@ def _epoch_variant(model, X, y, loss_fn, optimizer, batch_size, rng, *, order="r
 
 
 def _epoch_case(n, batch_size, seed=4, lr=0.5):
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed)
     X = rng.normal(size=(n, 2))
     y = (X[:, 0] * X[:, 1] > 0).astype(int)
     model = nk.Sequential(nk.Dense(2, 4, rng=seed), nk.Tanh(), nk.Dense(4, 2, rng=seed + 1))
     return Case((model, X, y, nk.CrossEntropyLoss(), nk.SGD(model.parameters(), lr=lr),
-                 batch_size, np.random.default_rng(seed)))
+                 batch_size, as_rng(seed)))
 
 
 def _losses_and_weights(args, losses):

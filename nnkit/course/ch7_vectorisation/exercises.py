@@ -20,6 +20,7 @@ import numpy as np
 import nnkit as nk
 from nnkit.course.checking import Case, Exercise, Hint
 from nnkit.course.quiz import Option, Quiz
+from nnkit.validation import as_rng
 
 from .lab import dense_flops
 
@@ -112,7 +113,7 @@ class _RowCounter(np.ndarray):
 
 def _softmax_case(n, d, c, seed, scale=1.0, dtype=np.float64):
     # One decimal: a counterexample shown to the student stays short and readable.
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed)
     X = (rng.normal(size=(n, d)) * scale).round(1).astype(dtype)
     W = rng.normal(size=(c, d)).round(1).astype(dtype)
     b = rng.normal(size=c).round(1).astype(dtype)
@@ -290,7 +291,7 @@ MYSTERY_PARTS = ("next_batch", "forward_pass", "backward_pass", "update_weights"
 
 
 def _mystery_data():
-    rng = np.random.default_rng(7)
+    rng = as_rng(7)
     X = rng.standard_normal((1024, 32))
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
     return X, y

@@ -410,7 +410,7 @@ def matmul_peak(size: int = 256, dtype=np.float64, repeats: int = 25) -> float:
     programs; the fastest repeat gives a practical peak for the current thread count.
     """
     size = check_int(size, "size", low=16)
-    rng = np.random.default_rng(0)
+    rng = as_rng(0)
     A = rng.standard_normal((size, size)).astype(dtype)
     B = rng.standard_normal((size, size)).astype(dtype)
     out = np.empty((size, size), dtype=dtype)
@@ -455,7 +455,7 @@ def epoch_times(widths: Sequence[int], batch_sizes: Sequence[int], n: int = 512,
     diverges. Every configuration is warmed up once; then ``repeats`` rounds time each
     configuration once, interleaved, so a busy moment of the machine slows all alike.
     """
-    rng = np.random.default_rng(0)
+    rng = as_rng(0)
     X = rng.standard_normal((check_int(n, "n", low=1), d))
     y = rng.integers(0, classes, size=n)
     runs = {}

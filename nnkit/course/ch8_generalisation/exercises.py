@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from nnkit.course.checking import Case, Exercise, Hint
 from nnkit.course.quiz import Option, Quiz
+from nnkit.validation import as_rng
 
 __all__ = [
     "check_decay_step",
@@ -46,7 +47,7 @@ def _split(X, y, rng, *, order="rng", hold=5, val_is_test=False, deal="val-test-
     elif order == "none":
         perm = np.arange(n)
     else:
-        perm = np.random.default_rng(12345).permutation(n)
+        perm = as_rng(12345).permutation(n)
     k = n // hold
     if deal == "val-test-train":
         val, test, train = perm[:k], perm[k:2 * k], perm[2 * k:]
@@ -84,9 +85,9 @@ def _split_reference(X, y, rng):
 def _split_case(seed: int, n: int, d: int, note: str = "") -> Case:
     """Features on different scales and offsets; labels 0..n-1 in random order, so that
     every sample can be told apart."""
-    gen = np.random.default_rng(seed)
+    gen = as_rng(seed)
     X = gen.normal(gen.uniform(-50, 50, d), 10.0 ** gen.uniform(-1, 2, d), size=(n, d))
-    return Case((X, gen.permutation(n), np.random.default_rng(seed)), note=note)
+    return Case((X, gen.permutation(n), as_rng(seed)), note=note)
 
 
 @st.composite
@@ -273,7 +274,7 @@ def _pytorch_buffer(W, grad, velocity, lr, momentum, weight_decay):
 @st.composite
 def _decay_cases(draw):
     shape = draw(st.sampled_from([(2,), (3,), (2, 3)]))
-    gen = np.random.default_rng(draw(st.integers(0, 10_000)))
+    gen = as_rng(draw(st.integers(0, 10_000)))
     lr = draw(st.sampled_from([0.01, 0.1, 0.5]))
     momentum = draw(st.sampled_from([0.0, 0.5, 0.9]))
     decay = draw(st.sampled_from([0.0, 1e-3, 0.1, 0.5]))

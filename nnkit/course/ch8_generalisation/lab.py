@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import nnkit as nk
-from nnkit.validation import check_int
+from nnkit.validation import as_rng, check_int
 
 __all__ = [
     "MODELS",
@@ -174,7 +174,7 @@ def noise_search(n_train: int = 100, n_test: int = 50, n_fresh: int = 2000,
     large fresh set.  No setting can beat 50 % on new data; the best of many on a small
     test set will look better than that.
     """
-    gen = np.random.default_rng(rng)
+    gen = as_rng(rng)
 
     def noise(n):
         return gen.normal(size=(n, 5)), gen.integers(0, 2, size=n)
@@ -246,7 +246,7 @@ def house_prices(n: int = 200, rng: int = 0):
     """A made-up regression with features on everyday scales: floor area (m², around
     100) and age (years, 0-80) of ``n`` houses, and a price (thousands) linear in both
     plus noise.  Returns X (n, 2) and y (n,)."""
-    gen = np.random.default_rng(rng)
+    gen = as_rng(rng)
     area = gen.normal(100.0, 30.0, n).clip(30.0, None)
     age = gen.uniform(0.0, 80.0, n)
     price = 50.0 + 3.0 * area - 1.5 * age + gen.normal(0.0, 20.0, n)
