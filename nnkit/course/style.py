@@ -310,7 +310,8 @@ def to_png(fig: Figure, dpi: int = FRAME_DPI) -> bytes:
 
 
 def describe(fig: Figure) -> str:
-    """Alt text for ``fig``: its title and each panel's title and axis labels, in words.
+    """Alt text for ``fig``: its title and each panel's title and axis labels, in words
+    (for a diagram without them, the words written on it).
 
     For example ``"Figure: η = 0.3, step = 0 (x: weight w; y: loss L(w)). loss 6.25
     after 0 steps (x: step t; y: loss L(w_t))."`` -- the titles carry the key numbers.
@@ -329,6 +330,11 @@ def describe(fig: Figure) -> str:
                                      ax.get_title("right")) if t)
         if title or labels:
             parts.append(title + (f" ({'; '.join(labels)})" if labels else ""))
+    if not any(p.strip() for p in parts):
+        # A diagram (no titles, no axis labels): the words written on it.
+        words = [t.get_text().strip() for ax in fig.axes for t in ax.texts if t.get_visible()]
+        words += [t.get_text().strip() for t in fig.texts if t.get_visible()]
+        parts = [", ".join(w for w in words if w)]
     text = _plain_text(". ".join(p.strip() for p in parts if p.strip()))
     return f"Figure: {text}." if text else "Figure."
 
@@ -338,7 +344,8 @@ _TEX_SYMBOLS = {
     "eta": "η", "lambda": "λ", "alpha": "α", "beta": "β", "sigma": "σ", "theta": "θ",
     "delta": "δ", "mu": "μ", "rho": "ρ", "partial": "∂", "nabla": "∇", "ell": "ℓ",
     "cdot": "·", "times": "×", "infty": "∞", "approx": "≈", "leq": "≤", "geq": "≥",
-    "dots": "…", "ldots": "…", "max": "max", "min": "min", "log": "log", "exp": "exp",
+    "Sigma": "Σ", "Delta": "Δ", "dots": "…", "ldots": "…", "max": "max", "min": "min",
+    "log": "log", "exp": "exp",
 }
 
 

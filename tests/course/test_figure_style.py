@@ -55,6 +55,11 @@ def test_describe_names_titles_labels_and_numbers():
     ax.set_xlabel(r"learning rate $\eta$")
     ax.set_ylabel(r"$\max_i|1-\eta\lambda_{i}|$")
     assert "(x: learning rate η; y: max_i|1-ηλ_i|)" in style.describe(ax.figure)
+    diagram, ax = style.new_figure("small")
+    ax.set_axis_off()
+    ax.text(0, 0, "$x_1$")
+    ax.text(1, 0, "$z = w_1 x_1 + b$")
+    assert style.describe(diagram) == "Figure: x_1, z = w_1 x_1 + b."
     empty, _ = style.new_figure("small")
     assert style.describe(empty) == "Figure."
 
