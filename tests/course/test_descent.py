@@ -289,7 +289,7 @@ def test_lr_range_test_minibatches_and_bad_input():
         lr_range_test(make(), X, y, nk.MSELoss(), n_updates=1)
     with pytest.raises(ValueError, match="batch_size"):
         lr_range_test(make(), X, y, nk.MSELoss(), batch_size=0)
-    with pytest.raises(ValueError, match="same number of rows"):
+    with pytest.raises(ValueError, match="same number of samples"):
         lr_range_test(make(), X, y[:-1], nk.MSELoss())
 
 

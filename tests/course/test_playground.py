@@ -23,12 +23,14 @@ from nnkit.course.ch6_training_loop.lab import (
         ({"activation": "swish"}, "activation"),
         ({"lr": 0.0}, "lr"),
         ({"lr": float("nan")}, "lr"),
+        ({"lr": "0.1"}, "lr"),
         ({"batch_size": 0}, "batch_size"),
         ({"batch_size": 2.5}, "batch_size"),
     ],
 )
 def test_netconfig_rejects_bad_values(kwargs, name):
-    with pytest.raises(ValueError, match=name):
+    # A value of the wrong type raises TypeError, one out of range ValueError.
+    with pytest.raises((TypeError, ValueError), match=name):
         NetConfig(**kwargs)
 
 

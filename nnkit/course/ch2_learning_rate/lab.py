@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nnkit.optim import SGD
-from nnkit.validation import as_rng, check_int, check_positive
+from nnkit.validation import as_rng, check_array, check_int, check_positive, check_same_length
 
 __all__ = [
     "Objective",
@@ -486,10 +486,9 @@ def lr_range_test(model, X, y, loss, lr_min: float = 1e-4, lr_max: float = 10.0,
     if not 0.0 <= smoothing < 1.0:
         raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
     stop_factor = check_positive(stop_factor, "stop_factor")
-    X = np.asarray(X, dtype=np.float64)
+    X = check_array(X, "X")
     n = X.shape[0]
-    if len(y) != n:
-        raise ValueError(f"X and y must have the same number of rows, got {n} and {len(y)}")
+    check_same_length(X, y, "X", "y")
     if batch_size is not None:
         batch_size = check_int(batch_size, "batch_size", low=1)
     gen = as_rng(rng)

@@ -33,6 +33,7 @@ from nnkit.course.style import (
     show,
 )
 from nnkit.course.widgets import Choice, Experiment, Play
+from nnkit.validation import check_positive
 
 __all__ = [
     "activation_range",
@@ -250,8 +251,7 @@ def plot_slopes(z_max: float = 6.0, size=(8.0, 3.0)) -> Figure:
     for the sigmoid, at most 1 for tanh, both close to 0 once |z| is large; exactly 1 for a
     ReLU with z > 0.
     """
-    if not (isinstance(z_max, (int, float)) and z_max > 0):
-        raise ValueError(f"z_max must be a positive number, got {z_max!r}")
+    z_max = check_positive(z_max, "z_max")
     z = np.linspace(-z_max, z_max, 401)
     fig, (left, right) = new_figure(size, 1, 2)
     for i, (name, (g, g_prime)) in enumerate(_FUNCTIONS.items()):

@@ -16,7 +16,6 @@ between batch, stochastic and mini-batch gradient descent fair.
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass, field
 
@@ -24,6 +23,7 @@ import numpy as np
 
 import nnkit as nk
 from nnkit import datasets as _datasets
+from nnkit.validation import check_int, check_positive
 
 __all__ = [
     "DATASETS",
@@ -80,26 +80,16 @@ class NetConfig:
     batch_size: int | None = 16
 
     def __post_init__(self):
-        if not all(isinstance(h, (int, np.integer)) and h > 0 for h in self.hidden):
-            raise ValueError(
-                f"NetConfig(hidden): widths must be positive integers, got {self.hidden!r}"
-            )
+        for width in self.hidden:
+            check_int(width, "NetConfig(hidden): a width", low=1)
         if self.activation not in _ACTIVATIONS:
             raise ValueError(
                 f"NetConfig(activation): unknown activation {self.activation!r}; "
                 f"choose one of {_ACTIVATIONS}"
             )
-        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
-            raise ValueError(
-                f"NetConfig(lr): the learning rate must be a positive number, got {self.lr!r}"
-            )
-        if self.batch_size is not None and not (
-            isinstance(self.batch_size, (int, np.integer)) and self.batch_size >= 1
-        ):
-            raise ValueError(
-                "NetConfig(batch_size): use None (full batch) or a positive integer, "
-                f"got {self.batch_size!r}"
-            )
+        check_positive(self.lr, "NetConfig(lr): the learning rate")
+        if self.batch_size is not None:
+            check_int(self.batch_size, "NetConfig(batch_size) (None for full batch)", low=1)
 
     @property
     def architecture(self) -> str:
@@ -199,8 +189,7 @@ def record_run(
     too, so a run is fully reproducible. Cost: one ``fit`` plus one grid evaluation per
     snapshot.
     """
-    if not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"record_run(epochs): need a positive integer, got {epochs!r}")
+    epochs = check_int(epochs, "record_run(epochs)", low=1)
     snapshots = sorted({int(e) for e in snapshots})
     if not snapshots or snapshots[0] < 0 or snapshots[-1] > epochs:
         raise ValueError(f"record_run(snapshots): epochs must lie in 0..{epochs}, got {snapshots}")
