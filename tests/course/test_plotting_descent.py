@@ -3,8 +3,9 @@ widget frame budget."""
 
 import numpy as np
 import pytest
-from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from nnkit.course.ch2_learning_rate import figures as pd
 from nnkit.course.ch2_learning_rate.lab import (
@@ -17,53 +18,60 @@ from nnkit.course.style import PIXEL_RATIO
 from nnkit.course.widgets import MAX_PNG_BYTES, frame_png
 
 
-def test_path_1d_draws_curve_and_visible_path():
+def _shown(animator, path, step):
+    """The dynamic artists of a frame (removed again, so the animator stays reusable)."""
+    artists = animator.artists(path, step)
+    for artist in artists:
+        artist.remove()
+    return artists
+
+
+def test_animator_1d_draws_curve_and_visible_path():
     q = Quadratic(2.0)
     path = gradient_descent(q, 2.0, 0.3, 5)
-    ax = pd.path_1d(q, path, step=3)
-    assert isinstance(ax, Axes)
-    curve = ax.lines[0]
+    animator = pd.DescentAnimator(q, 5)
+    curve = animator.left.lines[0]
     np.testing.assert_allclose(curve.get_ydata(), curve.get_xdata() ** 2)
     # Points w_0..w_3 plus the highlighted current point.
-    offsets = np.vstack([c.get_offsets() for c in ax.collections])
+    artists = _shown(animator, path, 3)
+    offsets = np.vstack([a.get_offsets() for a in artists if isinstance(a, PathCollection)])
     np.testing.assert_allclose(offsets[:4, 0], path.weights[:4, 0])
     np.testing.assert_allclose(offsets[-1], [path.weights[3, 0], path.losses[3]])
 
 
-def test_path_1d_marks_points_that_leave_the_view():
+def test_animator_marks_points_that_leave_the_view():
     q = Quadratic(2.0)
     path = gradient_descent(q, 2.0, 1.5, 10)
-    ax = pd.path_1d(q, path, step=4, xlim=(-3, 3))
-    arrows = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
+    artists = _shown(pd.DescentAnimator(q, 10, xlim=(-3, 3)), path, 4)
+    arrows = [a for a in artists if getattr(a, "arrow_patch", None) is not None]
     assert len(arrows) == 1  # w_1 = -4 is already outside, later points are not drawn
 
 
-def test_path_2d_and_frame_fit_the_budget():
+def test_frames_fit_the_budget():
     q = Quadratic(np.diag([1.0, 10.0]))
     path = gradient_descent(q, [-2.5, 0.8], 0.18, 12)
-    ax = pd.path_2d(q, path, step=12, xlim=(-3, 3), ylim=(-2, 2))
-    assert ax.get_xlim() == (-3, 3)
     for objective, p, lims in [(q, path, dict(xlim=(-3, 3), ylim=(-2, 2))),
                                (Quadratic(2.0), gradient_descent(Quadratic(2.0), 2.0, 1.5, 12),
                                 dict(xlim=(-5, 5), ylim=(-1, 30)))]:
-        fig = pd.descent_frame(objective, p, 12, **lims)
+        animator = pd.DescentAnimator(objective, 12, **lims)
+        assert animator.left.get_xlim() == lims["xlim"]
+        fig = animator.frame(p, 12)
         assert isinstance(fig, Figure)
         assert len(frame_png(fig)) <= MAX_PNG_BYTES
 
 
-def _texts(ax):
-    return [t.get_text() for t in ax.texts]
+def _texts(artists):
+    return [a.get_text() for a in artists if isinstance(a, Text)]
 
 
 def test_frame_titles_state_lr_step_and_divergence():
     q = Quadratic(2.0)
     path = gradient_descent(q, 2.0, 1.5, 12)
-    fig = pd.descent_frame(q, path, 12, xlim=(-5, 5), ylim=(-1, 30))
-    left, right = fig.axes
-    assert "η = 1.5, step = 12" in _texts(left)
-    assert f"diverged at step {path.diverged_step}" in _texts(right)
-    fig = pd.descent_frame(q, path, 2, xlim=(-5, 5), ylim=(-1, 30))
-    assert f"loss {path.losses[2]:.3g} after 2 steps" in _texts(fig.axes[1])
+    animator = pd.DescentAnimator(q, 12, xlim=(-5, 5), ylim=(-1, 30))
+    texts = _texts(_shown(animator, path, 12))
+    assert "η = 1.5, step = 12" in texts
+    assert f"diverged at step {path.diverged_step}" in texts
+    assert f"loss {path.losses[2]:.3g} after 2 steps" in _texts(_shown(animator, path, 2))
 
 
 def _pixels(fig):
@@ -77,7 +85,7 @@ def _pixels(fig):
 
 
 @pytest.mark.parametrize("dim", [1, 2])
-def test_animator_frames_match_full_rendering(dim):
+def test_animator_frames_change_with_the_step_over_a_fixed_background(dim):
     if dim == 1:
         q, w0, lims = Quadratic(2.0), 2.5, dict(xlim=(-4, 4), ylim=(-0.5, 16.5))
     else:
@@ -85,16 +93,10 @@ def test_animator_frames_match_full_rendering(dim):
                                                                               ylim=(-2, 2))
     path = gradient_descent(q, w0, 0.6 if dim == 1 else 0.45, 10)
     animator = pd.DescentAnimator(q, 10, **lims)
-    for step in (4, 10):
-        fast = _pixels(animator.frame(path, step))
-        full = _pixels(pd.descent_frame(q, path, step, **lims))
-        # 8 x 3.2 in at 80 dpi, with PIXEL_RATIO image pixels per displayed pixel.
-        assert fast.shape == full.shape == (256 * PIXEL_RATIO, 640 * PIXEL_RATIO, 3)
-        # Drawing the same artists over a cached background: at most a few pixels differ
-        # by antialiasing.
-        assert np.mean(np.abs(fast - full).max(axis=2) > 0) < 1e-3
-    # Frames do change with the step, and the cached background is not overwritten.
     a, b = _pixels(animator.frame(path, 0)), _pixels(animator.frame(path, 10))
+    # 8 x 3.2 in at 80 dpi, with PIXEL_RATIO image pixels per displayed pixel.
+    assert a.shape == b.shape == (256 * PIXEL_RATIO, 640 * PIXEL_RATIO, 3)
+    # Frames do change with the step, and the cached background is not overwritten.
     assert np.mean(np.abs(a - b).max(axis=2) > 0) > 1e-3
     np.testing.assert_array_equal(a, _pixels(animator.frame(path, 0)))
 
@@ -130,11 +132,10 @@ def test_sweep_plot_rings_best_and_marks_diverged():
 def test_bad_arguments_are_named():
     q = Quadratic(2.0)
     path = gradient_descent(q, 1.0, 0.1, 3)
-    with pytest.raises(ValueError, match="2-D loss"):
-        pd.path_2d(q, path)
+    animator = pd.DescentAnimator(q, 3)
     with pytest.raises(TypeError, match="path"):
-        pd.path_1d(q, [1, 2, 3])
+        animator.frame([1, 2, 3], 1)
     with pytest.raises(ValueError, match="step"):
-        pd.path_1d(q, path, step=-1)
-    with pytest.raises(TypeError, match="ax"):
-        pd.path_1d(plateau_bowl(), path, ax="here")
+        animator.frame(path, -1)
+    with pytest.raises(TypeError, match="objective"):
+        pd.DescentAnimator(plateau_bowl, 3)

@@ -1,8 +1,8 @@
 """Figures for chapter 2: gradient-descent paths, stability of a step size, learning-rate sweeps.
 
-All helpers draw into an ``ax`` you pass, or into a new styled figure, and return the axes
-(:func:`descent_frame` returns the whole figure, ready to be a widget frame). Paths come from
-:func:`lab.gradient_descent`; ``step`` selects how much of a path is drawn, so a
+The plots draw into an ``ax`` you pass, or into a new styled figure, and return the axes.
+:class:`DescentAnimator` makes the frames of the descent experiment: paths come from
+:func:`lab.gradient_descent`, and ``step`` selects how much of a path is drawn, so a
 play button can reveal it one update at a time with fixed axes that do not jump.
 """
 
@@ -42,8 +42,7 @@ from nnkit.course.style import (
 from nnkit.course.widgets import Experiment, Play, Slider
 from nnkit.validation import check_int
 
-__all__ = ["path_1d", "path_2d", "loss_by_step", "descent_frame", "DescentAnimator",
-           "stability", "sweep", "range_test", "time_to_target",
+__all__ = ["DescentAnimator", "stability", "sweep", "range_test", "time_to_target",
     # Shared apparatus the chapter uses, re-exported so its notebook imports one line.
     "show", "Experiment", "Play", "Slider", "loss_curves", "format_number", "glue",
 ]
@@ -69,9 +68,7 @@ def _visible(path: DescentPath, step: int | None) -> int:
     """Index of the last stored point to draw when showing the path up to ``step``."""
     if step is None:
         return path.steps_taken
-    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
-        raise ValueError(f"step: expected a non-negative int or None, got {step!r}")
-    return min(int(step), path.steps_taken)
+    return min(check_int(step, "step", low=0), path.steps_taken)
 
 
 def _edge_arrow(ax: Axes, start, end, xlim, ylim):
@@ -97,10 +94,10 @@ def _auto_ylim_1d(objective: Objective, xlim) -> tuple[float, float]:
     return (float(curve.min()) - 0.05 * top, 1.1 * top)
 
 
-# Each figure below is split into a static part (the loss landscape, axes, labels), drawn
-# once, and a dynamic part (the path up to a step), returned as a list of artists. The
-# one-off helpers draw both; DescentAnimator draws the static part once and then only the
-# dynamic artists for each frame, which is several times faster for a widget's frames.
+# Each panel below is split into a static part (the loss landscape, axes, labels), drawn
+# once, and a dynamic part (the path up to a step), returned as a list of artists:
+# DescentAnimator draws the static part once and then only the dynamic artists for each
+# frame, which is several times faster for a widget's frames.
 
 def _landscape_1d(ax: Axes, objective: Objective, xlim, ylim) -> None:
     grid = np.linspace(xlim[0], xlim[1], 300)
@@ -196,44 +193,6 @@ def _title(ax: Axes, text: str):
                    fontsize=FONT_SIZE + 1)
 
 
-def path_1d(objective: Objective, path: DescentPath, step: int | None = None,
-            ax: Axes | None = None, xlim: tuple[float, float] = (-3.0, 3.0),
-            ylim: tuple[float, float] | None = None, title: str | None = None) -> Axes:
-    """Draw a 1-D loss curve L(w) over ``xlim`` and the path w_0, …, w_step on it.
-
-    Consecutive points are joined by straight segments, so overshooting shows as a zig-zag
-    across the valley; the current point is the large dot. A point outside the view is shown
-    as a red arrow leaving the frame.
-    """
-    _check_path(objective, path, 1)
-    ax = axes_or_new(ax)
-    ylim = ylim or _auto_ylim_1d(objective, xlim)
-    _landscape_1d(ax, objective, xlim, ylim)
-    _path_artists_1d(ax, path, _visible(path, step), xlim, ylim)
-    if title:
-        ax.set_title(title)
-    return ax
-
-
-def path_2d(objective: Objective, path: DescentPath, step: int | None = None,
-            ax: Axes | None = None, xlim: tuple[float, float] = (-3.0, 3.0),
-            ylim: tuple[float, float] = (-3.0, 3.0), n_levels: int = 12,
-            title: str | None = None) -> Axes:
-    """Draw contour lines of a 2-D loss L(w_1, w_2) and the path w_0, …, w_step across them.
-
-    Contour levels are spaced geometrically, so the narrow bottom of a valley is resolved as
-    well as its steep walls. The minimiser, if known, is a star.
-    """
-    _check_path(objective, path, 2)
-    n_levels = check_int(n_levels, "n_levels", low=2)
-    ax = axes_or_new(ax)
-    _landscape_2d(ax, objective, xlim, ylim, n_levels)
-    _path_artists_2d(ax, path, _visible(path, step), xlim, ylim)
-    if title:
-        ax.set_title(title)
-    return ax
-
-
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -250,20 +209,6 @@ def _decade_ticks(ax: Axes, ylim: tuple[float, float]) -> None:
     ax.yaxis.set_major_formatter(FixedFormatter(
         ["1" if k == 0 else "10" + str(k).translate(_SUPERSCRIPT) for k in powers]))
     ax.yaxis.set_minor_locator(NullLocator())
-
-
-def loss_by_step(path: DescentPath, step: int | None = None, ax: Axes | None = None,
-                 ylim: tuple[float, float] = (1e-6, 1e6), title: str | None = None) -> Axes:
-    """Loss L(w_t) against step t on a log scale, up to ``step``, with the x-axis fixed to the
-    run's requested length. A diverged run ends in a red cross with "diverged at step k"."""
-    if not isinstance(path, DescentPath):
-        raise TypeError(f"path: expected a lab.DescentPath, got {type(path).__name__}")
-    ax = axes_or_new(ax)
-    _loss_axis(ax, path.requested_steps, ylim)
-    _loss_artists(ax, path, step, ylim)
-    if title:
-        ax.set_title(title)
-    return ax
 
 
 def _short_status(path: DescentPath, step: int) -> str:
@@ -292,7 +237,7 @@ class DescentAnimator:
     to a step on top of that cached background and returns the result as a figure holding
     one image of exactly the frame's pixels (``FIGSIZES["wide"]`` at ``FRAME_DPI`` times
     ``PIXEL_RATIO``), ready
-    for :func:`nnkit.course.widgets.frame_png`. Frames look the same as :func:`descent_frame`'s.
+    for :func:`nnkit.course.widgets.frame_png`.
 
     Parameters
     ----------
@@ -362,27 +307,6 @@ def _image_figure(pixels: np.ndarray) -> Figure:
     fig = Figure(figsize=(w / dpi, h / dpi), dpi=dpi)
     FigureCanvasAgg(fig)
     fig.figimage(pixels, xo=0, yo=0, origin="upper")
-    return fig
-
-
-def descent_frame(objective: Objective, path: DescentPath, step: int,
-                  xlim: tuple[float, float] = (-3.0, 3.0),
-                  ylim: tuple[float, float] | None = None,
-                  loss_ylim: tuple[float, float] = (1e-6, 1e6)) -> Figure:
-    """One frame of the descent experiment: the path on the loss (left), loss by step (right).
-
-    For a 1-D objective ``ylim`` limits the loss axis of the left panel; for a 2-D objective
-    it is the w_2 range of the contour plot. For many frames of the same loss use
-    :class:`DescentAnimator`, which draws the same picture faster.
-    """
-    fig, left, right = _frame_figure()
-    if objective.dim == 1:
-        path_1d(objective, path, step, ax=left, xlim=xlim, ylim=ylim)
-    else:
-        path_2d(objective, path, step, ax=left, xlim=xlim, ylim=ylim or xlim)
-    _title(left, control_title(None, {"η": path.lr, "step": step}))
-    loss_by_step(path, step, ax=right, ylim=loss_ylim)
-    _title(right, _short_status(path, step))
     return fig
 
 
