@@ -24,7 +24,7 @@ from .validation import check_choice
 
 __all__ = [
     "step", "identity", "sigmoid", "tanh", "relu", "softmax",
-    "step_grad", "identity_grad", "sigmoid_grad", "tanh_grad", "relu_grad",
+    "sigmoid_grad", "tanh_grad", "relu_grad",
     "Step", "Identity", "Sigmoid", "Tanh", "ReLU", "Softmax",
     "get_activation", "ACTIVATIONS",
 ]
@@ -78,17 +78,6 @@ def softmax(z, axis: int = -1):
     z = _as_float(z)
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
-
-
-def step_grad(z):
-    """Derivative of the step: 0 everywhere it exists -- why gradient descent
-    cannot train a perceptron and the perceptron has its own learning rule."""
-    return np.zeros_like(_as_float(z))
-
-
-def identity_grad(z):
-    """Derivative of the identity: 1."""
-    return np.ones_like(_as_float(z))
 
 
 def sigmoid_grad(z):

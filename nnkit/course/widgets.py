@@ -367,11 +367,6 @@ class Experiment:
             if pyplot is not None:
                 pyplot.close(fig)
 
-    @property
-    def png_bytes(self) -> int:
-        """Total size of the frame PNGs in bytes."""
-        return sum(len(p) for p in self._pngs.values())
-
     def readout(self, **values: Any) -> str:
         """The readout text of the frame at ``values`` (missing axes take their shown value)."""
         return self._readouts[self._index_of(values)]

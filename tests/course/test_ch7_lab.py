@@ -13,8 +13,12 @@ from nnkit.course.ch7_vectorisation import lab
 
 
 def problem(n, d, h, c, seed):
+    """Inputs, labels and the parameters of a ``d → h → c`` network with nonzero biases."""
     rng = np.random.default_rng(seed)
-    return rng.normal(size=(n, d)), rng.integers(0, c, size=n), lab.make_params(d, h, c, rng=seed)
+    X, y = rng.normal(size=(n, d)), rng.integers(0, c, size=n)
+    model = nk.mlp([d, h, c], bias=[0.1 * rng.normal(size=h), 0.1 * rng.normal(size=c)],
+                   rng=rng)
+    return X, y, lab.params_of(model)
 
 
 @settings(max_examples=25, deadline=None)

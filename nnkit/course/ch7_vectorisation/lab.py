@@ -48,7 +48,6 @@ __all__ = [
     "gradients_vectors",
     "intensity",
     "largest_difference",
-    "make_params",
     "matmul_peak",
     "measure",
     "network_flops",
@@ -67,19 +66,6 @@ PARAM_NAMES = ("W1", "b1", "W2", "b2")
 # --------------------------------------------------------------------------------------
 # One network, three ways
 # --------------------------------------------------------------------------------------
-
-
-def make_params(d: int, h: int, c: int, rng=0, dtype=np.float64) -> dict[str, np.ndarray]:
-    """He-initialised weights and small random biases of a ``d → h → c`` network."""
-    d, h, c = (check_int(v, name, low=1) for v, name in ((d, "d"), (h, "h"), (c, "c")))
-    gen = as_rng(rng)
-    params = {
-        "W1": gen.normal(size=(h, d)) * np.sqrt(2.0 / d),
-        "b1": gen.normal(size=h) * 0.1,
-        "W2": gen.normal(size=(c, h)) * np.sqrt(2.0 / h),
-        "b2": gen.normal(size=c) * 0.1,
-    }
-    return {k: v.astype(dtype) for k, v in params.items()}
 
 
 def params_of(model: nk.Sequential) -> dict[str, np.ndarray]:
