@@ -516,12 +516,6 @@ class Exercise:
             kind, message = self._explain(failures)
         return Verdict(kind, _one_line(message), n_cases)
 
-    def agrees(self, student: Callable[..., Any], case: Case) -> bool:
-        """True if ``student`` matches the reference on ``case`` (one input, nothing printed)."""
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            return self._try(student, case).kind == "ok"
-
     # ---- running the cases -------------------------------------------------------------
 
     def _expected(self, case: Case) -> Any:

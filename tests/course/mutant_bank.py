@@ -7,6 +7,7 @@ and what was returned). ``RESULTS`` collects, per exercise, how many mutants wer
 how many were rejected as stated; ``tests/course/conftest.py`` prints it after the run.
 """
 
+import copy
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,3 +48,10 @@ def assert_accepted(exercise, fn) -> None:
     verdict = exercise.verdict(fn)
     assert verdict.kind == "passed", verdict
     assert verdict.cases >= len(exercise.cases)
+
+
+def agrees(exercise, fn, case) -> bool:
+    """True if ``fn`` passes ``exercise`` on the one input ``case`` (nothing printed)."""
+    one = copy.copy(exercise)
+    one.cases, one.strategy = [case], None
+    return one.verdict(fn).passed

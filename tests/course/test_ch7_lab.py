@@ -136,7 +136,6 @@ def test_measure_uses_warmup_repeats_and_number():
     assert timing.median == pytest.approx(0.2)
     assert timing.best == pytest.approx(0.1)
     assert timing.quartiles == pytest.approx((0.15, 0.25))
-    assert timing.spread == pytest.approx(0.5)
 
 
 def test_race_interleaves_rounds():

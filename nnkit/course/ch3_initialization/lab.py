@@ -79,11 +79,6 @@ class Probe:
     loss: float
 
     @property
-    def depth(self) -> int:
-        """Number of hidden layers."""
-        return len(self.activations)
-
-    @property
     def activation_std(self) -> np.ndarray:
         """Standard deviation of each hidden layer's activations (samples and units), (depth,)."""
         return np.array([a.std() for a in self.activations])

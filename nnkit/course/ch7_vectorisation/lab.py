@@ -319,12 +319,6 @@ class Timing:
         q1, q2, q3 = np.percentile(self.times, [25, 50, 75])
         return float(q1), float(q3)
 
-    @property
-    def spread(self) -> float:
-        """Interquartile range relative to the median: 0.1 means the middle half within 10 %."""
-        q1, q3 = self.quartiles
-        return (q3 - q1) / self.median if self.median > 0 else 0.0
-
     def __repr__(self) -> str:
         return f"Timing(median={self.median:.3g} s, runs={len(self.times)})"
 
