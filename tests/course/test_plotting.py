@@ -6,7 +6,6 @@ import pytest
 
 import nnkit.course.figures as nkp
 import nnkit.course.style as style
-from nnkit.course.figures import _clip_half_plane
 from nnkit.course.style import CLASS_COLORS, WRONG_COLOR
 
 GATE_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
@@ -51,15 +50,19 @@ def test_scatter_classes_rejects_bad_shapes():
         nkp.scatter_classes(GATE_X, np.array([0, 0.5, 1, 1]))
 
 
-def test_clip_half_plane_area_matches_the_fraction_of_the_square():
-    square = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], dtype=float)
+def shaded_areas(w, b):
+    """Areas of the regions neuron_line shades in the unit square: firing side first."""
+    ax = nkp.neuron_line(np.array(w), b, xlim=(0, 1), ylim=(0, 1), show_normal=False)
+    return [polygon_area(patch.get_xy()) for patch in ax.patches]
+
+
+def test_shaded_half_planes_cover_the_fraction_of_the_square_on_each_side():
     # x1 + x2 - 1 >= 0 keeps the upper-right triangle: half of the square.
-    assert polygon_area(_clip_half_plane(square, np.array([1.0, 1.0]), -1.0)) == pytest.approx(0.5)
+    assert shaded_areas([1.0, 1.0], -1.0) == pytest.approx([0.5, 0.5])
     # x1 - 0.25 >= 0 keeps three quarters.
-    assert polygon_area(_clip_half_plane(square, np.array([1.0, 0.0]), -0.25)) == pytest.approx(
-        0.75
-    )
-    assert len(_clip_half_plane(square, np.array([1.0, 0.0]), -5.0)) == 0
+    assert shaded_areas([1.0, 0.0], -0.25) == pytest.approx([0.75, 0.25])
+    # The line misses the square: all of it is on the side that does not fire.
+    assert shaded_areas([1.0, 0.0], -5.0) == pytest.approx([1.0])
 
 
 def test_neuron_line_lies_on_the_decision_boundary_and_shades_both_sides():

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import nnkit as nk
-from nnkit import datasets as _datasets
 from nnkit.validation import check_int, check_positive
 
 __all__ = [
@@ -57,8 +56,8 @@ def load_dataset(name: str, n: int = 240, test_fraction: float = 0.25, rng: int 
         )
     if not isinstance(n, (int, np.integer)) or n < 8:
         raise ValueError(f"load_dataset(n): need an integer of at least 8 points, got {n!r}")
-    X, y = getattr(_datasets, name)(n=int(n), rng=rng, **DATASETS[name])
-    X_train, X_test, y_train, y_test = _datasets.train_test_split(
+    X, y = getattr(nk.datasets, name)(n=int(n), rng=rng, **DATASETS[name])
+    X_train, X_test, y_train, y_test = nk.datasets.train_test_split(
         X, y, test_fraction=test_fraction, rng=rng
     )
     return X_train, X_test, y_train, y_test
