@@ -105,6 +105,20 @@ def _grad_text(tr: TinyTrace, node: str) -> str:
     return format_number(grad, 3)
 
 
+def _canvas(tr: TinyTrace, step: int | GraphStep, ax: Axes, height: float) -> GraphStep:
+    """Check the arguments of a drawing of ``tr`` at ``step`` into ``ax``; give ``ax`` data
+    units of inches (``GRAPH_SIZE[0]`` wide, ``height`` high) and no axes; return the step."""
+    if not isinstance(tr, TinyTrace):
+        raise TypeError(f"tr: expected a TinyTrace, got {type(tr).__name__}")
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax: expected a matplotlib Axes, got {type(ax).__name__}")
+    st = _step(tr, step)
+    ax.set_xlim(0, GRAPH_SIZE[0])
+    ax.set_ylim(0, height)
+    ax.set_axis_off()
+    return st
+
+
 def _step(tr: TinyTrace, step: int | GraphStep) -> GraphStep:
     if isinstance(step, GraphStep):
         return step
@@ -146,14 +160,7 @@ def draw_graph(tr: TinyTrace, step: int | GraphStep, ax: Axes) -> Axes:
     edges are drawn in orange. ``ax`` should have the proportions of :data:`GRAPH_SIZE`, with data
     units of inches, as :func:`graph_frame` sets up.
     """
-    if not isinstance(tr, TinyTrace):
-        raise TypeError(f"tr: expected a TinyTrace, got {type(tr).__name__}")
-    if not isinstance(ax, Axes):
-        raise TypeError(f"ax: expected a matplotlib Axes, got {type(ax).__name__}")
-    st = _step(tr, step)
-    ax.set_xlim(0, GRAPH_SIZE[0])
-    ax.set_ylim(0, GRAPH_SIZE[1])
-    ax.set_axis_off()
+    st = _canvas(tr, step, ax, GRAPH_SIZE[1])
     small = FONT_SIZE - 0.5
 
     for u, v in EDGES:
@@ -226,14 +233,7 @@ def draw_chains(tr: TinyTrace, step: int | GraphStep, ax: Axes) -> Axes:
     Factors whose local derivative the backward pass has not used yet show as "?"; a
     product turns vermillion once complete.
     """
-    if not isinstance(tr, TinyTrace):
-        raise TypeError(f"tr: expected a TinyTrace, got {type(tr).__name__}")
-    if not isinstance(ax, Axes):
-        raise TypeError(f"ax: expected a matplotlib Axes, got {type(ax).__name__}")
-    st = _step(tr, step)
-    ax.set_xlim(0, GRAPH_SIZE[0])
-    ax.set_ylim(0, CHAIN_HEIGHT)
-    ax.set_axis_off()
+    st = _canvas(tr, step, ax, CHAIN_HEIGHT)
     for row, target in enumerate(("theta2", "theta1")):
         symbolic, numeric, complete = _chain_lines(tr, st, target)
         if complete:
