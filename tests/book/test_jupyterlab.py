@@ -188,7 +188,9 @@ def test_chapter_runs_in_jupyterlab(lab, browser, chapter, tmp_path):
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
-        page.goto(f"{lab}lab/tree/{chapter}")
+        # A workspace of its own, reset: only this chapter is open, as for a new reader.
+        workspace = Path(chapter).stem
+        page.goto(f"{lab}lab/workspaces/{workspace}/tree/{chapter}?reset")
         page.locator(".jp-Notebook .jp-CodeCell").first.wait_for()
         # A kernel must be ready before the run (the status bar says so).
         page.get_by_text("| Idle").first.wait_for(timeout=120_000)
