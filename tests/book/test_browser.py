@@ -139,7 +139,10 @@ def open_page(browser, server, entry, shots: Path | None, mode: str = "light") -
     page.on("console", lambda m: m.type == "error" and loaded.errors.append(m.text))
     page.on("pageerror", lambda e: loaded.errors.append(str(e)))
     page.goto(server + page_url(entry), wait_until="load")
-    page.wait_for_load_state("networkidle")
+    if server.startswith("http"):
+        page.wait_for_load_state("networkidle")
+    # (From disk, every widget frame is a data: URL "request": on a busy machine the page
+    # may take minutes to count as network-idle. The waits below are what matters.)
     # The theme resolves "auto" to the reader's preference in a deferred script.
     page.wait_for_function(f"() => document.documentElement.dataset.theme === '{mode}'")
     # MathJax (a deferred script, so present by now) typesets asynchronously; its
