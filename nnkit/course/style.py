@@ -335,7 +335,8 @@ def describe(fig: Figure) -> str:
         words = [t.get_text().strip() for ax in fig.axes for t in ax.texts if t.get_visible()]
         words += [t.get_text().strip() for t in fig.texts if t.get_visible()]
         parts = [", ".join(w for w in words if w)]
-    text = _plain_text(". ".join(p.strip() for p in parts if p.strip()))
+    parts = [" ".join(p.split()).rstrip(".") for p in parts]  # one line, one full stop
+    text = _plain_text(". ".join(p for p in parts if p))
     return f"Figure: {text}." if text else "Figure."
 
 

@@ -59,7 +59,10 @@ def test_describe_names_titles_labels_and_numbers():
     ax.set_axis_off()
     ax.text(0, 0, "$x_1$")
     ax.text(1, 0, "$z = w_1 x_1 + b$")
-    assert style.describe(diagram) == "Figure: x_1, z = w_1 x_1 + b."
+    ax.text(2, 0, "Given: the input\nand the target.")
+    assert style.describe(diagram) == (
+        "Figure: x_1, z = w_1 x_1 + b, Given: the input and the target."
+    )
     empty, _ = style.new_figure("small")
     assert style.describe(empty) == "Figure."
 
