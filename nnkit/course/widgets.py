@@ -359,7 +359,12 @@ class Experiment:
                 raise ValueError(f"frame_fn at {self._describe(values)}: {error}") from None
             self._pngs[index] = png
             where = self._describe(values)
-            self._alts[index] = f"{self.title or 'Frame'} ({where}). {describe(fig)}"
+            seen = describe(fig)
+            if seen == "Figure.":
+                # A figure without titles or labels (e.g. a pre-rendered image): the
+                # readout states what the frame shows.
+                seen = "Figure: " + " ".join(readout.split())
+            self._alts[index] = f"{self.title or 'Frame'} ({where}). {seen}"
             self._readouts[index] = readout
             # A figure made with pyplot would stay registered (and be shown again by the
             # inline backend at the end of the cell); the frame now lives on as a PNG.

@@ -105,6 +105,21 @@ def test_every_frame_of_an_experiment_has_alt_text_and_a_fitting_readout():
         exp.close()
 
 
+def test_a_frame_without_titles_is_described_by_its_readout():
+    def frame(a):
+        fig, ax = style.new_figure("frame")
+        ax.set_axis_off()
+        return fig, f"loss {a}\nafter 3 steps"
+
+    exp = nkw.Experiment(frame, controls=[nkw.Slider("a", [1, 2])], title="Blit")
+    try:
+        out = exp.widget.children[-1].children[0]
+        (image,) = [o for o in out.outputs if "image/png" in o["data"]]
+        assert image["metadata"]["image/png"]["alt"] == "Blit (a=1). Figure: loss 1 after 3 steps"
+    finally:
+        exp.close()
+
+
 def test_diverged_run_is_marked_in_its_own_colour():
     ax = loss_curves({"zeros": [1.0, 0.9, 0.8], "Xavier": [1.0, 5.0, np.inf]}, logy=True)
     crosses = [line for line in ax.get_lines() if line.get_marker() == "X"]
