@@ -164,7 +164,8 @@ def epoch_time_frame(table: Mapping[tuple[int, int], Timing], width: int, batch:
     widths, batches = _curves(table)
     if (width, batch) not in table:
         raise ValueError(f"width, batch: ({width}, {batch}) is not in the table")
-    fig, ax = new_figure("frame")
+    # Constrained layout: the fixed frame margins clip the y label beside "10 ms" ticks.
+    fig, ax = new_figure("frame", layout="constrained")
     for i, w in enumerate(widths):
         y = [table[(w, b)].best for b in batches]
         chosen = w == width
