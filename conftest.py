@@ -24,8 +24,14 @@ ROOT = Path(__file__).resolve().parent
 
 
 def _load_script(name):
+    """Load scripts/<name>.py and register it as the module ``name``.
+
+    Test modules then write ``import execute_notebooks``; importing it ``from conftest``
+    would be ambiguous, since tests/course has a conftest.py of its own.
+    """
     spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 

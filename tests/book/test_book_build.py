@@ -13,9 +13,8 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import execute_notebooks as ex
 import pytest
-
-from conftest import execute_notebooks as ex
 
 # Builds the whole book once (about a minute; skip with -m 'not slow').
 pytestmark = pytest.mark.slow

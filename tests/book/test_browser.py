@@ -26,9 +26,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import execute_notebooks as ex
 import pytest
-
-from conftest import execute_notebooks as ex
 
 # Drives headless Chromium over the built book: minutes (skip with -m 'not slow').
 pytestmark = pytest.mark.slow

@@ -19,9 +19,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import execute_notebooks as ex
 import pytest
-
-from conftest import execute_notebooks as ex
 
 pytestmark = pytest.mark.slow
 

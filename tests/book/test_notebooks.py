@@ -10,10 +10,9 @@ import json
 import re
 from pathlib import Path
 
+import execute_notebooks as ex
 import nbformat
 import pytest
-
-from conftest import execute_notebooks as ex
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = [entry for entry in ex.toc_files(ROOT)[1:]]

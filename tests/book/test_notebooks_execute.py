@@ -8,11 +8,10 @@ import sys
 import uuid
 from pathlib import Path
 
+import execute_notebooks as ex
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
-from conftest import execute_notebooks as ex
 
 # Runs notebooks in fresh kernels: seconds per test (skip with -m 'not slow').
 pytestmark = pytest.mark.slow

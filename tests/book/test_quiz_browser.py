@@ -21,10 +21,10 @@ import re
 import threading
 from pathlib import Path
 
+import execute_notebooks as ex
 import pytest
 
 import nnkit.course
-from conftest import execute_notebooks as ex
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [e for e in ex.toc_files(ROOT) if Path(e).name[:2].isdigit()]

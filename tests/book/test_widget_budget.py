@@ -4,12 +4,12 @@ and the budget report that checks it (scripts/execute_notebooks.py) finds what i
 import json
 from pathlib import Path
 
+import execute_notebooks as ex
 import ipywidgets as w
 import pytest
 
 import nnkit.course.style as style
 import nnkit.course.widgets as nkw
-from conftest import execute_notebooks as ex
 
 BOOK = Path(__file__).resolve().parents[2] / "book"
 NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
