@@ -55,12 +55,28 @@ def _squashed_forward(self, z):
 _Sigmoid.forward = _squashed_forward
 _Sigmoid.__call__ = _squashed_forward
 """,
+    # every Dense layer's output is 1 % larger
+    "dense-forward-1pct": """
+from nnkit.layers import Dense as _Dense
+
+_exact_dense_forward = _Dense.forward
+
+
+def _larger_forward(self, X):
+    return 1.01 * _exact_dense_forward(self, X)
+
+
+_Dense.forward = _larger_forward
+""",
 }
 
 # (mutation, chapter): chapters whose printed numbers depend on the mutated code.
 CASES = [
     ("sgd-step-1pct", "04_loss_functions"),
     ("sigmoid-0.5pct", "05_chain_rule"),
+    ("dense-forward-1pct", "03_initialization"),
+    ("sgd-step-1pct", "07_vectorisation"),
+    ("sgd-step-1pct", "08_generalisation"),
 ]
 
 
@@ -106,7 +122,7 @@ def run_nbval(root: Path, notebook: Path) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize(("mutation", "chapter"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("mutation", "chapter"), CASES, ids=[f"{m}-{c}" for m, c in CASES])
 def test_nbval_fails_when_nnkit_changes(tmp_path, mutation, chapter):
     if not (ROOT / "book" / f"{chapter}.ipynb").is_file():
         pytest.fail(f"book/{chapter}.ipynb is missing; the mutation test needs it")
