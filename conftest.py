@@ -39,6 +39,34 @@ def _load_script(name):
 execute_notebooks = _load_script("execute_notebooks")
 
 
+# Mutant-bank counts (tests/course/mutant_bank.py) handed over by pytest-xdist workers.
+WORKER_MUTANT_BANKS: dict[str, dict[str, int]] = {}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """Add up a finished xdist worker's mutant-bank counts."""
+    for title, stats in getattr(node, "workeroutput", {}).get("mutant_banks", {}).items():
+        total = WORKER_MUTANT_BANKS.setdefault(title, {"mutants": 0, "rejected": 0})
+        for key, count in stats.items():
+            total[key] += count
+
+
+def pytest_terminal_summary(terminalreporter):
+    """After the run: how many mutants of each exercise's reference were rejected as stated."""
+    # Under xdist the controller may import mutant_bank too (conftest files beside the
+    # command-line paths), but only the workers fill it.
+    bank = sys.modules.get("mutant_bank")
+    results = WORKER_MUTANT_BANKS or (bank.RESULTS if bank is not None else {})
+    if not results:
+        return
+    terminalreporter.section("exercise mutant banks")
+    for title, stats in sorted(results.items()):
+        terminalreporter.write_line(
+            f"{stats['rejected']:3d} of {stats['mutants']:3d} mutants rejected as stated  {title}"
+        )
+
+
 # Thread counts already set by the caller are kept: scripts/test.sh runs nbval once more
 # with two BLAS threads to prove the stored outputs do not depend on the thread count.
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")

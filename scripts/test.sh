@@ -51,20 +51,23 @@ step() {
 pytest=("$VENV/bin/python" -m pytest -p no:cacheprovider)
 
 step "lint" "$VENV/bin/ruff" check .
-step "unit tests" "${pytest[@]}" tests \
+# Two pytest-xdist workers for the suites whose tests are independent; --dist loadscope
+# keeps each notebook's cells in order on one worker (nbval's README).
+parallel=(-n 2 --dist loadscope)
+step "unit tests" "${pytest[@]}" "${parallel[@]}" tests \
   --ignore=tests/book/test_book_build.py --ignore=tests/book/test_browser.py \
   --ignore=tests/book/test_jupyterlab.py
 nbval=("${pytest[@]}" --nbval --nbval-current-env
   --nbval-sanitize-with tests/book/nbval_sanitize.cfg --nbval-cell-timeout=300
   --ignore=_build book/*.ipynb)
-step "nbval on every chapter" "${nbval[@]}"
+step "nbval on every chapter" "${nbval[@]}" "${parallel[@]}"
 # The stored outputs must not depend on the machine: the same comparison with two BLAS
 # threads (another summation order in matrix products), and with nnkit's arithmetic
 # changed by a relative 1e-12 (tests/book/perturb/sitecustomize.py, loaded by every
 # kernel through PYTHONPATH). tests/book/test_nbval_harness.py proves both really apply.
 step "nbval with two BLAS threads" env OPENBLAS_NUM_THREADS=2 "${nbval[@]}"
 step "nbval with nnkit perturbed by 1e-12" \
-  env PYTHONPATH="$ROOT/tests/book/perturb${PYTHONPATH:+:$PYTHONPATH}" "${nbval[@]}"
+  env PYTHONPATH="$ROOT/tests/book/perturb${PYTHONPATH:+:$PYTHONPATH}" "${nbval[@]}" "${parallel[@]}"
 step "book build and browser tests" "${pytest[@]}" tests/book/test_book_build.py tests/book/test_browser.py
 step "chapters run in JupyterLab" "${pytest[@]}" tests/book/test_jupyterlab.py
 

@@ -1,13 +1,13 @@
-"""Prints, after the run, how many mutants of each exercise's reference were rejected."""
+"""Hands each pytest-xdist worker's mutant-bank counts to the controller.
+
+The root conftest.py prints the counts after the run; under xdist the controller never
+imports the tests, so each worker passes its ``RESULTS`` along in ``workeroutput``.
+"""
 
 from mutant_bank import RESULTS
 
 
-def pytest_terminal_summary(terminalreporter):
-    if not RESULTS:
-        return
-    terminalreporter.section("exercise mutant banks")
-    for title, stats in sorted(RESULTS.items()):
-        terminalreporter.write_line(
-            f"{stats['rejected']:3d} of {stats['mutants']:3d} mutants rejected as stated  {title}"
-        )
+def pytest_sessionfinish(session):
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["mutant_banks"] = {title: dict(stats) for title, stats in RESULTS.items()}

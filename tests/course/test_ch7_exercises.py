@@ -244,7 +244,10 @@ SLOW_MUTANTS = {
 }
 
 
-@pytest.mark.parametrize("answer", SLOW_RIGHT, ids=str)
+# Ids without memory addresses, so that every pytest-xdist worker collects the same tests.
+@pytest.mark.parametrize(
+    "answer", SLOW_RIGHT, ids=lambda a: f"function {a.__name__}" if callable(a) else repr(a)
+)
 def test_slowest_part_accepts_the_right_name(answer, capsys):
     passed, out = verdict(ex.check_slowest_part, answer, capsys)
     assert passed and out.startswith("✔"), out
