@@ -56,7 +56,7 @@ step "lint" "$VENV/bin/ruff" check .
 parallel=(-n 2 --dist loadscope)
 step "unit tests" "${pytest[@]}" "${parallel[@]}" tests \
   --ignore=tests/book/test_book_build.py --ignore=tests/book/test_browser.py \
-  --ignore=tests/book/test_jupyterlab.py
+  --ignore=tests/book/test_quiz_browser.py --ignore=tests/book/test_jupyterlab.py
 nbval=("${pytest[@]}" --nbval --nbval-current-env
   --nbval-sanitize-with tests/book/nbval_sanitize.cfg --nbval-cell-timeout=300
   --ignore=_build book/*.ipynb)
@@ -68,7 +68,8 @@ step "nbval on every chapter" "${nbval[@]}" "${parallel[@]}"
 step "nbval with two BLAS threads" env OPENBLAS_NUM_THREADS=2 "${nbval[@]}"
 step "nbval with nnkit perturbed by 1e-12" \
   env PYTHONPATH="$ROOT/tests/book/perturb${PYTHONPATH:+:$PYTHONPATH}" "${nbval[@]}" "${parallel[@]}"
-step "book build and browser tests" "${pytest[@]}" tests/book/test_book_build.py tests/book/test_browser.py
+step "book build and browser tests" "${pytest[@]}" tests/book/test_book_build.py \
+  tests/book/test_browser.py tests/book/test_quiz_browser.py
 step "chapters run in JupyterLab" "${pytest[@]}" tests/book/test_jupyterlab.py
 
 echo

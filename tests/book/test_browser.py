@@ -18,11 +18,7 @@ with Tab and move with the arrow keys.
 Chromium: /usr/bin/chromium, or the path in the environment variable CHROMIUM.
 """
 
-import functools
-import http.server
-import os
 import re
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,17 +32,6 @@ ROOT = Path(__file__).resolve().parents[2]
 TOC_FILES = ex.toc_files(ROOT)
 AXE = ROOT / "tools" / "web" / "node_modules" / "axe-core" / "axe.min.js"
 MODES = ("light", "dark")
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 # sphinx-thebe adds its inline configuration script (`const THEBE_JS_URL = ...`) twice
 # to every page, so the second copy throws this SyntaxError. It is harmless (the first
 # copy defines the constant) and is the only console error tolerated.
@@ -72,35 +57,6 @@ FRAME_JS = """(root) => {
 
 def page_url(entry: str) -> str:
     return re.sub(r"\.(ipynb|md)$", "", entry) + ".html"
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
-@pytest.fixture(scope="session")
-def server(built_book):
-    if built_book.returncode != 0:
-        pytest.fail("the book did not build; see test_book_build")
-    handler = functools.partial(_QuietHandler, directory=str(built_book.html))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"no Chromium at {CHROMIUM} (install Debian's chromium or set CHROMIUM)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @dataclass

@@ -12,13 +12,9 @@ option. A screenshot of each question after choosing its right answer goes to
 Chromium: /usr/bin/chromium, or the path in the environment variable CHROMIUM.
 """
 
-import functools
-import http.server
 import importlib
-import os
 import pkgutil
 import re
-import threading
 from pathlib import Path
 
 import execute_notebooks as ex
@@ -28,9 +24,6 @@ import nnkit.course
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [e for e in ex.toc_files(ROOT) if Path(e).name[:2].isdigit()]
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update"]
 
 
 def defined_quizzes():
@@ -45,34 +38,6 @@ def defined_quizzes():
                 found[" ".join(quiz.question.split())] = quiz
                 quiz.close()
     return found
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def server(built_book):
-    if built_book.returncode != 0:
-        pytest.fail("the book did not build; see test_book_build")
-    handler = functools.partial(_QuietHandler, directory=str(built_book.html))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"no Chromium at {CHROMIUM} (install Debian's chromium or set CHROMIUM)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def open_page(browser, server, entry):
