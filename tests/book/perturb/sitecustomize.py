@@ -13,8 +13,10 @@ that each floating-point result x becomes x * (1 + 1e-12 s(x)), with a sign s(x)
 
 * the forward pass of Dense, Sigmoid, Tanh, ReLU and Softmax (in place, so a layer's
   cached output is the one the next layer saw);
-* Dense.backward (the returned dL/dX and the stored dL/dW, dL/db);
-* compute and backward of MSELoss, BCELoss and CrossEntropyLoss;
+* the backward pass of Dense: the stored dL/dW, dL/db in ``backward_params`` (which
+  ``backward`` calls, and which the first layer of a network runs alone) and the returned
+  dL/dX in ``backward``;
+* forward (the formula) and backward of MSELoss, BCELoss and CrossEntropyLoss;
 * SGD.step (every parameter after the update).
 
 Finite differences are the exception. ``gradcheck`` and ``numerical_gradient`` divide
@@ -44,14 +46,14 @@ FINITE_DIFFERENCE_RELATIVE = 4e-16
 
 # (public class name in the nnkit namespace, methods whose results are perturbed)
 TARGETS = {
-    "Dense": ("forward", "backward"),
+    "Dense": ("forward", "backward", "backward_params"),
     "Sigmoid": ("forward",),
     "Tanh": ("forward",),
     "ReLU": ("forward",),
     "Softmax": ("forward",),
-    "MSELoss": ("compute", "backward"),
-    "BCELoss": ("compute", "backward"),
-    "CrossEntropyLoss": ("compute", "backward"),
+    "MSELoss": ("forward", "backward"),
+    "BCELoss": ("forward", "backward"),
+    "CrossEntropyLoss": ("forward", "backward"),
     "SGD": ("step",),
 }
 
@@ -105,13 +107,19 @@ def _wrap(cls, method: str):
                 _perturbed(param.value, salt)
             return result
 
-    elif cls.__name__ == "Dense" and method == "backward":
+    elif method == "backward_params":
 
         def wrapper(self, *args, **kwargs):
             result = exact(self, *args, **kwargs)
             for param in self.parameters():
                 _perturbed(param.grad, salt)
-            return None if result is None else _perturbed(result.copy(), salt)
+            return result
+
+    elif cls.__name__ == "Dense" and method == "backward":
+
+        def wrapper(self, *args, **kwargs):
+            # The parameter gradients were perturbed by backward_params, which it calls.
+            return _perturbed(exact(self, *args, **kwargs).copy(), salt)
 
     else:
 
