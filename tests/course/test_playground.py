@@ -58,7 +58,7 @@ def test_record_run_records_losses_and_snapshots():
     assert sorted(run.boundary) == [0, 3, 6]
     assert all(p.shape == (60, 60) and np.all((p >= 0) & (p <= 1)) for p in run.boundary.values())
     # Entry i of train_loss is the loss after epoch i, the same number fit records.
-    np.testing.assert_allclose(run.train_loss[1:], run.history.epoch_loss, rtol=1e-12)
+    np.testing.assert_allclose(run.train_loss[1:], run.history.train_loss, rtol=1e-12)
     assert run.train_loss[0] == pytest.approx(run.history.initial_loss, rel=1e-12)
     assert run.history.n_updates == 6 * math.ceil(60 / 10)
     np.testing.assert_array_equal(run.boundary_at(5), run.boundary[3])

@@ -114,12 +114,12 @@ class NetConfig:
 
 
 def _probability_class1(model: nk.Sequential, points: np.ndarray) -> np.ndarray:
-    logits = model.forward(points)
+    logits = model(points)
     return nk.activations.softmax(logits, axis=1)[:, 1]
 
 
 def _mean_cross_entropy(model: nk.Sequential, X: np.ndarray, y: np.ndarray) -> float:
-    return float(nk.losses.cross_entropy(model.forward(X), y))
+    return float(nk.losses.cross_entropy(model(X), y))
 
 
 @dataclass
@@ -203,7 +203,7 @@ def record_run(
     def record(epoch: int, net: nk.Sequential, train_loss: float) -> None:
         run.train_loss.append(train_loss)
         run.test_loss.append(_mean_cross_entropy(net, X_test, y_test))
-        run.test_accuracy.append(float(nk.accuracy(net.forward(X_test), y_test)))
+        run.test_accuracy.append(float(nk.accuracy(net(X_test), y_test)))
         if epoch in snapshots:
             run.boundary[epoch] = _probability_class1(net, points).reshape(grid_size, grid_size)
 
@@ -211,10 +211,10 @@ def record_run(
 
     def after_epoch(epoch, net, history):
         # Count epochs from the history rather than trusting the callback's numbering;
-        # with evaluate_train, fit has just measured the whole training set.
-        done = len(history.epoch_loss)
-        if np.isfinite(history.epoch_loss[-1]):
-            record(done, net, history.epoch_loss[-1])
+        # EvaluateTrain, just before, has measured the whole training set.
+        done = len(history.train_loss)
+        if np.isfinite(history.train_loss[-1]):
+            record(done, net, history.train_loss[-1])
 
     # A diverging configuration is part of the lesson, not an error: the run records
     # ``history.diverged`` and the figures say so, so the warning is not repeated here.
@@ -229,7 +229,6 @@ def record_run(
             epochs=epochs,
             batch_size=config.batch_size,
             rng=seed,
-            evaluate_train=True,
-            callback=after_epoch,
+            callbacks=[nk.EvaluateTrain(), after_epoch],
         )
     return run

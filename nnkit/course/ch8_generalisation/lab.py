@@ -110,7 +110,7 @@ class Run:
     @property
     def train_loss(self) -> np.ndarray:
         """Training loss at epochs 0, 1, ..., (entry 0 before any update)."""
-        return np.array([self.history.initial_loss] + self.history.epoch_loss)
+        return np.array([self.history.initial_loss] + self.history.train_loss)
 
     @property
     def val_loss(self) -> np.ndarray:
@@ -143,12 +143,12 @@ def train_run(model_name: str, n_train: int, epochs: int = 200, snapshots=(10, 5
     def record(epoch, net, history):
         # fit calls this after evaluating, so the network is in evaluation mode here.
         if epoch in wanted:
-            probs = nk.activations.softmax(net.forward(grid))[:, 1]
+            probs = nk.activations.softmax(net(grid))[:, 1]
             run.snapshots[epoch] = probs.reshape(gx.shape)
 
     run.history = nk.fit(model, X_train, y_train, nk.CrossEntropyLoss(), optimizer,
                          epochs=epochs, batch_size=None, validation=(X_val, y_val),
-                         evaluate_train=True, callback=record)
+                         callbacks=[nk.EvaluateTrain(), record])
     run.final_weight_norm = weight_norm(model)
     return run
 
@@ -188,8 +188,8 @@ def noise_search(n_train: int = 100, n_test: int = 50, n_fresh: int = 2000,
         nk.fit(model, X, y, nk.CrossEntropyLoss(), nk.SGD(model.parameters(), lr=setting["lr"]),
                epochs=epochs, batch_size=None)
         settings.append(setting)
-        test_acc.append(nk.accuracy(model.forward(X_test), y_test))
-        fresh_acc.append(nk.accuracy(model.forward(X_fresh), y_fresh))
+        test_acc.append(nk.accuracy(model(X_test), y_test))
+        fresh_acc.append(nk.accuracy(model(X_fresh), y_fresh))
     return NoiseSearch(settings, np.array(test_acc), np.array(fresh_acc))
 
 
@@ -234,7 +234,8 @@ def tune_digits(widths=(16, 64, 256), weight_decays=(0.0, 1e-3), patience: int =
                              nk.SGD(model.parameters(), lr=0.05, momentum=0.9,
                                     weight_decay=decay),
                              epochs=60, batch_size=32, rng=rng,
-                             validation=(parts.X_val, parts.y_val), patience=patience)
+                             validation=(parts.X_val, parts.y_val),
+                             callbacks=[nk.EarlyStopping(patience)])
             settings.append({"width": width, "weight_decay": decay})
             histories.append(history)
             models.append(model)
