@@ -9,7 +9,7 @@ folder on the path checks that every stored output survives a difference of that
 How: Python imports ``sitecustomize`` at start-up. This one installs an import hook that,
 right after ``nnkit`` itself has been imported, wraps public methods of its classes so
 that each floating-point result x becomes x * (1 + 1e-12 s(x)), with a sign s(x) = +1 or
--1 taken from a hash of the bits of x (and of the method's name):
+-1 taken from a hash of the bits of x (and of a label of the quantity, see TARGETS):
 
 * the forward pass of Dense, Sigmoid, Tanh, ReLU and Softmax (in place, so a layer's
   cached output is the one the next layer saw);
@@ -44,17 +44,22 @@ import zlib
 RELATIVE = 1e-12
 FINITE_DIFFERENCE_RELATIVE = 4e-16
 
-# (public class name in the nnkit namespace, methods whose results are perturbed)
+# public class name in the nnkit namespace -> {method whose results are perturbed: label}.
+# The label (with the class name and NNKIT_PERTURB_SEED) picks the sign pattern. It names
+# the quantity, not the method: the losses' formula was called ``compute`` and the weight
+# gradients came out of ``backward`` when the stored outputs were first checked this way,
+# and renaming a method must not re-roll the default pattern (some chaotic runs pass under
+# one pattern and not under another; NNKIT_PERTURB_SEED is the way to try others).
 TARGETS = {
-    "Dense": ("forward", "backward", "backward_params"),
-    "Sigmoid": ("forward",),
-    "Tanh": ("forward",),
-    "ReLU": ("forward",),
-    "Softmax": ("forward",),
-    "MSELoss": ("forward", "backward"),
-    "BCELoss": ("forward", "backward"),
-    "CrossEntropyLoss": ("forward", "backward"),
-    "SGD": ("step",),
+    "Dense": {"forward": "forward", "backward": "backward", "backward_params": "backward"},
+    "Sigmoid": {"forward": "forward"},
+    "Tanh": {"forward": "forward"},
+    "ReLU": {"forward": "forward"},
+    "Softmax": {"forward": "forward"},
+    "MSELoss": {"forward": "compute", "backward": "backward"},
+    "BCELoss": {"forward": "compute", "backward": "backward"},
+    "CrossEntropyLoss": {"forward": "compute", "backward": "backward"},
+    "SGD": {"step": "step"},
 }
 
 
@@ -94,10 +99,9 @@ def _perturbed(value, salt: int):
     return value
 
 
-def _wrap(cls, method: str):
+def _wrap(cls, method: str, label: str):
     exact = getattr(cls, method)
-    name = f"{cls.__name__}.{method}"
-    salt = _salt(name)
+    salt = _salt(f"{cls.__name__}.{label}")
 
     if method == "step":
 
@@ -156,10 +160,10 @@ def perturb(nnkit_module) -> None:
     """Wrap every method in TARGETS and the finite differences; fail if a name is gone."""
     for class_name, methods in TARGETS.items():
         cls = getattr(nnkit_module, class_name)
-        for method in methods:
+        for method, label in methods.items():
             if not callable(getattr(cls, method, None)):
                 raise AttributeError(f"nnkit.{class_name}.{method} is gone: update {__file__}")
-            _wrap(cls, method)
+            _wrap(cls, method, label)
     module = sys.modules["nnkit.gradcheck"]
     for name in FINITE_DIFFERENCES:
         wrapped = _realistic_inside(getattr(module, name))
