@@ -234,7 +234,11 @@ class Dense(Layer):
         return grad_out @ self.W.value
 
     def backward_params(self, grad_out: np.ndarray) -> None:
-        """Store dL/dW = Gᵀ X in ``W.grad`` and dL/db = Σ_samples G in ``b.grad``."""
+        """Store dL/dW = Gᵀ X in ``W.grad`` and dL/db = Σ_samples G in ``b.grad``.
+
+        (A subclass that writes its own ``backward`` overrides this too, or, as the first
+        layer of a network in ``fit``, its parameters get these formulas.)
+        """
         self.W.grad = grad_out.T @ self.cache
         if self.b is not None:
             self.b.grad = grad_out.sum(axis=0)

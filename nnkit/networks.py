@@ -62,9 +62,11 @@ def mlp(
         try:
             act = None if after is None else get_activation(after)
             layers.append(Dense(
-                sizes[k], sizes[k + 1], rng=generator, scale=scale, dtype=dtype,
+                sizes[k], sizes[k + 1],
                 init=init or ("he" if isinstance(act, ReLU) else "xavier"),
+                rng=generator, scale=scale,
                 bias=bias if isinstance(bias, bool) else bias[k],
+                dtype=dtype,
                 weights=None if weights is None else weights[k],
             ))
         except (TypeError, ValueError) as error:
