@@ -47,7 +47,7 @@ from .losses import BCELoss, CrossEntropyLoss, Loss
 from .validation import check_int
 
 __all__ = [
-    "Callback", "EpochFunction", "as_callback", "evaluate",
+    "Callback", "EpochFunction", "as_callback", "chunk_rows", "outputs", "evaluate",
     "EvaluateTrain", "Validation", "GradientNorms", "EarlyStopping",
 ]
 
@@ -97,13 +97,21 @@ def as_callback(callback, name: str = "callback") -> Callback:
 
 # ---------------------------------------------------------------- evaluation
 
-#: Rows per chunk when a whole data set is evaluated (see :func:`evaluate`).
+#: Rows per chunk, at least, when a whole data set goes through the model (see evaluate).
 EVAL_CHUNK_ROWS = 128
 
 
-def _chunk_rows(n_train: int, batch_size: int) -> int:
-    """Chunk size for evaluating data sets during a run with these training sizes."""
+def chunk_rows(n_train: int, batch_size: int) -> int:
+    """Rows per chunk when a run with these training sizes puts a whole data set through
+    the model: all ``n_train`` for full-batch training, else ``batch_size`` but at least
+    EVAL_CHUNK_ROWS."""
     return n_train if batch_size == n_train else max(batch_size, EVAL_CHUNK_ROWS)
+
+
+def outputs(model: Layer, X: np.ndarray, chunk: int) -> np.ndarray:
+    """The model's outputs on all of X (checked), computed ``chunk`` rows at a time."""
+    return np.concatenate([model.forward(X[start:start + chunk])
+                           for start in range(0, len(X), chunk)])
 
 
 def _count_correct(loss: Loss, out: np.ndarray, y: np.ndarray) -> tuple[int, int]:
@@ -123,9 +131,9 @@ def evaluate(model: Layer, loss: Loss, X: np.ndarray, y: np.ndarray,
 
     Losses are means over samples, so a chunk's loss is weighted by its number of rows.
     Chunks bound memory, and they matter for speed: arrays the size of the whole data
-    set, kept alive by the layers' caches and freed in the next epoch, make the memory
-    allocator hand pages back to the system and fault them in again every epoch; chunks
-    close to the training batch size reuse the same memory.
+    set do not fit in the processor's caches, and, kept alive by the layers' caches and
+    freed later, they make the memory allocator hand pages back to the system and fault
+    them in again; chunks close to the training batch size reuse the same memory.
     """
     total, correct, counted = 0.0, 0, 0
     for start in range(0, len(X), chunk):
@@ -152,7 +160,7 @@ class EvaluateTrain(Callback):
 
     def on_train_begin(self, model, loss, X, y, batch_size, validation) -> None:
         self.loss, self.X, self.y = loss, X, y
-        self.chunk = _chunk_rows(len(X), batch_size)
+        self.chunk = chunk_rows(len(X), batch_size)
 
     def on_epoch_end(self, epoch, model, history) -> bool:
         value, accuracy = evaluate(model, self.loss, self.X, self.y, self.chunk)
@@ -171,7 +179,7 @@ class Validation(Callback):
         if validation is None:
             raise ValueError("Validation needs validation data: pass validation=(X_val, y_val)")
         self.loss, (self.X, self.y) = loss, validation
-        self.chunk = _chunk_rows(len(X), batch_size)
+        self.chunk = chunk_rows(len(X), batch_size)
 
     def on_epoch_end(self, epoch, model, history) -> bool:
         value, accuracy = evaluate(model, self.loss, self.X, self.y, self.chunk)

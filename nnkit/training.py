@@ -22,7 +22,7 @@ import warnings
 
 import numpy as np
 
-from .callbacks import Validation, as_callback
+from .callbacks import Validation, as_callback, chunk_rows, outputs
 from .layers import Layer
 from .losses import Loss
 from .validation import as_rng, check_int
@@ -79,33 +79,23 @@ class History:
         return self.epoch_loss[-1] if self.epoch_loss else self.initial_loss
 
     def diverges(self, epoch: int, loss: float, record: list | None = None) -> bool:
-        """The divergence rule, for a training loss measured in ``epoch``.
-
-        A finite ``loss`` is first appended to the list ``record`` (if given): a loss
-        that jumped above the limit is recorded, so a plot shows the jump, but NaN and
-        inf never are.  If the loss is NaN/inf or above ``DIVERGENCE_LOSS``, the run is
-        marked as diverged in ``epoch``, one :class:`DivergenceWarning` is issued, and
-        the answer is True: training must stop.
-        """
+        """The divergence rule for a training loss measured in ``epoch``: True (stop) if
+        it is NaN/inf or above ``DIVERGENCE_LOSS``; the run is then marked as diverged in
+        ``epoch`` and one :class:`DivergenceWarning` issued.  A finite loss is appended to
+        the list ``record`` first, even one above the limit (a plot shows the jump)."""
         if record is not None and math.isfinite(loss):
             record.append(loss)
         if loss <= DIVERGENCE_LOSS:
             return False
         self.diverged, self.diverged_epoch = True, epoch
-        warnings.warn(
-            f"training diverged in epoch {epoch}: loss = {loss:.3g}; stopped. "
-            "Try a smaller learning rate.",
-            DivergenceWarning,
-            stacklevel=3,
-        )
+        warnings.warn(f"training diverged in epoch {epoch}: loss = {loss:.3g}; stopped. "
+                      "Try a smaller learning rate.", DivergenceWarning, stacklevel=3)
         return True
 
     def __repr__(self) -> str:
         state = "diverged" if self.diverged else "ok"
-        return (
-            f"History(epochs={self.epochs}, updates={self.n_updates}, "
-            f"initial_loss={self.initial_loss:.4g}, final_loss={self.final_loss:.4g}, {state})"
-        )
+        return (f"History(epochs={self.epochs}, updates={self.n_updates}, initial_loss="
+                f"{self.initial_loss:.4g}, final_loss={self.final_loss:.4g}, {state})")
 
 
 # ---------------------------------------------------------------- fit
@@ -147,14 +137,17 @@ def fit(
     layers such as :class:`~nnkit.Dropout`.
 
     Every argument is checked once, before the first update, through the same doors a
-    user calls (``model.check_input``, ``loss.check``); the loop runs only formulas.
+    user calls (``model.check_input``, ``loss.check``, on outputs computed in chunks);
+    the loop runs only formulas.
     """
     _check_kinds(model, loss, optimizer)
     epochs = check_int(epochs, "epochs", low=0)
-    X, y, out = _check_data(model, loss, X, y)
+    X = _check_samples(model, X, "X")
     batch_size = len(X) if batch_size is None else check_int(
         batch_size, "batch_size", low=1, high=len(X))
-    callbacks = _start_callbacks(callbacks, validation, model, loss, X, y, batch_size)
+    chunk = chunk_rows(len(X), batch_size)
+    y, out = _check_targets(model, loss, X, y, chunk, "y")
+    callbacks = _start_callbacks(callbacks, validation, model, loss, X, y, batch_size, chunk)
     generator = as_rng(rng)
     history = History()
     # Overflow in a diverging run is expected and reported once, as a DivergenceWarning.
@@ -221,27 +214,34 @@ def _check_kinds(model, loss, optimizer) -> None:
         raise TypeError(f"optimizer must have a step() method (e.g. nk.SGD), got {optimizer!r}")
 
 
-def _check_data(model: Layer, loss: Loss, X, y, prefix: str = ""):
-    """(X, y) through the model's and the loss's doors: X as the model takes it, y as
-    the loss compares it with the model's output on X, which is returned too."""
-    X = model.check_input(X, prefix + "X")
+def _check_samples(model: Layer, X, name: str) -> np.ndarray:
+    """X through the model's door, with at least one sample."""
+    X = model.check_input(X, name)
     if len(X) == 0:
-        raise ValueError(f"{prefix}X has no samples (0 rows)")
+        raise ValueError(f"{name} has no samples (0 rows)")
+    return X
+
+
+def _check_targets(model: Layer, loss: Loss, X: np.ndarray, y, chunk: int, name: str):
+    """y through the loss's door against the model's outputs on X, computed in chunks as
+    every whole data set is (see ``callbacks.evaluate``); returns y and the outputs."""
     with np.errstate(all="ignore"):  # a diverging run's weights may overflow: fit reports it
-        out = model.eval().forward(X)
-    return X, loss.check(out, y, prefix + "y")[1], out
+        out = outputs(model.eval(), X, chunk)
+    return loss.check(out, y, name)[1], out
 
 
-def _start_callbacks(callbacks, validation, model, loss, X, y, batch_size) -> list:
+def _start_callbacks(callbacks, validation, model, loss, X, y, batch_size, chunk) -> list:
     """The callbacks as Callback objects, ``Validation`` first when there is validation
-    data (checked here), each told the checked data before training starts."""
+    data (checked here, through the same doors), each told the checked data."""
     if isinstance(callbacks, (str, bytes)) or not hasattr(callbacks, "__iter__"):
         raise TypeError(f"callbacks must be a list of callbacks, got {callbacks!r}")
     callbacks = [as_callback(c, f"callbacks[{i}]") for i, c in enumerate(callbacks)]
     if validation is not None:
         if not isinstance(validation, (tuple, list)) or len(validation) != 2:
             raise TypeError("validation must be a tuple (X_val, y_val)")
-        validation = _check_data(model, loss, *validation, "validation ")[:2]
+        X_val = _check_samples(model, validation[0], "validation X")
+        y_val = _check_targets(model, loss, X_val, validation[1], chunk, "validation y")[0]
+        validation = (X_val, y_val)
         callbacks.insert(0, Validation())
     for callback in callbacks:
         callback.on_train_begin(model, loss, X, y, batch_size, validation)
