@@ -60,7 +60,7 @@ from typing import Any
 
 import numpy as np
 
-from nnkit.course.style import format_number
+from nnkit.course.text import format_number
 
 __all__ = ["Case", "CheckerBug", "Exercise", "Hint", "Verdict", "arrays", "reals", "show"]
 
