@@ -1,17 +1,12 @@
-"""The figure style a reader sees: sharp PNGs, readable tick labels, alt text, and the
-figure fixes of issue 17 (colours told apart, rings that do not bury points)."""
+"""nnkit/course/style.py, the figure style a reader sees: styled figures, sharp and
+deterministic PNGs, readable tick labels and alt text."""
 
 import io
 
-import numpy as np
 import pytest
-from matplotlib.colors import to_hex, to_rgb
 from PIL import Image
 
 import nnkit.course.style as style
-import nnkit.course.widgets as nkw
-from nnkit.course.ch1_neuron import figures as ch1
-from nnkit.course.figures import loss_curves, scatter_classes
 
 
 def _png_size(png):
@@ -79,73 +74,36 @@ def test_show_displays_the_figure_with_its_description(monkeypatch):
     assert metadata["width"] == _png_size(image.data)[0] // style.PIXEL_RATIO
 
 
-def test_every_frame_of_an_experiment_has_alt_text_and_a_fitting_readout():
-    def frame(a):
+def test_new_figure_sizes_and_axes():
+    fig, ax = style.new_figure("frame")
+    assert tuple(fig.get_size_inches()) == style.FIGSIZES["frame"]
+    assert not ax.spines["top"].get_visible()
+    fig, axes = style.new_figure("wide", ncols=3)
+    assert len(axes) == 3
+    with pytest.raises(ValueError, match="size"):
+        style.new_figure("huge")
+    with pytest.raises(ValueError, match="layout"):
+        style.new_figure("frame", layout="tight")
+
+
+def test_new_figure_widths_and_a_shared_y_axis():
+    fig, (left, right) = style.new_figure((6.0, 3.0), 1, 2, layout="fixed", width_ratios=[1, 2],
+                                          sharey=True)
+    assert right.get_position().width == pytest.approx(2 * left.get_position().width)
+    left.set_ylim(0, 5)
+    assert right.get_ylim() == (0, 5)
+
+
+def test_to_png_is_a_deterministic_png():
+    def draw():
         fig, ax = style.new_figure("frame")
-        ax.set_title(f"slope {a}")
-        return fig, "a long readout " * 10
+        ax.plot([0, 1], [1, 0])
+        return fig
 
-    exp = nkw.Experiment(frame, controls=[nkw.Slider("a", [1, 2])], title="Slopes")
-    try:
-        outputs = [
-            o
-            for child in exp.widget.children[-1].children
-            for o in child.outputs
-        ]
-        images = [o for o in outputs if "image/png" in o["data"]]
-        assert [o["metadata"]["image/png"]["alt"] for o in images] == [
-            "Slopes (a=1). Figure: slope 1.",
-            "Slopes (a=2). Figure: slope 2.",
-        ]
-        assert all(o["metadata"]["image/png"]["width"] == 336 for o in images)
-        texts = [o["data"]["text/plain"] for o in outputs if "image/png" not in o["data"]]
-        # A 336-px frame holds about 42 monospace characters per line.
-        assert texts and all(len(line) <= 42 for t in texts for line in t.split("\n"))
-    finally:
-        exp.close()
-
-
-def test_a_frame_without_titles_is_described_by_its_readout():
-    def frame(a):
-        fig, ax = style.new_figure("frame")
-        ax.set_axis_off()
-        return fig, f"loss {a}\nafter 3 steps"
-
-    exp = nkw.Experiment(frame, controls=[nkw.Slider("a", [1, 2])], title="Blit")
-    try:
-        out = exp.widget.children[-1].children[0]
-        (image,) = [o for o in out.outputs if "image/png" in o["data"]]
-        assert image["metadata"]["image/png"]["alt"] == "Blit (a=1). Figure: loss 1 after 3 steps"
-    finally:
-        exp.close()
-
-
-def test_diverged_run_is_marked_in_its_own_colour():
-    ax = loss_curves({"zeros": [1.0, 0.9, 0.8], "Xavier": [1.0, 5.0, np.inf]}, logy=True)
-    crosses = [line for line in ax.get_lines() if line.get_marker() == "X"]
-    assert len(crosses) == 1
-    assert to_hex(crosses[0].get_color()) == to_hex(style.curve_color(1))
-    assert to_hex(crosses[0].get_color()) != to_hex(style.WRONG_COLOR)
-
-
-def test_rings_of_wrong_points_sit_under_the_points():
-    X = np.array([[0.0, 0.0], [1.0, 1.0]])
-    ax = scatter_classes(X, np.array([0, 1]), wrong=np.array([True, True]))
-    points = [c for c in ax.collections if c.get_label().startswith("class")]
-    (rings,) = [c for c in ax.collections if c.get_label() == "wrong"]
-    assert all(rings.get_zorder() < p.get_zorder() for p in points)
-
-
-def test_perceptron_trace_tells_w1_and_b_apart():
-    from nnkit.perceptron import Perceptron
-
-    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
-    y = np.array([0, 0, 0, 1])
-    history = Perceptron(n_inputs=2, lr=0.5).fit(X, y, epochs=5)
-    fig = ch1.perceptron_frame(X, y, history, 3)
-    right = fig.axes[-1]
-    lines = {line.get_label(): line for line in right.get_lines()}
-    w1, b = lines["$w_1$"], lines["$b$"]
-    assert w1.get_linestyle() != b.get_linestyle()
-    rgb = [np.array(to_rgb(c)) * 255 for c in (w1.get_color(), b.get_color())]
-    assert np.abs(rgb[0] - rgb[1]).sum() > 150
+    a, b = style.to_png(draw()), style.to_png(draw())
+    assert a[:8] == b"\x89PNG\r\n\x1a\n"
+    assert a == b
+    with pytest.raises(TypeError, match="fig"):
+        style.to_png("figure")
+    with pytest.raises(ValueError, match="dpi"):
+        style.to_png(draw(), dpi=5)

@@ -7,7 +7,7 @@ from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from nnkit.course.ch2_learning_rate import figures as pd
+from nnkit.course.ch2_learning_rate import figures
 from nnkit.course.ch2_learning_rate.lab import (
     Quadratic,
     SweepResult,
@@ -29,7 +29,7 @@ def _shown(animator, path, step):
 def test_animator_1d_draws_curve_and_visible_path():
     q = Quadratic(2.0)
     path = gradient_descent(q, 2.0, 0.3, 5)
-    animator = pd.DescentAnimator(q, 5)
+    animator = figures.DescentAnimator(q, 5)
     curve = animator.left.lines[0]
     np.testing.assert_allclose(curve.get_ydata(), curve.get_xdata() ** 2)
     # Points w_0..w_3 plus the highlighted current point.
@@ -42,7 +42,7 @@ def test_animator_1d_draws_curve_and_visible_path():
 def test_animator_marks_points_that_leave_the_view():
     q = Quadratic(2.0)
     path = gradient_descent(q, 2.0, 1.5, 10)
-    artists = _shown(pd.DescentAnimator(q, 10, xlim=(-3, 3)), path, 4)
+    artists = _shown(figures.DescentAnimator(q, 10, xlim=(-3, 3)), path, 4)
     arrows = [a for a in artists if getattr(a, "arrow_patch", None) is not None]
     assert len(arrows) == 1  # w_1 = -4 is already outside, later points are not drawn
 
@@ -53,7 +53,7 @@ def test_frames_fit_the_budget():
     for objective, p, lims in [(q, path, dict(xlim=(-3, 3), ylim=(-2, 2))),
                                (Quadratic(2.0), gradient_descent(Quadratic(2.0), 2.0, 1.5, 12),
                                 dict(xlim=(-5, 5), ylim=(-1, 30)))]:
-        animator = pd.DescentAnimator(objective, 12, **lims)
+        animator = figures.DescentAnimator(objective, 12, **lims)
         assert animator.left.get_xlim() == lims["xlim"]
         fig = animator.frame(p, 12)
         assert isinstance(fig, Figure)
@@ -67,7 +67,7 @@ def _texts(artists):
 def test_frame_titles_state_lr_step_and_divergence():
     q = Quadratic(2.0)
     path = gradient_descent(q, 2.0, 1.5, 12)
-    animator = pd.DescentAnimator(q, 12, xlim=(-5, 5), ylim=(-1, 30))
+    animator = figures.DescentAnimator(q, 12, xlim=(-5, 5), ylim=(-1, 30))
     texts = _texts(_shown(animator, path, 12))
     assert "η = 1.5, step = 12" in texts
     assert f"diverged at step {path.diverged_step}" in texts
@@ -92,7 +92,7 @@ def test_animator_frames_change_with_the_step_over_a_fixed_background(dim):
         q, w0, lims = Quadratic([[3.0, 1.0], [1.0, 4.0]]), [-2.0, 1.0], dict(xlim=(-3, 3),
                                                                               ylim=(-2, 2))
     path = gradient_descent(q, w0, 0.6 if dim == 1 else 0.45, 10)
-    animator = pd.DescentAnimator(q, 10, **lims)
+    animator = figures.DescentAnimator(q, 10, **lims)
     a, b = _pixels(animator.frame(path, 0)), _pixels(animator.frame(path, 10))
     # 8 x 3.2 in at 80 dpi, with PIXEL_RATIO image pixels per displayed pixel.
     assert a.shape == b.shape == (256 * PIXEL_RATIO, 640 * PIXEL_RATIO, 3)
@@ -102,29 +102,29 @@ def test_animator_frames_change_with_the_step_over_a_fixed_background(dim):
 
 
 def test_animator_rejects_mismatched_paths():
-    animator = pd.DescentAnimator(Quadratic(2.0), 5)
+    animator = figures.DescentAnimator(Quadratic(2.0), 5)
     other = gradient_descent(Quadratic(np.eye(2)), [1.0, 1.0], 0.1, 5)
     with pytest.raises(ValueError, match="1-D weights"):
         animator.frame(other, 3)
     with pytest.raises(ValueError, match="steps"):
-        pd.DescentAnimator(Quadratic(2.0), -1)
+        figures.DescentAnimator(Quadratic(2.0), -1)
 
 
 def test_stability_curve_matches_formula():
-    ax = pd.stability([1.0, 10.0], lrs=[0.05, 0.1], measured=[0.95, 0.9])
+    ax = figures.stability([1.0, 10.0], lrs=[0.05, 0.1], measured=[0.95, 0.9])
     eta, rho = ax.lines[0].get_data()
     np.testing.assert_allclose(rho, np.maximum(np.abs(1 - eta), np.abs(1 - 10 * eta)))
     assert ax.lines[1].get_xdata()[0] == pytest.approx(0.2)
     with pytest.raises(ValueError, match="curvatures"):
-        pd.stability([0.0, 1.0])
+        figures.stability([0.0, 1.0])
     with pytest.raises(ValueError, match="same shape"):
-        pd.stability([1.0], lrs=[0.1, 0.2], measured=[0.5])
+        figures.stability([1.0], lrs=[0.1, 0.2], measured=[0.5])
 
 
 def test_sweep_plot_rings_best_and_marks_diverged():
     result = SweepResult(lrs=np.array([0.01, 0.1, 1.0]), final_losses=np.array([0.5, 0.1, np.inf]),
                          diverged=np.array([False, False, True]), histories=[None] * 3)
-    ax = pd.sweep(result)
+    ax = figures.sweep(result)
     labels = ax.get_legend_handles_labels()[1]
     assert "best η = 0.1" in labels and "diverged" in labels
 
@@ -132,10 +132,10 @@ def test_sweep_plot_rings_best_and_marks_diverged():
 def test_bad_arguments_are_named():
     q = Quadratic(2.0)
     path = gradient_descent(q, 1.0, 0.1, 3)
-    animator = pd.DescentAnimator(q, 3)
+    animator = figures.DescentAnimator(q, 3)
     with pytest.raises(TypeError, match="path"):
         animator.frame([1, 2, 3], 1)
     with pytest.raises(ValueError, match="step"):
         animator.frame(path, -1)
     with pytest.raises(TypeError, match="objective"):
-        pd.DescentAnimator(plateau_bowl, 3)
+        figures.DescentAnimator(plateau_bowl, 3)

@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-import nnkit.course.ch4_loss_functions.figures as nkpl
+from nnkit.course.ch4_loss_functions import figures
 from nnkit.course.widgets import MAX_PNG_BYTES, frame_png
 
 X_GRID = np.linspace(-2.0, 2.0, 41)
 
 
 def response_figure():
-    return nkpl.ResponseFigure(
+    return figures.ResponseFigure(
         X_GRID, {"square": (X_GRID**2, 2 * X_GRID), "abs": (np.abs(X_GRID), np.sign(X_GRID))},
         xlabel="x", target=0.0)
 
@@ -42,13 +42,13 @@ def test_response_frames_reuse_one_figure_with_fixed_axes():
 
 def test_response_figure_rejects_bad_curves():
     with pytest.raises(ValueError, match="curves"):
-        nkpl.ResponseFigure(X_GRID, {}, xlabel="x")
+        figures.ResponseFigure(X_GRID, {}, xlabel="x")
     with pytest.raises(ValueError, match="square"):
-        nkpl.ResponseFigure(X_GRID, {"square": (X_GRID**2, X_GRID[:-1])}, xlabel="x")
+        figures.ResponseFigure(X_GRID, {"square": (X_GRID**2, X_GRID[:-1])}, xlabel="x")
     with pytest.raises(ValueError, match="pair"):
-        nkpl.ResponseFigure(X_GRID, {"square": (X_GRID,)}, xlabel="x")
+        figures.ResponseFigure(X_GRID, {"square": (X_GRID,)}, xlabel="x")
     with pytest.raises(ValueError, match="x"):
-        nkpl.ResponseFigure(np.zeros((3, 2)), {"a": (np.zeros(3), np.zeros(3))}, xlabel="x")
+        figures.ResponseFigure(np.zeros((3, 2)), {"a": (np.zeros(3), np.zeros(3))}, xlabel="x")
 
 
 def bar_heights(ax):
@@ -56,7 +56,7 @@ def bar_heights(ax):
 
 
 def test_softmax_frame_bars_show_logits_probabilities_and_gradient():
-    figure = nkpl.SoftmaxFigure(n_classes=3, target=1)
+    figure = figures.SoftmaxFigure(n_classes=3, target=1)
     z = np.array([2.0, -1.0, 0.5])
     fig = figure.frame(z)
     ax_z, ax_p, ax_g = fig.axes
@@ -72,17 +72,17 @@ def test_softmax_frame_bars_show_logits_probabilities_and_gradient():
 
 
 def test_softmax_frame_is_stable_for_huge_logits():
-    fig = nkpl.SoftmaxFigure(n_classes=3, target=0).frame([1000.0, 0.0, -1000.0])
+    fig = figures.SoftmaxFigure(n_classes=3, target=0).frame([1000.0, 0.0, -1000.0])
     assert np.all(np.isfinite(bar_heights(fig.axes[2])))
 
 
 def test_softmax_figure_rejects_bad_arguments():
     with pytest.raises(ValueError, match="n_classes"):
-        nkpl.SoftmaxFigure(n_classes=1, target=0)
+        figures.SoftmaxFigure(n_classes=1, target=0)
     with pytest.raises(ValueError, match="target"):
-        nkpl.SoftmaxFigure(n_classes=3, target=3)
+        figures.SoftmaxFigure(n_classes=3, target=3)
     with pytest.raises(ValueError, match="logits"):
-        nkpl.SoftmaxFigure(n_classes=3, target=0).frame([1.0, 2.0])
+        figures.SoftmaxFigure(n_classes=3, target=0).frame([1.0, 2.0])
 
 
 def pairings(n_epochs=4):
@@ -96,7 +96,7 @@ def pairings(n_epochs=4):
         dict(title="cls", kind="classification", X=X_cls, y=y_cls,
              losses=np.linspace(0.7, 0.2, n_epochs + 1)),
     ]
-    return nkpl.PairingsFigure(panels, n_epochs=n_epochs, resolution=20)
+    return figures.PairingsFigure(panels, n_epochs=n_epochs, resolution=20)
 
 
 def test_pairings_frame_draws_each_model_and_the_loss_so_far():
@@ -130,31 +130,31 @@ def test_pairings_figure_rejects_bad_arguments():
     with pytest.raises(ValueError, match="predicts"):
         figure.frame(1, [np.sin], [""])
     with pytest.raises(ValueError, match="kind"):
-        nkpl.PairingsFigure([dict(title="x", kind="clustering", X=np.zeros((3, 2)),
+        figures.PairingsFigure([dict(title="x", kind="clustering", X=np.zeros((3, 2)),
                                   y=np.zeros(3), losses=[1, 0])], n_epochs=1)
     with pytest.raises(ValueError, match="losses"):
-        nkpl.PairingsFigure([dict(title="x", kind="regression", X=np.zeros((3, 1)),
+        figures.PairingsFigure([dict(title="x", kind="regression", X=np.zeros((3, 1)),
                                   y=np.arange(3.0), losses=[1, 0])], n_epochs=5)
 
 
 def test_mismatch_frame_plots_accuracy_and_log_gradient_norms():
     runs = {"BCE": dict(accuracy=[0.0, 0.6, 1.0], grad_norm=[4.0, 1.0]),
             "MSE": dict(accuracy=[0.0, 0.0, 0.0], grad_norm=[1e-4, 0.0])}
-    fig = nkpl.mismatch_frame(runs, title="c = 2")
+    fig = figures.mismatch_frame(runs, title="c = 2")
     ax_acc, ax_grad = fig.axes
     assert len(ax_acc.lines) == 2 and len(ax_grad.lines) == 2
     assert ax_grad.get_yscale() == "log"
     # An exactly-zero gradient is floored so that the log axis can still show it.
     assert np.min(ax_grad.lines[1].get_ydata()) == pytest.approx(1e-12)
     with pytest.raises(ValueError, match="runs"):
-        nkpl.mismatch_frame({})
+        figures.mismatch_frame({})
 
 
 @pytest.mark.parametrize("make", [
     lambda: response_figure().frame(1.0, title="a title"),
-    lambda: nkpl.SoftmaxFigure(3, 0).frame([1.0, 2.0, 0.0], title="a title"),
+    lambda: figures.SoftmaxFigure(3, 0).frame([1.0, 2.0, 0.0], title="a title"),
     lambda: pairings().frame(4, [np.sin, lambda X: X[:, :1]], ["a", "b"]),
-    lambda: nkpl.mismatch_frame({"a": dict(accuracy=[0, 1], grad_norm=[1.0])}),
+    lambda: figures.mismatch_frame({"a": dict(accuracy=[0, 1], grad_norm=[1.0])}),
 ])
 def test_frames_fit_the_widget_budget(make):
     fig = make()

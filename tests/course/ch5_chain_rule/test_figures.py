@@ -1,87 +1,47 @@
-"""Tests for nnkit.course.ch5_chain_rule.lab and its figure."""
+"""Chapter 5's figures: the computational graph step by step, and the cost of a gradient."""
 
 import numpy as np
 import pytest
+from matplotlib.colors import to_rgba
+from matplotlib.patches import FancyBboxPatch
 
-import nnkit as nk
-from nnkit.course.ch5_chain_rule import lab as gc
-
-
-def sigmoid_net(widths, rng):
-    return nk.mlp(widths, activation="sigmoid", output_activation="sigmoid", rng=rng)
+from nnkit.course.ch5_chain_rule import figures, lab
+from nnkit.course.text import format_number
 
 
-@pytest.fixture
-def data():
-    rng = np.random.default_rng(3)
-    return rng.normal(size=(6, 2)), rng.uniform(size=(6, 1))
+def test_graph_frame_highlights_the_current_step():
+    tr = lab.example_trace()
+    start = figures.graph_frame(tr, 0)
+    texts0 = [t.get_text() for ax in start.axes for t in ax.texts]
+    # At the start no gradient is shown and both chain products are unknown.
+    assert not any(format_number(tr.dJ_dtheta2, 4) in t for t in texts0)
+    assert sum("= ?" in t for t in texts0) == 2
+
+    last = figures.graph_frame(tr, 11)
+    texts = [t.get_text() for ax in last.axes for t in ax.texts]
+    texts += [t.get_text() for t in last.texts]
+    assert any(t.endswith(format_number(tr.dJ_dtheta2, 4)) for t in texts)
+    assert any(t.endswith(format_number(tr.dJ_dtheta1, 4)) for t in texts)
+    # The θ1 box is the current node: drawn with the highlight colour.
+    boxes = [p for p in last.axes[0].patches if isinstance(p, FancyBboxPatch)]
+    highlighted = [p for p in boxes if p.get_edgecolor() == to_rgba(figures.CURRENT_COLOR)]
+    assert len(highlighted) == 1
 
 
-def test_counter_passes_through_and_counts(data):
-    X, y = data
-    model = sigmoid_net([2, 3, 1], rng=0)
-    counted = gc.CallCounter(model)
-    np.testing.assert_array_equal(counted.forward(X), model.forward(X))
-    assert counted.n_forward == 1 and counted.n_backward == 0
-    counted.backward(np.ones((6, 1)))
-    assert counted.n_backward == 1
-    assert counted.parameters() == model.parameters()
-
-
-@pytest.mark.parametrize("widths", [[2, 3, 1], [2, 5, 4, 1]])
-def test_finite_differences_need_two_forward_passes_per_parameter(data, widths):
-    X, y = data
-    model = sigmoid_net(widths, rng=1)
-    P = sum(a * b + b for a, b in zip(widths[:-1], widths[1:], strict=True))
-    assert gc.count_parameters(model) == P
-    work = gc.count_gradient_work(model, nk.MSELoss(), X, y)
-    assert work.n_params == P
-    assert (work.backprop_forward, work.backprop_backward) == (1, 1)
-    assert work.finite_diff_forward == 2 * P
-
-
-def test_counting_leaves_parameters_unchanged(data):
-    X, y = data
-    model = sigmoid_net([2, 4, 1], rng=2)
-    before = [p.value.copy() for p in model.parameters()]
-    gc.count_gradient_work(model, nk.MSELoss(), X, y)
-    for old, p in zip(before, model.parameters(), strict=True):
-        np.testing.assert_array_equal(old, p.value)
-
-
-def test_matmul_flops():
-    # 2 -> 3 -> 1 on a batch of 4: forward 2*4*(2*3 + 3*1) = 72, backward twice that.
-    assert gc.matmul_flops([2, 3, 1], 4) == (72, 144)
-    with pytest.raises(ValueError, match="n_samples"):
-        gc.matmul_flops([2, 3], 0)
-    with pytest.raises(ValueError, match="widths"):
-        gc.matmul_flops([2], 1)
-    with pytest.raises(ValueError, match="widths"):
-        gc.matmul_flops([2, 2.5, 1], 1)
-
-
-def test_timing_returns_positive_seconds(data):
-    X, y = data
-    model = sigmoid_net([2, 8, 1], rng=0)
-    t = gc.time_gradient_work(model, nk.MSELoss(), X, y, repeats=2)
-    assert set(t) == {"forward", "backward", "finite_diff"}
-    assert all(v > 0 for v in t.values())
-    # 2P = 50 forward passes cannot be faster than one forward and one backward pass.
-    assert t["finite_diff"] > t["forward"]
-    with pytest.raises(ValueError, match="repeats"):
-        gc.time_gradient_work(model, nk.MSELoss(), X, y, repeats=0)
-    with pytest.raises(TypeError, match="loss"):
-        gc.count_gradient_work(model, "mse", X, y)
+def test_graph_frame_rejects_bad_steps():
+    tr = lab.example_trace()
+    with pytest.raises(ValueError, match="step"):
+        figures.graph_frame(tr, 12)
+    with pytest.raises(TypeError, match="tr"):
+        figures.graph_frame("trace", 0)
 
 
 def test_gradient_cost_plot_draws_counted_and_timed_series():
-    from nnkit.course.ch5_chain_rule.figures import gradient_cost_plot
-
-    ax = gradient_cost_plot([10, 100], [3, 3], [20, 200], [2.5, 2.8], [25, 230])
+    ax = figures.gradient_cost_plot([10, 100], [3, 3], [20, 200], [2.5, 2.8], [25, 230])
     assert len(ax.lines) == 4
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     np.testing.assert_array_equal(ax.lines[0].get_ydata(), [20, 200])
     with pytest.raises(ValueError, match="one per network"):
-        gradient_cost_plot([10, 100], [3], [20, 200])
+        figures.gradient_cost_plot([10, 100], [3], [20, 200])
     with pytest.raises(ValueError, match="positive"):
-        gradient_cost_plot([10, 100], [3, 0], [20, 200])
+        figures.gradient_cost_plot([10, 100], [3, 0], [20, 200])

@@ -1,13 +1,16 @@
-"""Chapter 5's lab: the hand-written forward/backward of the 2-2-1 network."""
+"""Chapter 5's lab: the hand-written forward/backward of the 2-2-1 network, and what a
+gradient costs by backpropagation and by finite differences."""
 
 import numpy as np
 import pytest
 
-from nnkit.course.ch5_chain_rule import lab as g
+import nnkit as nk
+from nnkit.course.ch5_chain_rule import lab
+from nnkit.course.text import format_number
 
 
 def _cost_only(x, y, theta1, theta2, cost):
-    return g.tiny_trace(x, y, theta1, theta2, cost=cost).J
+    return lab.tiny_trace(x, y, theta1, theta2, cost=cost).J
 
 
 def _finite_difference(fn, arr, eps=1e-6):
@@ -24,7 +27,7 @@ def _finite_difference(fn, arr, eps=1e-6):
     return out
 
 
-@pytest.mark.parametrize("cost", g.COSTS)
+@pytest.mark.parametrize("cost", lab.COSTS)
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_gradients_match_finite_differences(cost, seed):
     rng = np.random.default_rng(seed)
@@ -32,7 +35,7 @@ def test_gradients_match_finite_differences(cost, seed):
     theta1 = rng.normal(size=(2, 2))
     theta2 = rng.normal(size=(1, 2))
     y = float(rng.integers(0, 2))
-    tr = g.tiny_trace(x, y, theta1, theta2, cost=cost)
+    tr = lab.tiny_trace(x, y, theta1, theta2, cost=cost)
 
     num1 = _finite_difference(lambda: _cost_only(x, y, theta1, theta2, cost), theta1)
     num2 = _finite_difference(lambda: _cost_only(x, y, theta1, theta2, cost), theta2)
@@ -42,7 +45,7 @@ def test_gradients_match_finite_differences(cost, seed):
 
 
 def test_forward_values_of_the_running_example():
-    tr = g.example_trace()
+    tr = lab.example_trace()
     # z(2) = θ1 x with θ1 = [[0.5, -0.4], [0.3, 0.8]], x = [1, 0.5]: [0.5 - 0.2, 0.3 + 0.4].
     np.testing.assert_allclose(tr.z2, [0.3, 0.7])
     np.testing.assert_allclose(tr.a2, 1 / (1 + np.exp(-np.array([0.3, 0.7]))))
@@ -51,22 +54,22 @@ def test_forward_values_of_the_running_example():
 
 
 def test_cross_entropy_delta_is_output_minus_target():
-    tr = g.example_trace("cross-entropy")
+    tr = lab.example_trace("cross-entropy")
     # σ'(z) = a(1 - a) cancels the denominator of ∂J/∂a(3): δ(3) = a(3) - y.
     np.testing.assert_allclose(tr.dJ_dz3, tr.a3 - tr.y)
 
 
-@pytest.mark.parametrize("cost", g.COSTS)
+@pytest.mark.parametrize("cost", lab.COSTS)
 def test_chain_products_equal_the_gradients(cost):
-    tr = g.example_trace(cost)
-    f2 = [tr.local(e) for e in g.CHAINS["theta2"]]
+    tr = lab.example_trace(cost)
+    f2 = [tr.local(e) for e in lab.CHAINS["theta2"]]
     np.testing.assert_allclose(f2[0] * f2[1] * f2[2], tr.dJ_dtheta2[0])
-    f1 = [tr.local(e) for e in g.CHAINS["theta1"]]
+    f1 = [tr.local(e) for e in lab.CHAINS["theta1"]]
     np.testing.assert_allclose(np.outer(f1[0] * f1[1] * f1[2] * f1[3], f1[4]), tr.dJ_dtheta1)
 
 
 def test_grad_and_value_accessors():
-    tr = g.example_trace()
+    tr = lab.example_trace()
     assert tr.grad("J") == 1.0
     np.testing.assert_array_equal(tr.grad("theta1"), tr.dJ_dtheta1)
     np.testing.assert_array_equal(tr.value("a2"), tr.a2)
@@ -79,12 +82,12 @@ def test_grad_and_value_accessors():
 
 
 def test_steps_go_forward_then_backward_node_by_node():
-    steps = g.graph_steps(g.example_trace())
+    steps = lab.graph_steps(lab.example_trace())
     assert len(steps) == 12
     assert [s.index for s in steps] == list(range(12))
     assert [s.phase for s in steps] == ["start"] + ["forward"] * 5 + ["backward"] * 6
-    assert tuple(s.node for s in steps[1:6]) == g.FORWARD_ORDER
-    assert tuple(s.node for s in steps[6:]) == g.BACKWARD_ORDER
+    assert tuple(s.node for s in steps[1:6]) == lab.FORWARD_ORDER
+    assert tuple(s.node for s in steps[6:]) == lab.BACKWARD_ORDER
     # Each forward step reveals exactly one new value; each backward step one new gradient.
     for before, after in zip(steps[:5], steps[1:6], strict=True):
         assert set(after.known) - set(before.known) == {after.node}
@@ -93,16 +96,16 @@ def test_steps_go_forward_then_backward_node_by_node():
     # A backward step only uses local derivatives on edges leaving its node.
     for s in steps[6:]:
         assert s.edges and all(e[0] == s.node for e in s.edges)
-    assert set(steps[-1].used_edges) == set(g.CHAINS["theta1"]) | set(g.CHAINS["theta2"])
+    assert set(steps[-1].used_edges) == set(lab.CHAINS["theta1"]) | set(lab.CHAINS["theta2"])
 
 
 def test_readouts_carry_the_numbers():
-    tr = g.example_trace()
-    steps = g.graph_steps(tr)
-    assert steps[5].readout.endswith("J = " + g.format_number(tr.J, 4))
-    assert steps[8].readout.endswith("∂J/∂θ₂ = " + g.format_number(tr.dJ_dtheta2, 4))
-    assert steps[11].readout.endswith("∂J/∂θ₁ = " + g.format_number(tr.dJ_dtheta1, 4))
-    assert g.format_number(tr.dJ_dtheta1, 4) in steps[11].equation
+    tr = lab.example_trace()
+    steps = lab.graph_steps(tr)
+    assert steps[5].readout.endswith("J = " + format_number(tr.J, 4))
+    assert steps[8].readout.endswith("∂J/∂θ₂ = " + format_number(tr.dJ_dtheta2, 4))
+    assert steps[11].readout.endswith("∂J/∂θ₁ = " + format_number(tr.dJ_dtheta1, 4))
+    assert format_number(tr.dJ_dtheta1, 4) in steps[11].equation
     assert all(s.readout.startswith(f"step {s.index}/11 ({s.phase})") for s in steps)
     # Readouts stay short enough to sit under the frame without widening the widget.
     assert max(len(s.readout) for s in steps) <= 80
@@ -120,22 +123,20 @@ def test_readouts_carry_the_numbers():
     ],
 )
 def test_bad_input_is_rejected(kwargs, error, match):
-    args = dict(g.EXAMPLE)
+    args = dict(lab.EXAMPLE)
     args.update(kwargs)
     with pytest.raises(error, match=match):
-        g.tiny_trace(**args)
+        lab.tiny_trace(**args)
 
 
 def test_graph_steps_rejects_other_objects():
     with pytest.raises(TypeError, match="tr"):
-        g.graph_steps({"x": 1})
+        lab.graph_steps({"x": 1})
 
 
-@pytest.mark.parametrize("cost", g.COSTS)
+@pytest.mark.parametrize("cost", lab.COSTS)
 def test_nnkit_backward_gives_the_same_gradients(cost):
-    import nnkit as nk
-
-    tr = g.example_trace(cost)
+    tr = lab.example_trace(cost)
     model = nk.mlp([2, 2, 1], activation="sigmoid", output_activation="sigmoid",
                    weights=[tr.theta1, tr.theta2], bias=False)
     loss = nk.MSELoss() if cost == "squared error" else nk.BCELoss()
@@ -148,35 +149,71 @@ def test_nnkit_backward_gives_the_same_gradients(cost):
     np.testing.assert_allclose(W2.grad, tr.dJ_dtheta2, rtol=1e-10)
 
 
-def test_graph_frame_highlights_the_current_step():
-    from nnkit.course.ch5_chain_rule.figures import CURRENT_COLOR, graph_frame
-
-    tr = g.example_trace()
-    start = graph_frame(tr, 0)
-    texts0 = [t.get_text() for ax in start.axes for t in ax.texts]
-    # At the start no gradient is shown and both chain products are unknown.
-    assert not any(g.format_number(tr.dJ_dtheta2, 4) in t for t in texts0)
-    assert sum("= ?" in t for t in texts0) == 2
-
-    last = graph_frame(tr, 11)
-    texts = [t.get_text() for ax in last.axes for t in ax.texts]
-    texts += [t.get_text() for t in last.texts]
-    assert any(t.endswith(g.format_number(tr.dJ_dtheta2, 4)) for t in texts)
-    assert any(t.endswith(g.format_number(tr.dJ_dtheta1, 4)) for t in texts)
-    # The θ1 box is the current node: drawn with the highlight colour.
-    from matplotlib.colors import to_rgba
-    from matplotlib.patches import FancyBboxPatch
-
-    boxes = [p for p in last.axes[0].patches if isinstance(p, FancyBboxPatch)]
-    highlighted = [p for p in boxes if p.get_edgecolor() == to_rgba(CURRENT_COLOR)]
-    assert len(highlighted) == 1
+# ---------------------------------------------------------------- the cost of a gradient
 
 
-def test_graph_frame_rejects_bad_steps():
-    from nnkit.course.ch5_chain_rule.figures import graph_frame
+def sigmoid_net(widths, rng):
+    return nk.mlp(widths, activation="sigmoid", output_activation="sigmoid", rng=rng)
 
-    tr = g.example_trace()
-    with pytest.raises(ValueError, match="step"):
-        graph_frame(tr, 12)
-    with pytest.raises(TypeError, match="tr"):
-        graph_frame("trace", 0)
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(3)
+    return rng.normal(size=(6, 2)), rng.uniform(size=(6, 1))
+
+
+def test_counter_passes_through_and_counts(data):
+    X, y = data
+    model = sigmoid_net([2, 3, 1], rng=0)
+    counted = lab.CallCounter(model)
+    np.testing.assert_array_equal(counted.forward(X), model.forward(X))
+    assert counted.n_forward == 1 and counted.n_backward == 0
+    counted.backward(np.ones((6, 1)))
+    assert counted.n_backward == 1
+    assert counted.parameters() == model.parameters()
+
+
+@pytest.mark.parametrize("widths", [[2, 3, 1], [2, 5, 4, 1]])
+def test_finite_differences_need_two_forward_passes_per_parameter(data, widths):
+    X, y = data
+    model = sigmoid_net(widths, rng=1)
+    P = sum(a * b + b for a, b in zip(widths[:-1], widths[1:], strict=True))
+    assert lab.count_parameters(model) == P
+    work = lab.count_gradient_work(model, nk.MSELoss(), X, y)
+    assert work.n_params == P
+    assert (work.backprop_forward, work.backprop_backward) == (1, 1)
+    assert work.finite_diff_forward == 2 * P
+
+
+def test_counting_leaves_parameters_unchanged(data):
+    X, y = data
+    model = sigmoid_net([2, 4, 1], rng=2)
+    before = [p.value.copy() for p in model.parameters()]
+    lab.count_gradient_work(model, nk.MSELoss(), X, y)
+    for old, p in zip(before, model.parameters(), strict=True):
+        np.testing.assert_array_equal(old, p.value)
+
+
+def test_matmul_flops():
+    # 2 -> 3 -> 1 on a batch of 4: forward 2*4*(2*3 + 3*1) = 72, backward twice that.
+    assert lab.matmul_flops([2, 3, 1], 4) == (72, 144)
+    with pytest.raises(ValueError, match="n_samples"):
+        lab.matmul_flops([2, 3], 0)
+    with pytest.raises(ValueError, match="widths"):
+        lab.matmul_flops([2], 1)
+    with pytest.raises(ValueError, match="widths"):
+        lab.matmul_flops([2, 2.5, 1], 1)
+
+
+def test_timing_returns_positive_seconds(data):
+    X, y = data
+    model = sigmoid_net([2, 8, 1], rng=0)
+    t = lab.time_gradient_work(model, nk.MSELoss(), X, y, repeats=2)
+    assert set(t) == {"forward", "backward", "finite_diff"}
+    assert all(v > 0 for v in t.values())
+    # 2P = 50 forward passes cannot be faster than one forward and one backward pass.
+    assert t["finite_diff"] > t["forward"]
+    with pytest.raises(ValueError, match="repeats"):
+        lab.time_gradient_work(model, nk.MSELoss(), X, y, repeats=0)
+    with pytest.raises(TypeError, match="loss"):
+        lab.count_gradient_work(model, "mse", X, y)

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nnkit as nk
+from nnkit.course import two_layer
 from nnkit.course.ch7_vectorisation import lab
 
 
@@ -31,28 +32,6 @@ def test_three_ways_agree(n, d, h, c, seed):
     assert lab.largest_difference(lab.gradients_vectors(X, y, params), matrices) < 1e-12
 
 
-def test_matrices_match_nnkit_backward():
-    model = nk.Sequential(nk.Dense(5, 4, init="he", rng=0), nk.ReLU(), nk.Dense(4, 3, rng=1))
-    rng = np.random.default_rng(0)
-    X, y = rng.normal(size=(7, 5)), rng.integers(0, 3, size=7)
-    loss_fn = nk.CrossEntropyLoss()
-    loss = loss_fn.forward(model.forward(X), y)
-    model.backward(loss_fn.backward())
-    ours = lab.gradients_matrices(X, y, lab.params_of(model))
-    nnkit = (loss, dict(zip(lab.PARAM_NAMES, (p.grad for p in model.parameters()), strict=True)))
-    assert lab.largest_difference(ours, nnkit) < 1e-12
-
-
-def test_matrices_pass_a_gradient_check():
-    X, y, params = problem(4, 3, 5, 3, seed=2)
-    _, grads = lab.gradients_matrices(X, y, params)
-    for name in lab.PARAM_NAMES:
-        def loss_of_param():
-            return lab.gradients_matrices(X, y, params)[0]
-        numeric = nk.numerical_gradient(loss_of_param, params[name])
-        assert np.allclose(grads[name], numeric, rtol=1e-5, atol=1e-8), name
-
-
 def test_largest_difference_sees_a_one_percent_change():
     X, y, params = problem(4, 3, 5, 3, seed=3)
     loss, grads = lab.gradients_matrices(X, y, params)
@@ -67,10 +46,14 @@ def test_sharded_gradients_equal_the_batch(shards):
                                   lab.gradients_matrices(X, y, params)) < 1e-12
 
 
+def test_the_third_way_is_the_course_reference():
+    assert lab.gradients_matrices is two_layer.loss_and_gradients
+
+
 def test_bad_inputs_get_clear_errors():
     X, y, params = problem(4, 3, 5, 3, seed=5)
     with pytest.raises(ValueError, match="X: expected shape"):
-        lab.gradients_matrices(X[:, :2], y, params)
+        lab.gradients_loops(X[:, :2], y, params)
     with pytest.raises(ValueError, match="integer labels"):
         lab.gradients_loops(X, y.astype(float), params)
     with pytest.raises(ValueError, match="missing"):
@@ -95,6 +78,16 @@ def brute_force_flops(batch, n_in, n_out, input_grad):
 @pytest.mark.parametrize("case", [(1, 1, 1, True), (3, 2, 5, False), (4, 6, 2, True)])
 def test_dense_flops_match_a_brute_force_count(case):
     assert lab.dense_flops(*case) == brute_force_flops(*case)
+
+
+@settings(max_examples=30, deadline=None)
+@given(batch=st.integers(1, 50), n_in=st.integers(1, 50), n_out=st.integers(1, 50),
+       input_grad=st.booleans())
+def test_forward_is_about_two_flops_per_parameter(batch, n_in, n_out, input_grad):
+    forward, backward = lab.dense_flops(batch, n_in, n_out, input_grad)
+    params = n_in * n_out + n_out
+    assert batch * params <= forward <= 2 * batch * params
+    assert backward == forward + (2 * batch * n_in * n_out if input_grad else 0)
 
 
 def test_network_flops_skip_dx_in_the_first_layer_only():
@@ -194,10 +187,6 @@ def test_forward_with_buffer_writes_into_the_buffer():
     np.testing.assert_allclose(out, X @ W.T + b)
     with pytest.raises(ValueError, match="out: expected shape"):
         lab.forward_with_buffer(X, W, b, np.empty((4, 5)))
-
-
-def test_yes_no():
-    assert (lab.yes_no(3 > 2), lab.yes_no(np.bool_(False))) == ("yes", "no")
 
 
 def test_timing_runs_blas_on_one_thread():

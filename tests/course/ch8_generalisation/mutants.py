@@ -1,26 +1,13 @@
-"""Chapter 8's checkers: the model answers and other correct answers pass, and every
-mutant in the banks below is rejected for the reason it deserves: a declared hint, or a
-concrete counterexample, or a changed input. The mutants are written here, apart from the
-checkers' own hint functions."""
+"""Chapter 8's mutant banks: for every checked exercise, wrong answers with the rejection
+each must get, and right answers in other forms (run by tests/course/test_mutant_banks.py;
+the first right answer is also compared with the reference on the cases hypothesis draws).
+The mutants are written here, apart from the checkers' own hint functions."""
 
 import numpy as np
-import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from mutant_bank import Bank, Mutant
 
 import nnkit as nk
 from nnkit.course.ch8_generalisation import exercises
-
-COUNTEREXAMPLE = ("counterexample",)
-
-
-def assert_rejected(check, answer, expected, kinds=("hint",)):
-    result = check.verdict(answer)
-    assert not result.passed, result.message
-    assert result.kind in kinds, (result.kind, result.message)
-    assert expected in result.message, result.message
-    return result
-
 
 # ------------------------------------------------------------------------- split and standardise
 
@@ -79,50 +66,34 @@ def split_mutant(kind):
     return answer
 
 
-SPLIT_MUTANTS = {
-    "no shuffle": ("consecutive blocks of the input", ("hint",)),
-    "global rng": ("use the `rng` you are given", ("hint",)),
-    "fresh generator": ("use the `rng` you are given", ("hint",)),
-    "quarter": ("wrong sizes", ("hint",)),
-    "train first": ("dealt in another order", ("hint",)),
-    "val is test": ("the same samples", ("hint",)),
-    "all statistics": ("statistics come from all the data", ("hint",)),
-    "ddof 1": ("ddof=1", ("hint",)),
-    "variance": ("divided by the variance", ("hint",)),
-    "all std": ("standard deviation comes from all the data", ("hint",)),
-    "all mean": ("mean comes from all the data", ("hint",)),
-    "own statistics": ("its own statistics", ("hint",)),
-    "not standardised": ("not standardised", ("hint",)),
-    "centre only": ("centred but not scaled", ("hint",)),
-    "divide first": ("subtracted after dividing", ("hint",)),
-    "labels in input order": ("rows no longer match their labels", ("hint",)),
-    "labels standardised": ("only X is standardised", ("hint",)),
-    "median": ("wrong result on input", COUNTEREXAMPLE),
-    "in place": ("changed its argument `X` in place", ("mutated",)),
-    "X parts first": ("wrong kind of result", ("form",)),
-    "five arrays": ("wrong kind of result", ("form",)),
-}
-
-
-@pytest.mark.parametrize("kind", SPLIT_MUTANTS)
-def test_split_mutants_are_rejected_with_their_hint(kind):
-    expected, kinds = SPLIT_MUTANTS[kind]
-    assert_rejected(exercises.check_split, split_mutant(kind), expected, kinds)
-
-
-def test_split_accepts_correct_answers(capsys):
-    assert exercises.check_split(exercises.check_split.reference)
-    assert capsys.readouterr().out.startswith("✔ Split and standardise")
-
-    def with_nnkit(X, y, rng):
-        order = rng.permutation(len(X))
-        k = len(X) // 5
-        val, test, train = order[:k], order[k:2 * k], order[2 * k:]
-        scaler = nk.datasets.Standardizer(X[train])
-        return (scaler.transform(X[train]), y[train], scaler.transform(X[val]), y[val],
-                scaler.transform(X[test]), y[test])
-
-    assert exercises.check_split.verdict(with_nnkit).passed
+SPLIT = [
+    Mutant("no shuffle", split_mutant("no shuffle"), "hint", "consecutive blocks of the input"),
+    Mutant("global rng", split_mutant("global rng"), "hint", "use the `rng` you are given"),
+    Mutant("fresh generator", split_mutant("fresh generator"),
+           "hint", "use the `rng` you are given"),
+    Mutant("quarter", split_mutant("quarter"), "hint", "wrong sizes"),
+    Mutant("train first", split_mutant("train first"), "hint", "dealt in another order"),
+    Mutant("val is test", split_mutant("val is test"), "hint", "the same samples"),
+    Mutant("all statistics", split_mutant("all statistics"),
+           "hint", "statistics come from all the data"),
+    Mutant("ddof 1", split_mutant("ddof 1"), "hint", "ddof=1"),
+    Mutant("variance", split_mutant("variance"), "hint", "divided by the variance"),
+    Mutant("all std", split_mutant("all std"),
+           "hint", "standard deviation comes from all the data"),
+    Mutant("all mean", split_mutant("all mean"), "hint", "mean comes from all the data"),
+    Mutant("own statistics", split_mutant("own statistics"), "hint", "its own statistics"),
+    Mutant("not standardised", split_mutant("not standardised"), "hint", "not standardised"),
+    Mutant("centre only", split_mutant("centre only"), "hint", "centred but not scaled"),
+    Mutant("divide first", split_mutant("divide first"), "hint", "subtracted after dividing"),
+    Mutant("labels in input order", split_mutant("labels in input order"),
+           "hint", "rows no longer match their labels"),
+    Mutant("labels standardised", split_mutant("labels standardised"),
+           "hint", "only X is standardised"),
+    Mutant("median", split_mutant("median"), "counterexample", "wrong result on input"),
+    Mutant("in place", split_mutant("in place"), "mutated", "changed its argument `X` in place"),
+    Mutant("X parts first", split_mutant("X parts first"), "form", "wrong kind of result"),
+    Mutant("five arrays", split_mutant("five arrays"), "form", "wrong kind of result"),
+]
 
 
 # ----------------------------------------------------------------------------- early stopping
@@ -161,68 +132,20 @@ def stopping_mutant(kind):
     return answer
 
 
-STOPPING_MUTANTS = {
-    "last tie": ("keep the first epoch", ("hint",)),
-    "since last rise": ("not since the loss last went down", ("hint",)),
-    "patience + 1": ("one epoch too late", ("hint",)),
-    "patience - 1": ("one epoch too early", ("hint",)),
-    "never stops": ("training never stops", ("hint",)),
-    "zero based": ("epochs count from 1", ("hint",)),
-    "swapped": ("wrong way round", ("hint",)),
-    "best of all": ("before the stop", ("hint",)),
-    "loss not epoch": ("not its loss", ("hint",)),
-    "list": ("wrong kind of result", ("form",)),
-}
+STOPPING = [
+    Mutant("last tie", stopping_mutant("last tie"), "hint", "keep the first epoch"),
+    Mutant("since last rise", stopping_mutant("since last rise"),
+           "hint", "not since the loss last went down"),
+    Mutant("patience + 1", stopping_mutant("patience + 1"), "hint", "one epoch too late"),
+    Mutant("patience - 1", stopping_mutant("patience - 1"), "hint", "one epoch too early"),
+    Mutant("never stops", stopping_mutant("never stops"), "hint", "training never stops"),
+    Mutant("zero based", stopping_mutant("zero based"), "hint", "epochs count from 1"),
+    Mutant("swapped", stopping_mutant("swapped"), "hint", "wrong way round"),
+    Mutant("best of all", stopping_mutant("best of all"), "hint", "before the stop"),
+    Mutant("loss not epoch", stopping_mutant("loss not epoch"), "hint", "not its loss"),
+    Mutant("list", stopping_mutant("list"), "form", "wrong kind of result"),
+]
 
-
-@pytest.mark.parametrize("kind", STOPPING_MUTANTS)
-def test_stopping_mutants_are_rejected_with_their_hint(kind):
-    expected, kinds = STOPPING_MUTANTS[kind]
-    assert_rejected(exercises.check_early_stopping, stopping_mutant(kind), expected, kinds)
-
-
-@pytest.mark.parametrize("answer", [
-    lambda losses, patience: (len(losses), int(np.argmin(losses)) + 1),
-    lambda losses, patience: (min(len(losses), patience), 1),
-    lambda losses, patience: (len(losses), 1),
-])
-def test_other_stopping_mistakes_get_a_counterexample_or_a_hint(answer):
-    result = exercises.check_early_stopping.verdict(answer)
-    assert not result.passed
-    assert result.kind in ("hint", "counterexample", "generic"), result.message
-    if result.kind == "counterexample":
-        assert "val_losses=" in result.message and "expected" in result.message
-
-
-def test_stopping_accepts_another_correct_answer():
-    def by_index(val_losses, patience):
-        best = 0
-        for i in range(len(val_losses)):
-            if val_losses[i] < val_losses[best]:
-                best = i
-            if i - best == patience:
-                return i + 1, best + 1
-        return len(val_losses), best + 1
-
-    assert exercises.check_early_stopping.verdict(by_index).passed
-
-
-@settings(max_examples=30, deadline=None)
-@given(st.lists(st.floats(0.05, 2.0), min_size=3, max_size=40), st.integers(1, 6))
-def test_the_stopping_rule_is_the_one_fit_uses(losses, patience):
-    # Replay the losses through fit's early stopping: a model whose validation loss is
-    # forced to follow `losses` stops at the same epoch and keeps the same best epoch.
-    stop, best = exercises.check_early_stopping.reference(losses, patience)
-    X, y = np.zeros((2, 1)), np.array([0, 1])
-    model = nk.Sequential(nk.Dense(1, 2, rng=0))
-    script = iter(losses)
-    history = nk.fit(model, X, y, nk.CrossEntropyLoss(), nk.SGD(model.parameters(), lr=0.1),
-                     epochs=len(losses), validation=(X, y), patience=patience,
-                     callback=lambda epoch, net, h: h.val_loss.__setitem__(-1, next(script)))
-    assert (history.epochs, history.best_epoch) == (stop, best)
-
-
-# ----------------------------------------------------------------------------- weight decay
 
 def decay_mutant(kind):
     def answer(W, grad, v, lr, mu, lam):
@@ -265,67 +188,65 @@ def decay_mutant(kind):
     return answer
 
 
-DECAY_MUTANTS = {
-    "sign": ("wrong sign", ("hint",)),
-    "halved": ("is halved", ("hint",)),
-    "squared": ("λW²", ("hint",)),
-    "L1": ("L1 penalty", ("hint",)),
-    "no decay": ("there is no weight decay", ("hint",)),
-    "no lr": ("without the learning rate", ("hint",)),
-    "after step": ("shrunk after the step", ("hint",)),
-    "not in velocity": ("left out of the velocity", ("hint",)),
-    "no momentum": ("momentum term μ·velocity is missing", ("hint",)),
-    "torch buffer": ("PyTorch's internal convention", ("hint",)),
-    "old velocity": ("the old one", ("hint",)),
-    "minus": ("wrong result on input", COUNTEREXAMPLE),
-    "decay velocity": ("wrong result on input", COUNTEREXAMPLE),
-    "single": ("wrong kind of result", ("form",)),
-    "in place": ("changed its argument `W` in place", ("mutated",)),
-}
+DECAY = [
+    Mutant("sign", decay_mutant("sign"), "hint", "wrong sign"),
+    Mutant("halved", decay_mutant("halved"), "hint", "is halved"),
+    Mutant("squared", decay_mutant("squared"), "hint", "λW²"),
+    Mutant("L1", decay_mutant("L1"), "hint", "L1 penalty"),
+    Mutant("no decay", decay_mutant("no decay"), "hint", "there is no weight decay"),
+    Mutant("no lr", decay_mutant("no lr"), "hint", "without the learning rate"),
+    Mutant("after step", decay_mutant("after step"), "hint", "shrunk after the step"),
+    Mutant("not in velocity", decay_mutant("not in velocity"), "hint", "left out of the velocity"),
+    Mutant("no momentum", decay_mutant("no momentum"),
+           "hint", "momentum term μ·velocity is missing"),
+    Mutant("torch buffer", decay_mutant("torch buffer"), "hint", "PyTorch's internal convention"),
+    Mutant("old velocity", decay_mutant("old velocity"), "hint", "the old one"),
+    Mutant("minus", decay_mutant("minus"), "counterexample", "wrong result on input"),
+    Mutant("decay velocity", decay_mutant("decay velocity"),
+           "counterexample", "wrong result on input"),
+    Mutant("single", decay_mutant("single"), "form", "wrong kind of result"),
+    Mutant("in place", decay_mutant("in place"), "mutated", "changed its argument `W` in place"),
+]
 
 
-@pytest.mark.parametrize("kind", DECAY_MUTANTS)
-def test_decay_mutants_are_rejected_with_their_hint(kind):
-    expected, kinds = DECAY_MUTANTS[kind]
-    assert_rejected(exercises.check_decay_step, decay_mutant(kind), expected, kinds)
+def split_with_nnkit(X, y, rng):
+    order = rng.permutation(len(X))
+    k = len(X) // 5
+    val, test, train = order[:k], order[k:2 * k], order[2 * k:]
+    scaler = nk.datasets.Standardizer(X[train])
+    return (scaler.transform(X[train]), y[train], scaler.transform(X[val]), y[val],
+            scaler.transform(X[test]), y[test])
 
 
-def test_decay_accepts_another_correct_answer():
-    def shrink_first(W, grad, velocity, lr, momentum, weight_decay):
-        v = momentum * velocity - lr * grad - lr * weight_decay * W
-        return W + v, v
-
-    assert exercises.check_decay_step.verdict(shrink_first).passed
-
-
-def test_the_decay_reference_is_nnkit_sgd():
-    gen = np.random.default_rng(0)
-    p = nk.Parameter(gen.normal(size=(3, 2)))
-    opt = nk.SGD([p], lr=0.1, momentum=0.8, weight_decay=0.05)
-    W, v = p.value.copy(), np.zeros_like(p.value)
-    for _ in range(3):
-        p.grad = gen.normal(size=(3, 2))
-        W, v = exercises.check_decay_step.reference(W, p.grad, v, 0.1, 0.8, 0.05)
-        opt.step()
-    np.testing.assert_allclose(p.value, W, rtol=1e-13)
+def stopping_by_index(val_losses, patience):
+    best = 0
+    for i in range(len(val_losses)):
+        if val_losses[i] < val_losses[best]:
+            best = i
+        if i - best == patience:
+            return i + 1, best + 1
+    return len(val_losses), best + 1
 
 
-# ----------------------------------------------------------------------------- banks and quizzes
-
-def test_every_bank_has_at_least_ten_mutants(capsys):
-    banks = {"split_and_standardise": SPLIT_MUTANTS, "early_stopping": STOPPING_MUTANTS,
-             "sgd_step": DECAY_MUTANTS}
-    for name, bank in banks.items():
-        assert len(bank) >= 10, name
-        with capsys.disabled():
-            print(f"\n{name}: {len(bank)} mutants, every one rejected (see the tests above)")
+def decay_shrink_first(W, grad, velocity, lr, momentum, weight_decay):
+    v = momentum * velocity - lr * grad - lr * weight_decay * W
+    return W + v, v
 
 
-def test_every_quiz_option_explains_itself():
-    questions = exercises.quizzes()
-    assert len(questions) >= 2
-    for quiz in questions.values():
-        assert quiz.correct
-        for k, option in enumerate(quiz.options):
-            assert len(option.why) > 30 and quiz.feedback(k).startswith(("✔", "✘"))
-        quiz.close()
+# Other ways to get early stopping wrong: rejected with a hint or a concrete counterexample.
+STOPPING += [
+    Mutant("stops at the end, best of all",
+           lambda losses, patience: (len(losses), int(np.argmin(losses)) + 1),
+           "hint", "training never stops"),
+    Mutant("stops after `patience` epochs, best is the first",
+           lambda losses, patience: (min(len(losses), patience), 1),
+           "counterexample", "val_losses="),
+    Mutant("stops at the end, best is the first", lambda losses, patience: (len(losses), 1),
+           "counterexample", "val_losses="),
+]
+
+BANKS = [
+    Bank(exercises.check_split, SPLIT, {"nnkit's Standardizer": split_with_nnkit}),
+    Bank(exercises.check_early_stopping, STOPPING, {"by index": stopping_by_index}),
+    Bank(exercises.check_decay_step, DECAY, {"shrink first": decay_shrink_first}),
+]

@@ -19,9 +19,12 @@ def test_overfitting_frames_fit_the_widget_budget(short_run):
         fig = frame.frame(short_run, epoch)
         assert isinstance(fig, Figure)
         assert len(frame_png(fig)) < 40_000
-    assert "epoch 6" in frame.fig.axes[0].get_title()
-    with pytest.raises(ValueError, match="no snapshot at 3"):
-        frame.frame(short_run, 3)
+    assert frame.fig.axes[0].get_title() == "64 units, 20 training points, epoch 6"
+    gap = short_run.val_loss[6] - short_run.train_loss[6]
+    assert frame.fig.axes[1].get_title() == f"gap (validation − training) {gap:.2f}"
+    assert frame.fig.axes[1].get_yscale() == "log"
+    with pytest.raises(ValueError, match="nothing recorded"):
+        frame.frame(short_run, 1)
 
 
 def test_learning_curves_mark_the_best_epoch(short_run):

@@ -42,8 +42,11 @@ def test_train_run_records_snapshots_and_losses():
     assert sorted(result.snapshots) == [3, 12]
     assert result.snapshots[3].shape == (10, 10)
     assert np.all((result.snapshots[12] >= 0) & (result.snapshots[12] <= 1))
-    assert len(result.train_loss) == 13 and len(result.val_loss) == 12
+    assert len(result.train_loss) == len(result.val_loss) == 13
     assert result.train_loss[-1] < result.train_loss[0]
+    assert result.config == {"model": "64 + dropout", "n_train": 20, "weight_decay": 0.0}
+    assert any(isinstance(layer, nk.Dropout) for layer in result.model)
+    np.testing.assert_array_equal(result.data[2], lab.moons_data(20)[2])
     with pytest.raises(ValueError, match="unknown model"):
         lab.train_run("65 units", 20)
 
@@ -51,7 +54,8 @@ def test_train_run_records_snapshots_and_losses():
 def test_weight_decay_override_shrinks_the_weights():
     free = lab.train_run("64 units", 20, epochs=30, snapshots=(), weight_decay=0.0)
     decayed = lab.train_run("64 units", 20, epochs=30, snapshots=(), weight_decay=0.05)
-    assert decayed.final_weight_norm < free.final_weight_norm
+    assert decayed.config["weight_decay"] == 0.05
+    assert lab.weight_norm(decayed.model) < lab.weight_norm(free.model)
 
 
 def test_noise_search_winner_is_optimistic():
