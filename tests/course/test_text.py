@@ -143,17 +143,22 @@ LIGHT = ["text", "checking", "quiz", "grid", "runs", "two_layer"] + [
     }.items() for module in modules]
 
 
-@pytest.mark.parametrize("module", LIGHT)
-def test_checkers_labs_and_text_do_not_load_matplotlib(module):
-    code = (f"import sys, nnkit.course.{module}; "
-            "print(sorted(m for m in ('matplotlib', 'ipywidgets') if m in sys.modules))")
+def heavy_after_each_import(modules):
+    """Import ``modules`` one after the other in a fresh interpreter; for each, the drawing
+    libraries loaded once it is imported. A module that loads one shows at its own entry."""
+    code = ("import importlib, sys\n"
+            f"for name in {modules!r}:\n"
+            "    importlib.import_module('nnkit.course.' + name)\n"
+            "    print(name, sorted(m for m in ('matplotlib', 'ipywidgets') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]", (module, out.stdout)
+    return dict(line.split(" ", 1) for line in out.stdout.splitlines())
+
+
+def test_checkers_labs_and_text_do_not_load_matplotlib():
+    assert heavy_after_each_import(LIGHT) == {name: "[]" for name in LIGHT}
 
 
 def test_the_import_test_would_see_matplotlib():
-    # The same probe on a module that does draw, so the test above can fail.
-    code = ("import sys, nnkit.course.ch3_initialization.figures; "
-            "print('matplotlib' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "True"
+    # The same probe with a module that draws among them, so the test above can fail.
+    seen = heavy_after_each_import(["text", "ch3_initialization.figures", "checking"])
+    assert seen["text"] == "[]" and "matplotlib" in seen["ch3_initialization.figures"]
