@@ -1,4 +1,4 @@
-"""What does ``nk.fit`` cost over the loop a user writes by hand?  And over PyTorch?
+"""What does ``nk.fit`` cost over the loop a user writes without nnkit?  And PyTorch?
 
     .venv/bin/python benchmarks/bench_nnkit.py [--repeats 9]
 
@@ -10,24 +10,34 @@ Two workloads, each trained three ways in this one process:
   descent (η = 0.5) on 200 two-moons points for 200 epochs -- what a live experiment
   retrains between two slider positions.
 
-The three ways:
+The four ways:
 
 * ``nk.fit`` with default arguments;
+* the **bare loop**: the same network written with NumPy arrays and matrix products
+  only, no nnkit objects -- what a user writes without nnkit: forward, the loss and its
+  gradient, backward (no dL/dX at the first layer, whose input is the data) and the
+  update, with nnkit's formulas (the stable sigmoid, the clipped BCE, the log-softmax),
+  so that its losses agree with nnkit's to rounding;
 * the **hand loop**: the same nnkit model and optimiser driven by the four lines a user
-  writes -- forward, loss, backward, update -- and nothing else (no history, no checks
-  beyond what the layers do themselves);
+  writes with nnkit -- ``loss(model(X), y)``, ``model.backward(loss.backward())``,
+  ``optimizer.step()`` -- which checks every batch at the doors and computes dL/dX at the
+  first layer;
 * **PyTorch** on the CPU (``torch.nn.Sequential`` of ``Linear`` layers, float64,
   ``torch.optim.SGD``), only when torch is installed.
 
-All three start from the same weights (copied into torch) and see the same mini-batches
+All four start from the same weights (copied into torch) and see the same mini-batches
 (the same permutation per epoch, drawn from the same seed). The script first checks that
-``nk.fit`` and the hand loop compute the same losses, update for update, so that the
-timings compare the same work. Each repeat times the three in turn (their order rotates
-from repeat to repeat, so load from other processes hits all alike); a repeat's ratio is
-time(fit) / time(hand loop) within that repeat. The script prints the median and the
-range over the repeats. Times are CPU seconds of this process (``time.process_time``);
-BLAS and torch use one thread: these matrices are too small for threads to help, and on
-a shared machine threads fighting over the cores only add noise.
+they compute the same losses, update for update (``nk.fit``, the bare and the hand loop
+to rounding, PyTorch to 1e-6), so that the timings compare the same work. Each repeat
+times the four in turn (their order rotates from repeat to repeat, so load from other
+processes hits all alike); a repeat's ratio, e.g. time(fit) / time(bare loop), is taken
+within that repeat. The script prints the median and the range over the repeats. Times
+are CPU seconds of this process (``time.process_time``); BLAS and torch use one thread:
+these matrices are too small for threads to help, and on a shared machine threads
+fighting over the cores only add noise.
+
+That nnkit and PyTorch give the same weights (also with momentum and weight decay) is
+tested in ``benchmarks/test_against_pytorch.py``.
 """
 
 from __future__ import annotations
@@ -103,11 +113,76 @@ def by_hand(work: Workload, X, y) -> list[float]:
     losses = []
     for _ in range(work.epochs):
         for idx in batches(len(X), work.batch_size, rng):
-            value = loss.forward(net.forward(X[idx]), y[idx])
+            value = loss(net(X[idx]), y[idx])
             net.backward(loss.backward())
             optimizer.step()
             losses.append(value)
     return losses
+
+
+def start_weights(work: Workload) -> list[np.ndarray]:
+    """W1, b1, W2, b2, W3, b3: copies of the nnkit model's starting weights."""
+    return [p.value.copy() for p in model(work).parameters()]
+
+
+def bare_digits(work: Workload, X, y) -> list[float]:
+    """ReLU, ReLU, softmax cross-entropy; mini-batches in a new random order each epoch."""
+    W1, b1, W2, b2, W3, b3 = start_weights(work)
+    rng = np.random.default_rng(SEED)
+    lr, losses = work.lr, []
+    for _ in range(work.epochs):
+        order = rng.permutation(len(X))
+        for start in range(0, len(X), work.batch_size):
+            idx = order[start:start + work.batch_size]
+            x, labels = X[idx], y[idx]
+            rows = np.arange(len(x))
+            a1 = np.maximum(x @ W1.T + b1, 0.0)
+            a2 = np.maximum(a1 @ W2.T + b2, 0.0)
+            z = a2 @ W3.T + b3
+            shifted = z - z.max(axis=1, keepdims=True)          # log-softmax, stably
+            exp = np.exp(shifted)
+            sums = exp.sum(axis=1, keepdims=True)
+            losses.append(float(np.mean(np.log(sums[:, 0]) - shifted[rows, labels])))
+            g3 = exp / sums                                     # dL/dz = (softmax - Y) / n
+            g3[rows, labels] -= 1.0
+            g3 /= len(x)
+            g2 = (g3 @ W3) * (a2 > 0)
+            g1 = (g2 @ W2) * (a1 > 0)
+            W3 -= lr * (g3.T @ a2)
+            b3 -= lr * g3.sum(axis=0)
+            W2 -= lr * (g2.T @ a1)
+            b2 -= lr * g2.sum(axis=0)
+            W1 -= lr * (g1.T @ x)
+            b1 -= lr * g1.sum(axis=0)
+    return losses
+
+
+def bare_widget(work: Workload, X, y) -> list[float]:
+    """tanh, tanh, sigmoid and binary cross-entropy; full batch."""
+    W1, b1, W2, b2, W3, b3 = start_weights(work)
+    eps = np.finfo(np.float64).eps
+    lr, losses = work.lr, []
+    for _ in range(work.epochs):
+        a1 = np.tanh(X @ W1.T + b1)
+        a2 = np.tanh(a1 @ W2.T + b2)
+        z = a2 @ W3.T + b3
+        e = np.exp(-np.abs(z))                                  # sigmoid, stably
+        p = np.clip(np.where(z >= 0, 1.0, e) / (1.0 + e), eps, 1.0 - eps)
+        losses.append(float(-np.mean(y * np.log(p) + (1.0 - y) * np.log1p(-p))))
+        g3 = (p - y) / (p * (1.0 - p) * p.size) * p * (1.0 - p)  # dL/dp, then σ'
+        g2 = (g3 @ W3) * (1.0 - a2 * a2)
+        g1 = (g2 @ W2) * (1.0 - a1 * a1)
+        W3 -= lr * (g3.T @ a2)
+        b3 -= lr * g3.sum(axis=0)
+        W2 -= lr * (g2.T @ a1)
+        b2 -= lr * g2.sum(axis=0)
+        W1 -= lr * (g1.T @ X)
+        b1 -= lr * g1.sum(axis=0)
+    return losses
+
+
+def bare(work: Workload, X, y) -> list[float]:
+    return (bare_digits if work is DIGITS else bare_widget)(work, X, y)
 
 
 def with_torch(work: Workload, X, y) -> list[float]:
@@ -152,26 +227,27 @@ def summary(values: list[float]) -> str:
 
 def bench(work: Workload, repeats: int) -> None:
     X, y = data(work)
-    fit_losses, hand_losses = with_fit(work, X, y), by_hand(work, X, y)
-    assert np.allclose(fit_losses, hand_losses, rtol=1e-10), "fit and hand loop differ"
-    sides = {"nk.fit": with_fit, "hand loop": by_hand}
+    fit_losses = with_fit(work, X, y)
+    sides = {"nk.fit": with_fit, "bare loop": bare, "hand loop": by_hand}
+    for name in ("bare loop", "hand loop"):
+        assert np.allclose(sides[name](work, X, y), fit_losses, rtol=1e-10), f"{name} differs"
     if torch is not None:
-        assert np.allclose(with_torch(work, X, y), hand_losses, rtol=1e-6), "torch differs"
+        assert np.allclose(with_torch(work, X, y), fit_losses, rtol=1e-6), "torch differs"
         sides["PyTorch"] = with_torch
     seconds = {name: [] for name in sides}
     names = list(sides)
     for r in range(repeats):
         for name in names[r % len(names):] + names[:r % len(names)]:
             seconds[name].append(cpu_seconds(sides[name], work, X, y))
-    hand = seconds["hand loop"]
     print(f"\n{work.name} ({len(fit_losses)} updates; {repeats} repeats)")
     for name, times in seconds.items():
         per = " ".join(f"{1e3 * t:.1f}" for t in times)
         print(f"  {name:9s}  ms per run: {summary([1e3 * t for t in times])}   [{per}]")
-    for name in names:
-        if name != "hand loop":
-            ratios = [t / h for t, h in zip(seconds[name], hand, strict=True)]
-            print(f"  {name} / hand loop: {summary(ratios)}")
+    for name, reference in [("nk.fit", "bare loop"), ("nk.fit", "hand loop"),
+                            ("PyTorch", "bare loop"), ("PyTorch", "nk.fit")]:
+        if name in seconds:
+            ratios = [t / u for t, u in zip(seconds[name], seconds[reference], strict=True)]
+            print(f"  {name} / {reference}: {summary(ratios)}")
 
 
 def main() -> None:

@@ -4,14 +4,15 @@
     import nnkit as nk
     model = nk.mlp([2, 16, 3], activation="relu", rng=0)   # Dense, ReLU, Dense
     history = nk.fit(model, X, y, loss=nk.CrossEntropyLoss(),
-                     optimizer=nk.SGD(model.parameters(), lr=0.1), epochs=50, batch_size=32)
+                     optimizer=nk.SGD(model.parameters(), lr=0.1), epochs=50, batch_size=32,
+                     callbacks=[nk.EvaluateTrain()])
 
 ``import nnkit`` needs only NumPy: this package is the network and nothing else.
 The course's figures, live experiments and checked exercises live in
 :mod:`nnkit.course`, one folder per chapter, imported explicitly.
 """
 
-from . import activations, datasets, init, losses
+from . import activations, callbacks, datasets, init, losses
 from .activations import (
     Identity,
     ReLU,
@@ -21,24 +22,26 @@ from .activations import (
     Tanh,
     get_activation,
 )
+from .callbacks import Callback, EarlyStopping, EvaluateTrain, GradientNorms
 from .gradcheck import gradcheck, numerical_gradient, relative_error
 from .layers import Dense, Dropout, Layer, Parameter, Sequential
-from .losses import BCELoss, CrossEntropyLoss, Loss, MSELoss
+from .losses import BCELoss, CrossEntropyLoss, Loss, MSELoss, accuracy, one_hot
 from .networks import mlp
 from .optim import SGD
 from .perceptron import Perceptron, PerceptronHistory
-from .training import DivergenceWarning, History, accuracy, fit, one_hot
+from .training import DivergenceWarning, History, fit
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "activations", "datasets", "init", "losses",
+    "activations", "callbacks", "datasets", "init", "losses",
     "Parameter", "Layer", "Dense", "Sequential", "Dropout",
     "Step", "Identity", "Sigmoid", "Tanh", "ReLU", "Softmax", "get_activation",
     "Loss", "MSELoss", "BCELoss", "CrossEntropyLoss",
     "SGD",
     "mlp",
     "fit", "History", "DivergenceWarning", "accuracy", "one_hot",
+    "Callback", "EvaluateTrain", "GradientNorms", "EarlyStopping",
     "Perceptron", "PerceptronHistory",
     "gradcheck", "numerical_gradient", "relative_error",
 ]

@@ -1,7 +1,8 @@
 """Activation functions, their derivatives, and the matching layers.
 
 The plain functions work element-wise on arrays (or scalars) so the chapters can
-plot them; the layer classes wrap them with a ``forward``/``backward`` pair.
+plot them; the layer classes wrap them with a ``forward``/``backward`` pair (their
+input is checked at the door, ``layer(z)``: any array of numbers, as floats).
 
 =========  ==========================  ==================================
 name       f(z)                        f'(z)
@@ -101,8 +102,8 @@ def relu_grad(z):
 # ---------------------------------------------------------------- layers
 
 class _Activation(Layer):
-    """Shared plumbing: element-wise activations have no parameters and remember
-    their last output in ``cache`` for ``backward``."""
+    """Shared plumbing: element-wise activations have no parameters; those whose
+    derivative depends on where they were evaluated remember their output in ``cache``."""
 
 
 class Step(_Activation):
@@ -110,11 +111,9 @@ class Step(_Activation):
     no gradient flows through a step, which is exactly the perceptron's problem."""
 
     def forward(self, X):
-        self.cache = step(X)
-        return self.cache
+        return step(X)
 
-    def backward(self, grad_out, input_grad=True):
-        self._require_forward()
+    def backward(self, grad_out):
         return np.zeros_like(grad_out)
 
 
@@ -122,11 +121,9 @@ class Identity(_Activation):
     """a = z; dL/dz = dL/da."""
 
     def forward(self, X):
-        self.cache = _as_float(X)
-        return self.cache
+        return X
 
-    def backward(self, grad_out, input_grad=True):
-        self._require_forward()
+    def backward(self, grad_out):
         return grad_out
 
 
@@ -137,8 +134,8 @@ class Sigmoid(_Activation):
         self.cache = sigmoid(X)
         return self.cache
 
-    def backward(self, grad_out, input_grad=True):
-        a = self._require_forward()
+    def backward(self, grad_out):
+        a = self.cache
         return grad_out * a * (1.0 - a)
 
 
@@ -149,8 +146,8 @@ class Tanh(_Activation):
         self.cache = np.tanh(X)
         return self.cache
 
-    def backward(self, grad_out, input_grad=True):
-        a = self._require_forward()
+    def backward(self, grad_out):
+        a = self.cache
         return grad_out * (1.0 - a * a)
 
 
@@ -161,9 +158,8 @@ class ReLU(_Activation):
         self.cache = np.maximum(X, 0.0)
         return self.cache
 
-    def backward(self, grad_out, input_grad=True):
-        a = self._require_forward()
-        return grad_out * (a > 0)
+    def backward(self, grad_out):
+        return grad_out * (self.cache > 0)
 
 
 class Softmax(_Activation):
@@ -179,8 +175,8 @@ class Softmax(_Activation):
         self.cache = softmax(X, axis=-1)
         return self.cache
 
-    def backward(self, grad_out, input_grad=True):
-        a = self._require_forward()
+    def backward(self, grad_out):
+        a = self.cache
         return a * (grad_out - (grad_out * a).sum(axis=-1, keepdims=True))
 
 

@@ -1,15 +1,19 @@
 """Parameters and layers: the building blocks of a network.
 
 A layer maps a batch of inputs ``X`` of shape (n_samples, n_in) to outputs of
-shape (n_samples, n_out).  Every layer has the same two methods, written next to
-each other so the chain rule can be read off the code:
+shape (n_samples, n_out).  As in PyTorch, calling a layer, ``layer(X)``, is the door:
+it checks ``X`` once (``check_input``) and hands it to ``forward``.  Inside, every
+layer has the same two methods, written next to each other so the chain rule can be
+read off the code, and they are the formulas and nothing else:
 
 * ``forward(X)`` computes the output and remembers in ``self.cache`` what
   ``backward`` will need (for every layer and loss the same attribute);
-* ``backward(grad_out, input_grad=True)`` receives dL/d(output), stores
-  dL/d(parameter) in each parameter's ``.grad`` and returns dL/d(input) for the
-  layer below -- or None with ``input_grad=False``, when nothing below needs it
-  (the first layer of a network, whose input is the data).
+* ``backward(grad_out)`` receives G = dL/d(output), stores dL/d(parameter) in each
+  parameter's ``.grad`` and returns dL/d(input) for the layer below.
+
+``backward_params(grad_out)`` stores the parameter gradients only, without dL/d(input):
+the first layer of a network needs nothing more, because its input is the data
+(``Sequential.backward(grad_out, input_grad=False)`` uses it).
 
 ``backward`` *overwrites* the gradients (it never adds to them), so calling it
 twice after one forward pass gives the same numbers.
@@ -19,8 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import init as _init
-from .validation import as_rng, check_array, check_choice, check_int, check_positive
+from . import init as initializers
+from .validation import as_rng, check_array, check_int, check_positive
 
 __all__ = ["Parameter", "Layer", "Dense", "Sequential", "Dropout"]
 
@@ -52,26 +56,60 @@ class Parameter:
 
 
 class Layer:
-    """Base class of every layer.  Subclasses implement ``forward`` and ``backward``;
-    layers with weights also override ``parameters``."""
-
-    #: What ``forward`` remembered for ``backward`` (None before the first forward).
-    cache = None
-
-    def forward(self, X: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        """dL/d(output) -> dL/d(input), or None if ``input_grad`` is False."""
-        raise NotImplementedError
-
-    def parameters(self) -> list[Parameter]:
-        """The layer's trainable parameters (none by default)."""
-        return []
+    """Base class of every layer.  Subclasses implement ``forward`` and ``backward``
+    (and ``check_input`` if they accept less than any array of numbers); layers with
+    weights also override ``parameters`` and ``backward_params``."""
 
     #: Training mode (True) or evaluation mode (False); only layers such as Dropout
     #: compute something different in the two.
     training = True
+
+    _cache = None
+
+    @property
+    def cache(self):
+        """What ``forward`` remembered for ``backward``.  Reading it before any
+        ``forward`` is the one mistake ``backward`` can meet, so it raises here."""
+        if self._cache is None:
+            raise RuntimeError(
+                f"{type(self).__name__}.backward was called before forward: call the "
+                "layer on a batch first, layer(X), so that it knows its input"
+            )
+        return self._cache
+
+    @cache.setter
+    def cache(self, value) -> None:
+        self._cache = value
+
+    def __call__(self, X) -> np.ndarray:
+        """The output for the batch ``X``: ``X`` is checked once, then ``forward`` runs."""
+        return self.forward(self.check_input(X))
+
+    def check_input(self, X, name: str = "X") -> np.ndarray:
+        """``X`` as a float array ready for ``forward``, or a clear error.
+
+        By default any array of finite numbers is accepted; integers become float64.
+        """
+        X = check_array(X, name, dtype=None)
+        return X if X.dtype.kind == "f" else X.astype(np.float64)
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        """dL/d(output) -> dL/d(input), storing the parameters' gradients on the way."""
+        raise NotImplementedError
+
+    def backward_params(self, grad_out: np.ndarray) -> None:
+        """Store the parameters' gradients without computing dL/d(input).
+
+        The default runs ``backward`` and drops its result; Dense skips the product.
+        """
+        self.backward(grad_out)
+
+    def parameters(self) -> list[Parameter]:
+        """The layer's trainable parameters (none by default)."""
+        return []
 
     def train(self, mode: bool = True) -> Layer:
         """Put the layer in training mode (``mode=True``) or evaluation mode; return it.
@@ -88,20 +126,8 @@ class Layer:
         """Put the layer in evaluation mode (same as ``train(False)``); return it."""
         return self.train(False)
 
-    def __call__(self, X: np.ndarray) -> np.ndarray:
-        return self.forward(X)
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
-
-    def _require_forward(self):
-        """``self.cache``, or a clear error when ``backward`` runs before any ``forward``."""
-        if self.cache is None:
-            raise RuntimeError(
-                f"{type(self).__name__}.backward was called before forward: run "
-                "forward(X) first so the layer knows its input"
-            )
-        return self.cache
 
 
 class Dense(Layer):
@@ -126,8 +152,8 @@ class Dense(Layer):
         How to draw ``W`` (see :mod:`nnkit.init`); a callable is called as
         ``init((n_out, n_in), rng)`` and must return an array of that shape.
     weights : array (n_out, n_in) or None
-        Given weights instead of drawn ones (copied; ``init`` and ``rng`` are then
-        not used).
+        Given weights instead of drawn ones (copied; ``init``, ``rng`` and ``scale``
+        are then not used).
     rng : None, int or numpy.random.Generator
         Source of randomness for the initialiser.
     scale : float
@@ -149,32 +175,27 @@ class Dense(Layer):
         dtype=np.float64,
         weights=None,
     ):
-        self.n_in = check_int(n_in, "n_in", low=1)
-        self.n_out = check_int(n_out, "n_out", low=1)
         dtype = np.dtype(dtype)
         if dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be float32 or float64, got {dtype}")
-        shape = (self.n_out, self.n_in)
-        generator = as_rng(rng)
-        if weights is not None:
-            W = check_array(weights, "weights", dtype=dtype)
-            if W.shape != shape:
-                raise ValueError(
-                    f"weights has shape {W.shape}, expected (n_out, n_in) = {shape}")
-            self.init = "given"
-        elif callable(init):
-            W = np.asarray(init(shape, generator))
-            if W.shape != shape:
-                raise ValueError(
-                    f"init callable returned shape {W.shape}, expected (n_out, n_in) = {shape}"
-                )
-            self.init = getattr(init, "__name__", "custom")
+        if weights is None and not callable(init):
+            # The initialiser checks the scheme, the shape, rng and scale (once).
+            W = initializers.initialize(init, (n_out, n_in), rng, scale=scale)
+            self.init = init.lower()
         else:
-            scheme = check_choice(init, "init", _init.SCHEMES)
-            scale = check_positive(scale, "scale")
-            W = _init.initialize(scheme, shape, generator, scale=scale)
-            self.init = scheme
-        self.W = Parameter(check_array(W, "init output", dtype=dtype).copy(), "W")
+            shape = (check_int(n_out, "n_out", low=1), check_int(n_in, "n_in", low=1))
+            if weights is not None:
+                W, source, self.init = weights, "weights", "given"
+            else:
+                W, source = init(shape, as_rng(rng)), "init callable"
+                self.init = getattr(init, "__name__", "custom")
+            W = check_array(W, source)
+            if W.shape != shape:
+                verb = "has" if weights is not None else "returned"
+                raise ValueError(
+                    f"{source} {verb} shape {W.shape}, expected (n_out, n_in) = {shape}")
+        self.n_out, self.n_in = W.shape
+        self.W = Parameter(W.astype(dtype), "W")  # a copy: the layer owns its weights
         self.b = None
         if bias is True:
             self.b = Parameter(np.zeros(self.n_out, dtype=dtype), "b")
@@ -184,48 +205,46 @@ class Dense(Layer):
                 raise ValueError(f"bias has shape {b.shape}, expected (n_out,) = ({self.n_out},)")
             self.b = Parameter(b.copy(), "b")
 
+    def check_input(self, X, name: str = "X") -> np.ndarray:
+        """``X`` as a 2-D array of shape (n, n_in) in the layer's dtype, or a clear error."""
+        X = check_array(X, name, dtype=None)
+        if X.ndim != 2:
+            hint = " (for one sample use x.reshape(1, -1))" if X.ndim == 1 else ""
+            raise ValueError(
+                f"{name} must be a 2-D array of shape (n_samples, {self.n_in}), "
+                f"got {X.ndim}-D with shape {X.shape}{hint}"
+            )
+        if X.shape[1] != self.n_in:
+            raise ValueError(
+                f"{name} has {X.shape[1]} features (columns) but {self!r} expects {self.n_in}"
+            )
+        return X.astype(self.W.value.dtype, copy=False)
+
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Z = X Wᵀ + b, shape (n, n_in) -> (n, n_out)."""
-        # Fast path for the common case; anything unusual gets the full check.
-        if (type(X) is not np.ndarray or X.ndim != 2 or X.shape[1] != self.n_in
-                or X.dtype.kind != "f"):
-            X = self._check_input(X)
         self.cache = X  # the input, needed for dL/dW
         Z = X @ self.W.value.T
         if self.b is not None:
             Z += self.b.value
         return Z
 
-    def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        """Store dL/dW = Gᵀ X and dL/db = Σ G; return dL/dX = G W.
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        """Store dL/dW and dL/db (``backward_params``); return dL/dX = G W."""
+        self.backward_params(grad_out)
+        return grad_out @ self.W.value
 
-        ``input_grad=False`` skips the last product when nobody needs dL/dX (the
-        first layer of a network, whose input is the data) and returns None.
+    def backward_params(self, grad_out: np.ndarray) -> None:
+        """Store dL/dW = Gᵀ X in ``W.grad`` and dL/db = Σ_samples G in ``b.grad``.
+
+        (A subclass that writes its own ``backward`` overrides this too, or, as the first
+        layer of a network in ``fit``, its parameters get these formulas.)
         """
-        X = self._require_forward()
-        self.W.grad = grad_out.T @ X
+        self.W.grad = grad_out.T @ self.cache
         if self.b is not None:
             self.b.grad = grad_out.sum(axis=0)
-        return grad_out @ self.W.value if input_grad else None
 
     def parameters(self) -> list[Parameter]:
         return [self.W] if self.b is None else [self.W, self.b]
-
-    def _check_input(self, X) -> np.ndarray:
-        X = check_array(X, "X", dtype=None, finite=False)
-        if X.ndim != 2:
-            hint = " (for one sample use x.reshape(1, -1))" if X.ndim == 1 else ""
-            raise ValueError(
-                f"X must be a 2-D array of shape (n_samples, {self.n_in}), "
-                f"got {X.ndim}-D with shape {X.shape}{hint}"
-            )
-        if X.shape[1] != self.n_in:
-            raise ValueError(
-                f"X has {X.shape[1]} features (columns) but {self!r} expects {self.n_in}"
-            )
-        if X.dtype.kind != "f":
-            X = X.astype(self.W.value.dtype)
-        return X
 
     def __repr__(self) -> str:
         extra = "" if self.b is not None else ", bias=False"
@@ -238,7 +257,8 @@ class Sequential(Layer):
     ``forward`` feeds each layer's output into the next and keeps every output in
     ``activations``; ``backward`` walks the layers in reverse, handing each one the
     gradient returned by the layer above it -- the chain rule, layer by layer -- and
-    keeps the gradient that reached each layer in ``output_grads``.
+    keeps the gradient that reached each layer in ``output_grads``.  Its input is
+    checked by its first layer.
     """
 
     def __init__(self, *layers: Layer):
@@ -256,6 +276,10 @@ class Sequential(Layer):
         self.activations: list[np.ndarray] = []
         self.output_grads: list[np.ndarray] = []
 
+    def check_input(self, X, name: str = "X") -> np.ndarray:
+        """What the first layer accepts."""
+        return self.layers[0].check_input(X, name)
+
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Apply the layers in order; ``activations[i]`` is the output of layer i."""
         outputs = []
@@ -269,18 +293,23 @@ class Sequential(Layer):
         """Back-propagate dL/d(output) through every layer; return dL/dX (the input).
 
         ``output_grads[i]`` keeps the gradient that arrived at layer i, dL/d(output of
-        layer i). ``input_grad=False`` lets the first layer skip computing dL/dX (returns
-        None); the training loop uses it because the gradient with respect to the data
-        is never needed.
+        layer i). ``input_grad=False`` lets the first layer store its parameters'
+        gradients without computing dL/dX, and returns None: the training loop never
+        needs the gradient with respect to the data.
         """
-        if not self.activations:
-            self._require_forward()
         grads = [grad_out]
         for layer in self.layers[:0:-1]:
             grad_out = layer.backward(grad_out)
             grads.append(grad_out)
         self.output_grads = grads[::-1]
-        return self.layers[0].backward(grad_out, input_grad=input_grad)
+        if input_grad:
+            return self.layers[0].backward(grad_out)
+        self.layers[0].backward_params(grad_out)
+        return None
+
+    def backward_params(self, grad_out: np.ndarray) -> None:
+        """Every layer's parameter gradients, without dL/dX at the first layer."""
+        self.backward(grad_out, input_grad=False)
 
     def parameters(self) -> list[Parameter]:
         """All parameters in layer order: [W0, b0, W1, b1, ...]."""
@@ -353,10 +382,9 @@ class Dropout(Layer):
         self.cache = self.mask
         return X * self.mask
 
-    def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
         """dL/dX = G ⊙ m after a training-mode forward pass, G after an evaluation one."""
-        mask = self._require_forward()
-        return grad_out * mask if input_grad else None
+        return grad_out * self.cache
 
     def __repr__(self) -> str:
         mode = "training" if self.training else "evaluation"

@@ -1,8 +1,10 @@
 """Loss functions: a number that says how wrong the predictions are.
 
-Each loss class has ``forward(pred, target) -> float`` and ``backward() ->
-dL/dpred`` (same shape as ``pred``), the starting point of back-propagation.
-The functional forms ``mse``, ``bce`` and ``cross_entropy`` return just the value.
+Calling a loss, ``loss(pred, target)``, is the door: it checks the two arrays once
+(``check``) and returns ``forward(pred, target)``, the formula (a float).  Then
+``backward()`` returns dL/dpred (same shape as ``pred``), the starting point of
+back-propagation.  The functional forms ``mse``, ``bce`` and ``cross_entropy`` return
+just the value; ``accuracy`` and ``one_hot`` help with classification targets.
 
 =================  ==========================================  =====================
 loss               L                                           dL/dpred
@@ -19,17 +21,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import check_array, check_labels, check_probabilities, check_same_length
+from .validation import (
+    check_array,
+    check_int,
+    check_labels,
+    check_probabilities,
+    check_same_length,
+)
 
-__all__ = ["Loss", "MSELoss", "BCELoss", "CrossEntropyLoss", "mse", "bce", "cross_entropy"]
+__all__ = [
+    "Loss", "MSELoss", "BCELoss", "CrossEntropyLoss", "mse", "bce", "cross_entropy",
+    "accuracy", "one_hot",
+]
 
 
 def _check_pred(pred, name: str = "pred") -> np.ndarray:
+    """``pred`` as a float array (integers become float64)."""
     # NaN/inf predictions are allowed through: during a diverging run they are the
     # symptom the training loop must see and report, not a user error.
-    if type(pred) is np.ndarray and pred.dtype.kind == "f":
-        return pred
-    return check_array(pred, name, dtype=np.float64, finite=False)
+    pred = check_array(pred, name, dtype=None, finite=False)
+    return pred if pred.dtype.kind == "f" else pred.astype(np.float64)
 
 
 def _match_target(pred: np.ndarray, target, name: str = "target") -> np.ndarray:
@@ -53,44 +64,46 @@ def _match_target(pred: np.ndarray, target, name: str = "target") -> np.ndarray:
 class Loss:
     """Base class of the losses.
 
-    ``forward(pred, target)`` = ``validate`` (check shapes and values, once) followed
-    by ``compute`` (the formula, caching what ``backward`` needs).  The training loop
-    validates the whole data set once and then calls ``compute`` on every
-    mini-batch, so the checks cost nothing per update.
+    ``loss(pred, target)`` = ``check`` (shapes and values, once) followed by
+    ``forward`` (the formula, which remembers in ``cache`` what ``backward`` needs).
+    The training loop checks the whole data set once and then calls ``forward`` on
+    every mini-batch, so the checks cost nothing per update.
     """
 
-    #: What ``forward`` remembered for ``backward`` (None before the first forward).
-    cache = None
+    _cache = None
 
-    def forward(self, pred, target) -> float:
+    @property
+    def cache(self):
+        """What ``forward`` remembered for ``backward``; a clear error before any forward."""
+        if self._cache is None:
+            raise RuntimeError(
+                f"{type(self).__name__}.backward was called before forward: compute "
+                "the loss with loss(pred, target) first"
+            )
+        return self._cache
+
+    @cache.setter
+    def cache(self, value) -> None:
+        self._cache = value
+
+    def __call__(self, pred, target) -> float:
         """The loss value (a Python float) for predictions ``pred`` and ``target``."""
-        pred, target = self.validate(pred, target)
-        return self.compute(pred, target)
+        return self.forward(*self.check(pred, target))
 
-    def validate(self, pred, target, name: str = "target") -> tuple[np.ndarray, np.ndarray]:
-        """Check ``pred`` and ``target``; return them as arrays ready for ``compute``."""
+    def check(self, pred, target, name: str = "target") -> tuple[np.ndarray, np.ndarray]:
+        """``pred`` and ``target`` as arrays ready for ``forward``, or a clear error that
+        calls the target ``name``."""
         pred = _check_pred(pred)
         return pred, _match_target(pred, target, name)
 
-    def compute(self, pred: np.ndarray, target: np.ndarray) -> float:
+    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
         raise NotImplementedError
 
     def backward(self) -> np.ndarray:
         raise NotImplementedError
 
-    def __call__(self, pred, target) -> float:
-        return self.forward(pred, target)
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
-
-    def _require_forward(self):
-        if self.cache is None:
-            raise RuntimeError(
-                f"{type(self).__name__}.backward was called before forward: compute "
-                "the loss with forward(pred, target) first"
-            )
-        return self.cache
 
 
 class MSELoss(Loss):
@@ -100,13 +113,13 @@ class MSELoss(Loss):
     accepted for a (n, 1) prediction.  dL/dŷ = 2 (ŷ - y) / N.
     """
 
-    def compute(self, pred, target) -> float:
+    def forward(self, pred, target) -> float:
         diff = pred - target
         self.cache = diff
-        return float(np.mean(diff * diff))
+        return float((diff * diff).mean())
 
     def backward(self) -> np.ndarray:
-        diff = self._require_forward()
+        diff = self.cache
         return (2.0 / diff.size) * diff
 
 
@@ -120,21 +133,21 @@ class BCELoss(Loss):
     Targets may be 0/1 labels or soft probabilities, shape as ``pred``.
     """
 
-    def validate(self, pred, target, name: str = "target"):
-        pred, target = super().validate(pred, target, name)
+    def check(self, pred, target, name: str = "target"):
+        pred, target = super().check(pred, target, name)
         check_probabilities(pred, "pred", " (end the network with a Sigmoid layer, or use "
                             "MSELoss/CrossEntropyLoss for other outputs)")
         check_probabilities(target, name)
         return pred, target
 
-    def compute(self, pred, target) -> float:
+    def forward(self, pred, target) -> float:
         eps = np.finfo(pred.dtype).eps
-        p = np.clip(pred, eps, 1.0 - eps)
+        p = pred.clip(eps, 1.0 - eps)
         self.cache = (p, target)
-        return float(-np.mean(target * np.log(p) + (1.0 - target) * np.log1p(-p)))
+        return float(-(target * np.log(p) + (1.0 - target) * np.log1p(-p)).mean())
 
     def backward(self) -> np.ndarray:
-        p, target = self._require_forward()
+        p, target = self.cache
         return (p - target) / (p * (1.0 - p) * p.size)
 
 
@@ -152,7 +165,7 @@ class CrossEntropyLoss(Loss):
     A network that knows nothing (p = 1/C) scores L = ln C.
     """
 
-    def validate(self, pred, target, name: str = "target"):
+    def check(self, pred, target, name: str = "target"):
         logits = _check_pred(pred, "logits")
         if logits.ndim != 2:
             raise ValueError(
@@ -171,19 +184,19 @@ class CrossEntropyLoss(Loss):
             return logits, onehot
         return logits, check_labels(arr, name, n_classes)
 
-    def compute(self, pred, target) -> float:
+    def forward(self, pred, target) -> float:
         shifted = pred - pred.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
         sums = exp.sum(axis=1, keepdims=True)
         if target.ndim == 1:
-            value = np.mean(np.log(sums[:, 0]) - shifted[np.arange(len(target)), target])
+            value = (np.log(sums[:, 0]) - shifted[np.arange(len(target)), target]).mean()
         else:
-            value = np.mean((target * (np.log(sums) - shifted)).sum(axis=1))
+            value = (target * (np.log(sums) - shifted)).sum(axis=1).mean()
         self.cache = (exp / sums, target)
         return float(value)
 
     def backward(self) -> np.ndarray:
-        probs, target = self._require_forward()
+        probs, target = self.cache
         n = probs.shape[0]
         grad = probs.copy()  # copy: a second backward must see the same probabilities
         if target.ndim == 1:
@@ -196,14 +209,49 @@ class CrossEntropyLoss(Loss):
 
 def mse(pred, target) -> float:
     """Mean squared error (1/N) Σ (ŷ - y)²; see :class:`MSELoss`."""
-    return MSELoss().forward(pred, target)
+    return MSELoss()(pred, target)
 
 
 def bce(prob, target) -> float:
     """Binary cross-entropy of probabilities ``prob``; see :class:`BCELoss`."""
-    return BCELoss().forward(prob, target)
+    return BCELoss()(prob, target)
 
 
 def cross_entropy(logits, target) -> float:
     """Softmax cross-entropy of ``logits`` (n, C) against labels; see :class:`CrossEntropyLoss`."""
-    return CrossEntropyLoss().forward(logits, target)
+    return CrossEntropyLoss()(logits, target)
+
+
+# ---------------------------------------------------------------- classification helpers
+
+def one_hot(y, n_classes: int) -> np.ndarray:
+    """Labels y (n,) in 0..C-1 -> matrix Y (n, C) with Y[i, y_i] = 1, zeros elsewhere."""
+    n_classes = check_int(n_classes, "n_classes", low=1)
+    labels = check_labels(y, "y", n_classes)
+    Y = np.zeros((labels.size, n_classes))
+    Y[np.arange(labels.size), labels] = 1.0
+    return Y
+
+
+def accuracy(scores_or_probs, y) -> float:
+    """Fraction of correct predictions, in [0, 1].
+
+    * (n, C) scores/probabilities with C > 1: the prediction is the arg-max column;
+    * (n,) or (n, 1) probabilities: the prediction is 1 where p >= 0.5, else 0.
+
+    ``y`` holds integer labels (n,) (or one-hot rows (n, C)).
+    """
+    scores = check_array(scores_or_probs, "scores_or_probs", ndim=(1, 2), finite=False)
+    y_arr = check_array(y, "y", ndim=(1, 2), dtype=None)
+    check_same_length(scores, y_arr, "scores_or_probs", "y")
+    if y_arr.ndim == 2 and y_arr.shape[1] > 1:
+        y_arr = y_arr.argmax(axis=1)
+    if scores.ndim == 2 and scores.shape[1] > 1:
+        labels = check_labels(y_arr, "y", scores.shape[1])
+        predicted = scores.argmax(axis=1)
+    else:
+        labels = check_labels(y_arr, "y", 2)
+        predicted = (scores.reshape(-1) >= 0.5).astype(np.int64)
+    if labels.size == 0:
+        raise ValueError("accuracy needs at least one sample, got 0")
+    return float(np.mean(predicted == labels))

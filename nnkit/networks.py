@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import get_activation
+from .activations import ReLU, get_activation
 from .layers import Dense, Sequential
-from .validation import as_rng, check_int
+from .validation import as_rng
 
 __all__ = ["mlp"]
 
@@ -42,10 +42,12 @@ def mlp(
     made from ``rng`` draws the layers in order, so the same seed gives the same network.
     ``weights`` gives the L weight matrices instead (W^[l] of shape (n_l, n_{l-1}));
     ``bias`` is True (biases start at zero), False (no biases) or a list of L bias vectors.
+
+    Each value is checked once, by the layer that receives it (Dense, the initialiser,
+    the activation); an error names the layer and its entries of ``sizes``.
     """
     if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
         raise TypeError(f"sizes must be a list of layer widths, got {type(sizes).__name__}")
-    sizes = [check_int(n, f"sizes[{i}]", low=1) for i, n in enumerate(sizes)]
     if len(sizes) < 2:
         raise ValueError(f"sizes needs at least the inputs and the outputs, got {sizes}")
     n_layers = len(sizes) - 1
@@ -57,12 +59,20 @@ def mlp(
     layers = []
     for k in range(n_layers):
         after = activation if k < n_layers - 1 else output_activation
-        scheme = init or ("he" if after is not None and after.lower() == "relu" else "xavier")
-        layers.append(Dense(
-            sizes[k], sizes[k + 1], init=scheme, rng=generator, scale=scale, dtype=dtype,
-            bias=bias if isinstance(bias, bool) else bias[k],
-            weights=None if weights is None else weights[k],
-        ))
-        if after is not None:
-            layers.append(get_activation(after))
+        try:
+            act = None if after is None else get_activation(after)
+            layers.append(Dense(
+                sizes[k], sizes[k + 1],
+                init=init or ("he" if isinstance(act, ReLU) else "xavier"),
+                rng=generator, scale=scale,
+                bias=bias if isinstance(bias, bool) else bias[k],
+                dtype=dtype,
+                weights=None if weights is None else weights[k],
+            ))
+        except (TypeError, ValueError) as error:
+            raise type(error)(
+                f"layer {k + 1} of the network (sizes[{k}] -> sizes[{k + 1}]): {error}"
+            ) from None
+        if act is not None:
+            layers.append(act)
     return Sequential(*layers)

@@ -3,8 +3,9 @@
 Each helper either returns a cleaned-up value (an ndarray of the right dtype, a
 ``numpy.random.Generator``) or raises ``TypeError``/``ValueError`` with a message
 that names the offending argument and says what was wrong with it.  The checks
-run once at the public entry points (``fit``, a loss's ``forward``, a layer's
-constructor), never inside the hot loop over mini-batches.
+run once at the public entry points -- the doors: calling a layer or a loss
+(``check_input``, ``check``), ``fit``, the constructors, ``nk.mlp`` -- never inside
+``forward``/``backward`` or the loop over mini-batches.
 """
 
 from __future__ import annotations

@@ -277,9 +277,10 @@ def _clip_half_plane(
 
 def _as_run(run: Any) -> tuple[np.ndarray, bool, int | None]:
     """Loss values, whether the run diverged, and the epoch where it did, for a run given
-    as a sequence of losses or as an nnkit History (uses initial_loss + epoch_loss)."""
+    as a sequence of losses or as an nnkit History (initial_loss, then train_loss when
+    nk.EvaluateTrain recorded it, else epoch_loss)."""
     if hasattr(run, "epoch_loss"):
-        losses = list(run.epoch_loss)
+        losses = list(getattr(run, "train_loss", None) or run.epoch_loss)
         initial = getattr(run, "initial_loss", None)
         if initial is not None:
             losses = [initial] + losses
@@ -305,7 +306,8 @@ def loss_curves(
 
     ``runs`` maps a label to a run, or is a list of runs (labelled "run 1", ...). A run is a
     sequence of losses (point ``i`` is drawn at x = ``start + i``) or an nnkit History
-    (its ``initial_loss`` at x = 0 followed by ``epoch_loss``). A run that diverged (a
+    (its ``initial_loss`` at x = 0 followed by ``train_loss``, or ``epoch_loss`` without
+    nk.EvaluateTrain). A run that diverged (a
     History with ``diverged`` set, or a sequence with nan/inf) ends in a cross of its own
     colour at its last finite value and "diverged" in the legend. On a linear axis the y-range is
     capped at 1.5 x the largest starting loss so a diverging run cannot flatten the others.

@@ -120,10 +120,10 @@ def record_run(
         warnings.simplefilter("ignore", nk.DivergenceWarning)
         run.history = nk.fit(model, X_train, y_train, loss, optimizer, epochs=epochs,
                              batch_size=batch_size, rng=rng, validation=(X_val, y_val),
-                             evaluate_train=True,
-                             callback=lambda epoch, net, history: snapshot(epoch, net))
+                             callbacks=[nk.EvaluateTrain(),
+                                        lambda epoch, net, history: snapshot(epoch, net)])
     history = run.history
-    run.train_loss = np.array([history.initial_loss, *history.epoch_loss])
+    run.train_loss = np.array([history.initial_loss, *history.train_loss])
     run.val_loss = np.array([*val_loss, *history.val_loss])
     run.val_accuracy = np.array([*val_accuracy, *history.val_accuracy])
     return run

@@ -31,7 +31,7 @@ def test_series_run_from_epoch_0_and_match_what_fit_computes():
     assert run.epochs_run == 6 and run.config == {"lr": 0.5}
     assert len(run.train_loss) == len(run.val_loss) == len(run.val_accuracy) == 7
     # Entry e is the value after epoch e; entry 0 is before any update.
-    np.testing.assert_allclose(run.train_loss[1:], run.history.epoch_loss, rtol=1e-12)
+    np.testing.assert_allclose(run.train_loss[1:], run.history.train_loss, rtol=1e-12)
     assert run.train_loss[0] == run.history.initial_loss
     np.testing.assert_allclose(run.val_loss[1:], run.history.val_loss, rtol=1e-12)
     np.testing.assert_allclose(run.val_accuracy[1:], run.history.val_accuracy)

@@ -117,6 +117,9 @@ def test_get_activation_builds_fresh_layers_by_name():
     assert type(nk.get_activation("ReLU")) is nk.ReLU
 
 
-def test_layer_call_is_forward():
+def test_calling_an_activation_checks_then_runs_forward():
     z = np.array([[-1.0, 2.0]])
     assert np.array_equal(nk.ReLU()(z), nk.ReLU().forward(z))
+    assert np.array_equal(nk.Sigmoid()([[0, 0]]), [[0.5, 0.5]])  # integers become floats
+    with pytest.raises(ValueError, match="X contains 1 NaN or infinite"):
+        nk.Tanh()(np.array([np.nan, 1.0]))

@@ -29,23 +29,33 @@ X_INF[0, 0] = np.inf
 
 CASES = [
     # --- data shape and content
-    ("wrong number of features", lambda: model().forward(np.ones((3, 5))),
+    ("wrong number of features", lambda: model()(np.ones((3, 5))),
      ValueError, r"X has 5 features .* expects 2"),
-    ("wrong rank for a layer", lambda: nk.Dense(2, 3).forward(np.ones(2)),
-     ValueError, r"X must be a 2-D array .* got 1-D"),
+    ("wrong rank for a layer", lambda: nk.Dense(2, 3)(np.ones(2)),
+     ValueError, r"X must be a 2-D array .* got 1-D .*use x.reshape\(1, -1\)"),
     ("wrong rank for fit", lambda: fit(X=np.ones((2, 3, 2))),
-     ValueError, r"X must be a 2-D array, got 3-D"),
+     ValueError, r"X must be a 2-D array of shape \(n_samples, 2\), got 3-D"),
     ("strings in X", lambda: fit(X=np.array([["a", "b"]] * 6)),
      TypeError, r"X must contain numbers .* dtype <U1"),
-    ("objects in X", lambda: model().forward(np.array([[None, 1]], dtype=object)),
+    ("objects in X", lambda: model()(np.array([[None, 1]], dtype=object)),
      TypeError, r"X must contain numbers"),
+    ("NaN into a layer", lambda: model()(X_NAN), ValueError, r"X contains 1 NaN or infinite"),
+    ("strings into an activation", lambda: nk.ReLU()(np.array(["a", "b"])),
+     TypeError, r"X must contain numbers"),
+    ("objects into dropout", lambda: nk.Dropout(0.5)(np.array([None, 1], dtype=object)),
+     TypeError, r"X must contain numbers"),
+    ("validation features", lambda: fit(validation=(np.ones((3, 4)), Y[:3])),
+     ValueError, r"validation X has 4 features .* expects 2"),
     ("a string as X", lambda: fit(X="data"), TypeError, r"X must be an array of numbers"),
     ("NaN in X", lambda: fit(X=X_NAN), ValueError, r"X contains 1 NaN or infinite"),
     ("inf in X", lambda: fit(X=X_INF), ValueError, r"X contains 1 NaN or infinite"),
     ("NaN in y", lambda: fit(y=np.array([0, 1, np.nan, 0, 1, 2])),
      ValueError, r"y contains 1 NaN or infinite"),
     ("mismatched lengths", lambda: fit(y=Y[:4]),
-     ValueError, r"X and y must have the same number of samples, got 6 and 4"),
+     ValueError, r"and y must have the same number of samples, got 6 and 4"),
+    ("mismatched lengths for a regression", lambda: fit(
+        model=nk.Sequential(nk.Dense(2, 1, rng=0)), loss=nk.MSELoss(), y=np.zeros(4)),
+     ValueError, r"y has shape \(4,\) but the predictions have shape \(6, 1\)"),
     ("empty X", lambda: fit(X=np.ones((0, 2)), y=np.ones(0)), ValueError, r"no samples"),
     # --- labels
     ("label out of range", lambda: fit(y=np.array([0, 1, 3, 0, 1, 2])),
@@ -134,8 +144,6 @@ CASES = [
     ("epochs as a float", lambda: fit(epochs=1.5), TypeError, r"epochs must be an int"),
     ("perceptron epochs", lambda: nk.Perceptron(2).fit(X[:4], [0, 1, 1, 0], epochs=0),
      ValueError, r"epochs must be at least 1"),
-    ("divergence threshold", lambda: fit(divergence_threshold=-5),
-     ValueError, r"divergence_threshold must be positive"),
     ("layer sizes", lambda: nk.Dense(0, 3), ValueError, r"n_in must be at least 1, got 0"),
     ("layer size float", lambda: nk.Dense(2, 3.0), TypeError, r"n_out must be an int"),
     ("dtype", lambda: nk.Dense(2, 3, dtype=np.int32),
@@ -159,7 +167,17 @@ CASES = [
      TypeError, r"loss must be an nnkit loss instance"),
     ("optimizer missing", lambda: fit(optimizer=None),
      TypeError, r"optimizer must have a step\(\) method"),
-    ("callback not callable", lambda: fit(callback=3), TypeError, r"callback must be callable"),
+    ("callback not callable", lambda: fit(callbacks=[3]),
+     TypeError, r"callbacks\[0\] must be a Callback .* or a function f\(epoch, model, history\)"),
+    ("callback class instead of an instance", lambda: fit(callbacks=[nk.EvaluateTrain]),
+     TypeError, r"callbacks\[0\] must be a Callback"),
+    ("callbacks not a list", lambda: fit(callbacks=nk.EvaluateTrain()),
+     TypeError, r"callbacks must be a list of callbacks"),
+    ("early stopping without validation", lambda: fit(callbacks=[nk.EarlyStopping(3)]),
+     ValueError, r"EarlyStopping \(patience\) watches the validation loss: pass validation="),
+    ("patience of zero", lambda: nk.EarlyStopping(0),
+     ValueError, r"patience must be at least 1, got 0"),
+    ("patience as a float", lambda: nk.EarlyStopping(2.5), TypeError, r"patience must be an int"),
     ("validation not a pair", lambda: fit(validation=X), TypeError, r"validation must be a tuple"),
     ("sequential with a function", lambda: nk.Sequential(nk.Dense(2, 2), np.tanh),
      TypeError, r"layer 1 of Sequential must be an nnkit Layer"),
@@ -171,13 +189,16 @@ CASES = [
      ValueError, r"gradcheck needs float64 parameters"),
     # --- order of calls
     ("dense backward before forward", lambda: nk.Dense(2, 3).backward(np.ones((1, 3))),
-     RuntimeError, r"Dense.backward was called before forward"),
+     RuntimeError, r"Dense.backward was called before forward: call the layer on a batch"),
     ("sequential backward before forward", lambda: model().backward(np.ones((1, 3))),
      RuntimeError, r"backward was called before forward"),
     ("activation backward before forward", lambda: activations.Sigmoid().backward(np.ones(2)),
      RuntimeError, r"Sigmoid.backward was called before forward"),
     ("loss backward before forward", lambda: nk.MSELoss().backward(),
-     RuntimeError, r"MSELoss.backward was called before forward"),
+     RuntimeError, r"MSELoss.backward was called before forward: compute the loss with "
+                   r"loss\(pred, target\) first"),
+    ("loss door, strings", lambda: nk.MSELoss()("a", np.zeros(2)),
+     TypeError, r"pred must be an array of numbers, got a string"),
 ]
 
 
@@ -195,3 +216,24 @@ def test_errors_are_raised_before_any_training():
         fit(model=m, y=np.array([0, 1, 3, 0, 1, 9]))
     for b, p in zip(before, m.parameters(), strict=True):
         assert np.array_equal(b, p.value)
+
+
+def test_fit_checks_its_data_once_through_the_doors(monkeypatch):
+    """X goes through the model's door and y through the loss's, once each (plus once
+    each for the validation pair); the training loop runs only formulas."""
+    calls = []
+    dense_check, loss_check = nk.Dense.check_input, nk.CrossEntropyLoss.check
+
+    def model_door(self, X, name="X"):
+        calls.append(name)
+        return dense_check(self, X, name)
+
+    def loss_door(self, pred, target, name="target"):
+        calls.append(name)
+        return loss_check(self, pred, target, name)
+
+    monkeypatch.setattr(nk.Dense, "check_input", model_door)
+    monkeypatch.setattr(nk.CrossEntropyLoss, "check", loss_door)
+    history = fit(epochs=5, batch_size=2, validation=(X, Y))
+    assert history.n_updates == 15
+    assert calls == ["X", "y", "validation X", "validation y"]

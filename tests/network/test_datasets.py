@@ -86,14 +86,6 @@ def test_train_test_split():
     assert np.array_equal(again[3], y_te)
 
 
-def test_digits():
-    X_tr, X_te, y_tr, y_te = ds.digits(test_fraction=0.25, rng=0)
-    assert X_tr.shape[1] == 64 and len(X_tr) + len(X_te) == 1797
-    assert len(X_te) == round(0.25 * 1797)
-    assert X_tr.min() == 0.0 and X_tr.max() == 1.0
-    assert set(np.unique(y_tr)) == set(range(10))
-
-
 def test_import_nnkit_needs_numpy_only():
     import subprocess
     import sys

@@ -65,9 +65,10 @@ def test_dropout_network_passes_gradcheck_with_the_mask_held():
     assert (net[2].mask == 0).any()   # the check really ran with units dropped
 
 
-def test_dropout_keeps_float32():
+def test_dropout_keeps_float32_and_converts_integers():
     X = np.ones((3, 4), dtype=np.float32)
-    assert nk.Dropout(0.5, rng=0).forward(X).dtype == np.float32
+    assert nk.Dropout(0.5, rng=0)(X).dtype == np.float32
+    assert nk.Dropout(0.5, rng=0)(np.ones((3, 4), dtype=int)).dtype == np.float64
 
 
 def test_dropout_rate_zero_keeps_everything():
@@ -104,12 +105,12 @@ def test_fit_trains_in_training_mode_and_evaluates_in_evaluation_mode():
     seen = []
     history = nk.fit(model, X, y, nk.CrossEntropyLoss(), nk.SGD(model.parameters(), lr=0.1),
                      epochs=3, batch_size=None, validation=(X, y),
-                     callback=lambda epoch, net, h: seen.append(net.training))
+                     callbacks=[lambda epoch, net, h: seen.append(net.training)])
     assert seen == [False, False, False]
     assert not model.training and not model[2].training
     # The validation loss is the deterministic evaluation-mode loss ...
     assert history.val_loss[-1] == pytest.approx(
-        nk.CrossEntropyLoss().forward(model.forward(X), y), rel=1e-12)
+        nk.CrossEntropyLoss()(model(X), y), rel=1e-12)
     # ... and the updates really ran with dropout: a mask was drawn for each of them.
     assert model[2].mask is not None and (model[2].mask == 0).any()
 
@@ -129,7 +130,7 @@ def test_fit_with_dropout_makes_the_same_updates_as_a_hand_written_loop():
     loss, opt = nk.CrossEntropyLoss(), nk.SGD(manual.parameters(), lr=0.2)
     for _ in range(4):
         manual.train()
-        loss.forward(manual.forward(X), y)
+        loss(manual(X), y)
         manual.backward(loss.backward())
         opt.step()
     for a, b in zip(fitted.parameters(), manual.parameters(), strict=True):

@@ -17,7 +17,7 @@ def test_every_activation_layer_backpropagates_correctly(activation):
                           nk.Dense(5, 3, rng=2))
     # ReLU has a kink at 0; these seeds keep every pre-activation away from it.
     if activation == "relu":
-        assert np.abs(model[0].forward(X)).min() > 1e-4
+        assert np.abs(model[0](X)).min() > 1e-4
     assert nk.gradcheck(model, nk.CrossEntropyLoss(), X, LABELS) < 1e-7
 
 
@@ -73,9 +73,9 @@ def test_numerical_gradient_accepts_a_parameter():
     layer = nk.Dense(3, 2, rng=0)
     loss = nk.MSELoss()
     target = np.ones((6, 2))
-    loss.forward(layer.forward(X), target)
+    loss(layer(X), target)
     layer.backward(loss.backward())
-    numeric = numerical_gradient(lambda: loss.forward(layer.forward(X), target), layer.W)
+    numeric = numerical_gradient(lambda: loss(layer(X), target), layer.W)
     assert np.allclose(numeric, layer.W.grad, atol=1e-8)
 
 

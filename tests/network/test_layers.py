@@ -34,13 +34,16 @@ def test_dense_backward_formulas():
     assert np.allclose(layer.W.grad, sum(np.outer(G[i], X[i]) for i in range(5)))
     assert np.allclose(layer.b.grad, G.sum(axis=0))
     assert np.allclose(grad_in, G @ layer.W.value)
-    assert layer.backward(G, input_grad=False) is None
+    # backward_params stores the same parameter gradients and skips dL/dX.
+    layer.W.grad, layer.b.grad = np.zeros((4, 3)), np.zeros(4)
+    assert layer.backward_params(G) is None
+    assert np.allclose(layer.W.grad, G.T @ X) and np.allclose(layer.b.grad, G.sum(axis=0))
 
 
 def test_backward_twice_gives_the_same_gradients():
     model = nk.Sequential(nk.Dense(3, 6, rng=0), nk.Tanh(), nk.Dense(6, 2, rng=1))
     loss = nk.CrossEntropyLoss()
-    loss.forward(model.forward(make_batch()), np.array([0, 1, 1, 0, 1]))
+    loss(model(make_batch()), np.array([0, 1, 1, 0, 1]))
     first_in = model.backward(loss.backward())
     first = [p.grad.copy() for p in model.parameters()]
     second_in = model.backward(loss.backward())
@@ -132,13 +135,15 @@ def test_callable_init_and_zeros():
 def test_float32_layers():
     layer = nk.Dense(3, 2, rng=0, dtype=np.float32)
     assert layer.W.value.dtype == np.float32 and layer.b.value.dtype == np.float32
-    out = layer.forward(make_batch().astype(np.float32))
+    out = layer(make_batch().astype(np.float32))
     assert out.dtype == np.float32
+    # The door hands a float64 batch to a float32 layer in the layer's dtype.
+    assert layer(make_batch()).dtype == np.float32
 
 
 def test_integer_and_list_inputs_are_converted():
     layer = nk.Dense(2, 2, rng=0)
-    out = layer.forward([[1, 2], [3, 4]])
+    out = layer([[1, 2], [3, 4]])  # the door converts; forward itself takes arrays only
     assert out.dtype == np.float64
     assert np.allclose(out, np.array([[1.0, 2.0], [3.0, 4.0]]) @ layer.W.value.T)
 
@@ -196,7 +201,7 @@ def test_sequential_keeps_the_gradient_that_reached_each_layer():
     model = nk.mlp([3, 4, 2], activation="tanh", rng=1)
     X = np.random.default_rng(0).normal(size=(5, 3))
     loss = nk.MSELoss()
-    loss.forward(model.forward(X), np.zeros((5, 2)))
+    loss(model(X), np.zeros((5, 2)))
     top = loss.backward()
     assert model.backward(top, input_grad=False) is None
     assert [g.shape for g in model.output_grads] == [(5, 4), (5, 4), (5, 2)]
@@ -205,3 +210,91 @@ def test_sequential_keeps_the_gradient_that_reached_each_layer():
     assert np.allclose(model.output_grads[1], top @ model[2].W.value)
     assert np.allclose(model.output_grads[0],
                        model.output_grads[1] * (1 - model.activations[1] ** 2))
+
+
+def test_calling_a_layer_checks_the_input_once_then_runs_forward(monkeypatch):
+    model = nk.mlp([3, 4, 2], activation="tanh", rng=0)
+    calls = []
+
+    def counting(layer_check):
+        def check(self, X, name="X"):
+            calls.append(type(self).__name__)
+            return layer_check(self, X, name)
+        return check
+
+    monkeypatch.setattr(nk.Dense, "check_input", counting(nk.Dense.check_input))
+    monkeypatch.setattr(nk.Tanh, "check_input", counting(nk.Tanh.check_input))
+    X = make_batch()
+    out = model(X)
+    # Sequential asks its first layer; the layers inside run forward unchecked.
+    assert calls == ["Dense"]
+    np.testing.assert_array_equal(out, model.forward(X))
+
+
+@pytest.mark.parametrize("layer, message", [
+    (nk.Dense(3, 2, rng=0), "Dense.backward was called before forward"),
+    (nk.Sigmoid(), "Sigmoid.backward was called before forward"),
+    (nk.Tanh(), "Tanh.backward was called before forward"),
+    (nk.ReLU(), "ReLU.backward was called before forward"),
+    (nk.Softmax(), "Softmax.backward was called before forward"),
+    (nk.Dropout(0.5, rng=0), "Dropout.backward was called before forward"),
+    (nk.mlp([3, 2, 2], rng=0), "Dense.backward was called before forward"),
+], ids=["Dense", "Sigmoid", "Tanh", "ReLU", "Softmax", "Dropout", "Sequential"])
+def test_backward_before_forward_names_the_layer(layer, message):
+    with pytest.raises(RuntimeError, match=message):
+        layer.backward(np.ones((5, 2)))
+    with pytest.raises(RuntimeError, match=message):
+        layer.backward_params(np.ones((5, 2)))
+
+
+def test_step_and_identity_need_nothing_from_forward():
+    # Their derivatives are constants (0 and 1), so backward works on its own.
+    G = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(nk.Identity().backward(G), G)
+    np.testing.assert_array_equal(nk.Step().backward(G), np.zeros_like(G))
+
+
+def test_dense_construction_checks_each_argument_once(monkeypatch):
+    import nnkit.init
+    import nnkit.layers
+
+    seen = []
+
+    def spy(module, name):
+        original = getattr(module, name)
+
+        def wrapper(value, *args, **kwargs):
+            seen.append((name, args[0] if args else "rng"))
+            return original(value, *args, **kwargs)
+        monkeypatch.setattr(module, name, wrapper)
+
+    for module in (nnkit.init, nnkit.layers):
+        for name in ("check_int", "check_choice", "check_positive", "as_rng"):
+            if hasattr(module, name):
+                spy(module, name)
+    nk.Dense(3, 2, init="normal", scale=0.1, rng=0)
+    assert sorted(seen) == sorted([("check_choice", "init"), ("check_int", "n_out"),
+                                   ("check_int", "n_in"), ("check_positive", "scale"),
+                                   ("as_rng", "rng")])
+    seen.clear()
+    nk.mlp([3, 4, 2], init="xavier", rng=0)
+    # Two layers, each with its own n_in, n_out and scheme, checked by the initialiser;
+    # as_rng only hands on the one generator that mlp made from the seed.
+    assert sorted(seen) == sorted([("check_choice", "init"), ("check_int", "n_out"),
+                                   ("check_int", "n_in"), ("as_rng", "rng")] * 2)
+
+
+@pytest.mark.parametrize("sizes, error, message", [
+    ([2, 0, 1], ValueError, r"layer 1 of the network \(sizes\[0\] -> sizes\[1\]\): "
+                            r"n_out must be at least 1, got 0"),
+    ([2, 3, 1.5], TypeError, r"layer 2 of the network \(sizes\[1\] -> sizes\[2\]\): "
+                             r"n_out must be an int"),
+])
+def test_mlp_errors_name_the_layer_and_its_sizes(sizes, error, message):
+    with pytest.raises(error, match=message):
+        nk.mlp(sizes)
+
+
+def test_mlp_errors_from_an_activation_name_the_layer():
+    with pytest.raises(ValueError, match=r"layer 1 .*unknown activation 'gelu'"):
+        nk.mlp([2, 3, 1], activation="gelu")

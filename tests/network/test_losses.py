@@ -13,21 +13,21 @@ from nnkit.gradcheck import numerical_gradient
 
 def numeric_grad(loss, pred, target):
     pred = pred.copy()
-    return numerical_gradient(lambda: loss.forward(pred, target), pred)
+    return numerical_gradient(lambda: loss(pred, target), pred)
 
 
 def test_mse_value_and_gradient():
     rng = np.random.default_rng(0)
     pred, target = rng.normal(size=(6, 2)), rng.normal(size=(6, 2))
     loss = nk.MSELoss()
-    assert loss.forward(pred, target) == pytest.approx(np.sum((pred - target) ** 2) / 12)
+    assert loss(pred, target) == pytest.approx(np.sum((pred - target) ** 2) / 12)
     assert np.allclose(loss.backward(), 2 * (pred - target) / 12)
     assert np.allclose(loss.backward(), numeric_grad(loss, pred, target), atol=1e-8)
 
 
 def test_mse_accepts_flat_target_for_single_output():
     pred = np.array([[1.0], [2.0], [4.0]])
-    assert nk.MSELoss().forward(pred, np.array([1.0, 1.0, 1.0])) == pytest.approx(10 / 3)
+    assert nk.MSELoss()(pred, np.array([1.0, 1.0, 1.0])) == pytest.approx(10 / 3)
 
 
 def test_bce_value_and_gradient():
@@ -36,7 +36,7 @@ def test_bce_value_and_gradient():
     t = rng.integers(0, 2, size=(8, 1)).astype(float)
     loss = nk.BCELoss()
     expected = -np.mean(t * np.log(p) + (1 - t) * np.log(1 - p))
-    assert loss.forward(p, t) == pytest.approx(expected)
+    assert loss(p, t) == pytest.approx(expected)
     assert np.allclose(loss.backward(), numeric_grad(loss, p, t), rtol=1e-6, atol=1e-9)
 
 
@@ -46,12 +46,12 @@ def test_bce_is_finite_at_exact_zero_and_one():
     loss = nk.BCELoss()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        value = loss.forward(p, t)
+        value = loss(p, t)
         grad = loss.backward()
     assert math.isfinite(value) and value > 10  # two confident mistakes cost a lot
     assert np.all(np.isfinite(grad))
     assert grad[2] < 0 < grad[3]  # push p up where t = 1, down where t = 0
-    assert loss.forward(np.array([0.0, 1.0]), np.array([0.0, 1.0])) < 1e-12
+    assert loss(np.array([0.0, 1.0]), np.array([0.0, 1.0])) < 1e-12
 
 
 def test_cross_entropy_matches_minus_log_softmax():
@@ -60,7 +60,7 @@ def test_cross_entropy_matches_minus_log_softmax():
     y = np.array([0, 3, 1, 1, 2])
     p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
     loss = nk.CrossEntropyLoss()
-    assert loss.forward(z, y) == pytest.approx(-np.mean(np.log(p[np.arange(5), y])))
+    assert loss(z, y) == pytest.approx(-np.mean(np.log(p[np.arange(5), y])))
     grad = loss.backward()
     assert np.allclose(grad, (p - nk.one_hot(y, 4)) / 5)
     assert np.allclose(grad, numeric_grad(loss, z, y), atol=1e-8)
@@ -71,13 +71,13 @@ def test_cross_entropy_one_hot_targets_equal_integer_labels():
     z = rng.normal(size=(4, 3))
     y = np.array([2, 0, 1, 2])
     a, b = nk.CrossEntropyLoss(), nk.CrossEntropyLoss()
-    assert a.forward(z, y) == pytest.approx(b.forward(z, nk.one_hot(y, 3)))
+    assert a(z, y) == pytest.approx(b(z, nk.one_hot(y, 3)))
     assert np.allclose(a.backward(), b.backward())
 
 
 def test_uniform_logits_give_log_c():
     for n_classes in (2, 3, 10):
-        value = nk.CrossEntropyLoss().forward(np.zeros((7, n_classes)), np.zeros(7, dtype=int))
+        value = nk.CrossEntropyLoss()(np.zeros((7, n_classes)), np.zeros(7, dtype=int))
         assert value == pytest.approx(math.log(n_classes))
 
 
@@ -87,7 +87,7 @@ def test_cross_entropy_is_stable_for_huge_logits():
     loss = nk.CrossEntropyLoss()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        value = loss.forward(z, y)
+        value = loss(z, y)
         grad = loss.backward()
     assert value == pytest.approx((0 + 2000 + math.log(2)) / 3)
     assert np.all(np.isfinite(grad))
@@ -99,7 +99,7 @@ def test_backward_twice_is_identical():
                          (nk.MSELoss(), np.ones((3, 3))),
                          (nk.BCELoss(), np.eye(3))]:
         pred = nk.activations.sigmoid(z) if isinstance(loss, nk.BCELoss) else z
-        loss.forward(pred, target)
+        loss(pred, target)
         assert np.array_equal(loss.backward(), loss.backward())
 
 
@@ -109,12 +109,30 @@ def test_functional_forms_agree_with_classes():
     y = np.array([0, 1, 2, 1])
     p = rng.uniform(0.1, 0.9, size=4)
     t = np.array([0.0, 1.0, 1.0, 0.0])
-    assert losses.cross_entropy(z, y) == nk.CrossEntropyLoss().forward(z, y)
+    assert losses.cross_entropy(z, y) == nk.CrossEntropyLoss()(z, y)
     assert losses.mse(z, z + 1) == pytest.approx(1.0)
-    assert losses.bce(p, t) == nk.BCELoss().forward(p, t)
+    assert losses.bce(p, t) == nk.BCELoss()(p, t)
     assert nk.MSELoss()(z, z) == 0.0
 
 
 def test_loss_values_are_python_floats():
     assert type(losses.mse(np.ones(3), np.zeros(3))) is float
     assert type(losses.cross_entropy(np.zeros((2, 2)), [0, 1])) is float
+
+
+@pytest.mark.parametrize("loss, pred, target", [
+    (nk.MSELoss(), np.array([[1.0], [2.0]]), [3, 4]),
+    (nk.BCELoss(), np.array([[0.2], [0.9]]), [0, 1]),
+    (nk.CrossEntropyLoss(), np.array([[1.0, 2.0], [0.5, -1.0]]), [1.0, 0.0]),
+])
+def test_calling_a_loss_is_check_then_forward(loss, pred, target):
+    checked_pred, checked_target = loss.check(pred, target)
+    assert checked_target.shape in (pred.shape, (2,))  # (n,) becomes (n, 1) for MSE/BCE
+    by_hand = type(loss)()
+    assert loss(pred, target) == by_hand.forward(checked_pred, checked_target)
+    np.testing.assert_array_equal(loss.backward(), by_hand.backward())
+
+
+def test_the_check_names_the_target():
+    with pytest.raises(ValueError, match=r"labels contains label 5 but there are only 2"):
+        nk.CrossEntropyLoss().check(np.zeros((2, 2)), [0, 5], "labels")

@@ -1,4 +1,5 @@
-"""fit, History, SGD, accuracy, one_hot, mini-batches and the cs231n sanity checks."""
+"""fit and History (the loop, the divergence rule, mini-batches), SGD, accuracy, one_hot,
+and the cs231n sanity checks.  The callbacks are tested in test_callbacks.py."""
 
 import math
 import warnings
@@ -43,22 +44,10 @@ def test_fit_reduces_the_loss_and_records_history(blobs):
     assert "epochs=20" in repr(h)
 
 
-def test_evaluate_train_records_the_whole_set_after_each_epoch(blobs):
-    X, y = blobs
-    model = classifier()
-    h = train(model, X, y, epochs=20, batch_size=16, evaluate_train=True)
-    assert len(h.train_accuracy) == 20 and h.train_accuracy[-1] > 0.9
-    # epoch_loss is now the loss of the whole training set with the final weights
-    assert h.epoch_loss[-1] == pytest.approx(nk.losses.cross_entropy(model.forward(X), y))
-    assert h.train_accuracy[-1] == nk.accuracy(model.forward(X), y)
-    # ... and the updates themselves are the same as without the evaluation.
-    assert h.update_loss == train(classifier(), X, y, epochs=20, batch_size=16).update_loss
-
-
 def test_initial_loss_is_measured_before_any_update(blobs):
     X, y = blobs
     model = classifier()
-    before = nk.losses.cross_entropy(model.forward(X), y)
+    before = nk.losses.cross_entropy(model(X), y)
     assert train(model, X, y, epochs=1).initial_loss == before
 
 
@@ -71,11 +60,11 @@ def test_batch_size_sets_updates_per_epoch(blobs, batch_size, updates):
 
 def test_full_batch_update_loss_is_the_previous_epoch_loss(blobs):
     X, y = blobs
-    h = train(classifier(), X, y, epochs=5, evaluate_train=True)
+    h = train(classifier(), X, y, epochs=5, callbacks=[nk.EvaluateTrain()])
     assert h.update_loss[0] == h.initial_loss
-    assert np.allclose(h.update_loss[1:], h.epoch_loss[:-1], rtol=1e-12)
-    # Without the evaluation a full-batch epoch's loss is its one update's loss.
-    assert train(classifier(), X, y, epochs=5).epoch_loss == h.update_loss
+    assert np.allclose(h.update_loss[1:], h.train_loss[:-1], rtol=1e-12)
+    # A full-batch epoch's loss is its one update's loss.
+    assert h.epoch_loss == h.update_loss
 
 
 def test_full_batch_fit_equals_hand_written_gradient_descent(blobs):
@@ -84,7 +73,7 @@ def test_full_batch_fit_equals_hand_written_gradient_descent(blobs):
     train(model, X, y, lr=0.2, epochs=3)
     loss = nk.CrossEntropyLoss()
     for _ in range(3):
-        loss.forward(copy.forward(X), y)
+        loss(copy(X), y)
         copy.backward(loss.backward())
         for p in copy.parameters():
             p.value -= 0.2 * p.grad
@@ -99,60 +88,6 @@ def test_same_seed_same_numbers(blobs):
     assert runs[0].epoch_loss == runs[1].epoch_loss
     other = train(classifier(seed=5), X, y, epochs=3, batch_size=8, rng=12)
     assert other.update_loss != runs[0].update_loss
-
-
-def test_shuffle_false_visits_samples_in_order(blobs):
-    X, y = blobs
-    a = train(classifier(), X, y, epochs=2, batch_size=30, shuffle=False, rng=1)
-    b = train(classifier(), X, y, epochs=2, batch_size=30, shuffle=False, rng=2)
-    assert a.update_loss == b.update_loss
-
-
-def test_validation_and_tracking(blobs):
-    X, y = blobs
-    X_val, y_val = nk.datasets.blobs(n=30, n_classes=3, rng=1)
-    model = nk.Sequential(nk.Dense(2, 6, rng=0), nk.Tanh(), nk.Dense(6, 5, rng=1),
-                          nk.Sigmoid(), nk.Dense(5, 3, rng=2))
-    h = train(model, X, y, epochs=4, batch_size=30, validation=(X_val, y_val),
-              track_gradients=True)
-    assert len(h.val_loss) == len(h.val_accuracy) == 4
-    assert h.val_loss[-1] == pytest.approx(nk.losses.cross_entropy(model.forward(X_val), y_val))
-    assert h.val_accuracy[-1] == nk.accuracy(model.forward(X_val), y_val)
-    assert len(h.grad_norms) == 4 and all(len(g) == 3 for g in h.grad_norms)
-    assert all(v > 0 for g in h.grad_norms for v in g)
-
-
-def test_grad_norms_average_the_epoch_updates(blobs):
-    X, y = blobs
-    model = classifier()
-    h = train(model, X, y, epochs=1, track_gradients=True)
-    loss = nk.CrossEntropyLoss()
-    fresh = classifier()
-    loss.forward(fresh.forward(X), y)
-    fresh.backward(loss.backward())
-    assert h.grad_norms[0][0] == pytest.approx(np.linalg.norm(fresh[0].W.grad))
-
-
-def test_callback_sees_every_epoch_and_can_stop(blobs):
-    X, y = blobs
-    seen = []
-
-    def callback(epoch, model, history):
-        seen.append((epoch, len(history.epoch_loss)))
-        return epoch == 3
-
-    h = train(classifier(), X, y, epochs=10, callback=callback)
-    assert seen == [(1, 1), (2, 2), (3, 3)]
-    assert h.stopped_early and h.epochs == 3
-
-
-def test_callback_forward_passes_do_not_disturb_full_batch_training(blobs):
-    X, y = blobs
-    grid = np.random.default_rng(0).normal(size=(50, 2))
-    plain = train(classifier(), X, y, epochs=4)
-    probed = train(classifier(), X, y, epochs=4,
-                   callback=lambda e, m, h: m.forward(grid) is None)
-    assert np.allclose(plain.epoch_loss, probed.epoch_loss, rtol=1e-12)
 
 
 def test_divergence_stops_marks_and_warns_once():
@@ -173,56 +108,132 @@ def test_full_batch_divergence_records_the_jump():
     X, y = nk.datasets.regression_1d(n=50, rng=0)
     model = nk.Sequential(nk.Dense(1, 8, rng=0), nk.Tanh(), nk.Dense(8, 1, rng=1))
     with pytest.warns(nk.DivergenceWarning):
-        h = train(model, X, y, lr=1e5, loss=nk.MSELoss(), epochs=50, evaluate_train=True)
-    assert h.diverged and h.diverged_epoch == len(h.epoch_loss)
-    assert h.epoch_loss[-1] > 1e6 and math.isfinite(h.epoch_loss[-1])
+        h = train(model, X, y, lr=1e5, loss=nk.MSELoss(), epochs=50,
+                  callbacks=[nk.EvaluateTrain()])
+    # The whole-set loss after the epoch is a training loss too: the same rule stops.
+    assert h.diverged and h.diverged_epoch == len(h.train_loss) == len(h.epoch_loss)
+    assert h.train_loss[-1] > 1e6 and math.isfinite(h.train_loss[-1])
+    assert not h.stopped_early
     # Without the evaluation the next update sees the jump, records it and stops.
     model = nk.Sequential(nk.Dense(1, 8, rng=0), nk.Tanh(), nk.Dense(8, 1, rng=1))
     with pytest.warns(nk.DivergenceWarning):
         plain = train(model, X, y, lr=1e5, loss=nk.MSELoss(), epochs=50)
-    assert plain.update_loss[-1] == h.epoch_loss[-1]
+    assert plain.update_loss[-1] == h.train_loss[-1]
     assert plain.diverged_epoch == h.diverged_epoch + 1
+    assert plain.n_updates == len(plain.update_loss) - 1  # the jump was not a step
 
 
-def test_divergence_threshold_none_only_stops_on_non_finite():
+def test_the_divergence_rule_is_the_module_constant(monkeypatch):
     X, y = nk.datasets.regression_1d(n=20, rng=0)
     model = nk.Sequential(nk.Dense(1, 4, rng=0), nk.Dense(4, 1, rng=1))
+    monkeypatch.setattr(nk.training, "DIVERGENCE_LOSS", 1e-6)
+    with pytest.warns(nk.DivergenceWarning, match="diverged in epoch 0"):
+        h = train(model, X, y, lr=0.01, loss=nk.MSELoss(), epochs=5)
+    assert h.diverged and h.diverged_epoch == 0 and h.n_updates == 0
+    assert nk.training.DIVERGENCE_LOSS == 1e-6
+
+
+def test_a_non_finite_initial_loss_stops_before_any_update():
+    X, y = nk.datasets.regression_1d(n=20, rng=0)
+    model = nk.Sequential(nk.Dense(1, 1, weights=np.array([[1e300]])), nk.Dense(1, 1, rng=1))
+    model[1].W.value[...] = 1e300
     with pytest.warns(nk.DivergenceWarning):
-        h = train(model, X, y, lr=50.0, loss=nk.MSELoss(), epochs=500,
-                  divergence_threshold=None, evaluate_train=True)
-    assert h.diverged and max(h.epoch_loss) > 1e6
+        h = train(model, X, y, loss=nk.MSELoss(), epochs=5)
+    assert h.diverged and h.diverged_epoch == 0 and h.update_loss == []
+    assert not model.training
 
 
-def test_layer_subclasses_with_their_own_backward_still_train(blobs):
+def test_every_epoch_visits_every_sample_once_in_a_new_order():
+    class Recorder(nk.Layer):
+        """Passes its input on and remembers which samples (column 0) it saw."""
+
+        def __init__(self):
+            self.seen = []
+
+        def forward(self, X):
+            self.seen.append(X[:, 0].astype(int).tolist())
+            return X
+
+        def backward(self, grad_out):
+            return grad_out
+
+    X = np.column_stack([np.arange(10.0), np.zeros(10)])
+    y = np.arange(10) % 2
+    recorder = Recorder()
+    model = nk.Sequential(recorder, nk.Dense(2, 2, rng=0))
+    train(model, X, y, epochs=2, batch_size=4)
+    batches = recorder.seen[1:]  # the first forward pass is the initial loss
+    assert [len(b) for b in batches] == [4, 4, 2, 4, 4, 2]
+    first, second = sum(batches[:3], []), sum(batches[3:], [])
+    assert sorted(first) == sorted(second) == list(range(10))
+    assert first != second and first != list(range(10))
+
+
+def test_a_layer_of_your_own_trains_first_in_a_network(blobs):
+    class Scale(nk.Layer):
+        """a = x ⊙ s with one trainable factor per feature: only forward and backward."""
+
+        def __init__(self, n):
+            self.s = nk.Parameter(np.ones(n), "s")
+            self.backward_calls = 0
+
+        def forward(self, X):
+            self.cache = X
+            return X * self.s.value
+
+        def backward(self, grad_out):
+            self.backward_calls += 1
+            self.s.grad = (grad_out * self.cache).sum(axis=0)
+            return grad_out * self.s.value
+
+        def parameters(self):
+            return [self.s]
+
+    X, y = blobs
+    scale = Scale(2)
+    model = nk.Sequential(scale, nk.Dense(2, 3, rng=0))
+    h = train(model, X, y, epochs=3, batch_size=30)
+    # The default backward_params runs backward (and drops dL/dX) at the first layer.
+    assert scale.backward_calls == h.n_updates == 9
+    assert not np.array_equal(scale.s.value, np.ones(2))
+
+
+def test_first_layer_skips_the_data_gradient_but_not_its_own(blobs):
     class LoggingDense(nk.Dense):
         calls = 0
 
-        def backward(self, grad_out, input_grad=True):
+        def backward(self, grad_out):
             LoggingDense.calls += 1
-            return super().backward(grad_out, input_grad)
+            return super().backward(grad_out)
 
     X, y = blobs
-    model = nk.Sequential(LoggingDense(2, 8, rng=0), nk.Tanh(), nk.Dense(8, 3, rng=1))
+    model = nk.Sequential(LoggingDense(2, 8, rng=0), nk.Tanh(), LoggingDense(8, 3, rng=1))
     h = train(model, X, y, epochs=3, batch_size=30)
+    # Only the second one returns dL/dX; the first stores dL/dW, dL/db (backward_params).
     assert LoggingDense.calls == h.n_updates == 9
+    reference = nk.Sequential(nk.Dense(2, 8, rng=0), nk.Tanh(), nk.Dense(8, 3, rng=1))
+    train(reference, X, y, epochs=3, batch_size=30)
+    for a, b in zip(model.parameters(), reference.parameters(), strict=True):
+        np.testing.assert_array_equal(a.value, b.value)
 
 
 def test_one_hot_targets_train_like_labels(blobs):
     X, y = blobs
-    a = train(classifier(), X, y, epochs=3, batch_size=16, evaluate_train=True)
-    b = train(classifier(), X, nk.one_hot(y, 3), epochs=3, batch_size=16, evaluate_train=True)
-    assert np.allclose(a.epoch_loss, b.epoch_loss, rtol=1e-12)
+    a = train(classifier(), X, y, epochs=3, batch_size=16, callbacks=[nk.EvaluateTrain()])
+    b = train(classifier(), X, nk.one_hot(y, 3), epochs=3, batch_size=16,
+              callbacks=[nk.EvaluateTrain()])
+    assert np.allclose(a.train_loss, b.train_loss, rtol=1e-12)
     assert a.train_accuracy == b.train_accuracy
 
 
 def test_a_custom_loss_subclass_can_be_trained_with():
     class MeanAbsoluteError(nk.losses.Loss):
         def forward(self, pred, target):
-            self._cache = pred - np.asarray(target).reshape(pred.shape)
-            return float(np.mean(np.abs(self._cache)))
+            self.cache = pred - target
+            return float(np.mean(np.abs(self.cache)))
 
         def backward(self):
-            return np.sign(self._cache) / self._cache.size
+            return np.sign(self.cache) / self.cache.size
 
     X, y = nk.datasets.regression_1d(n=40, rng=0)
     model = nk.Sequential(nk.Dense(1, 16, rng=0), nk.Tanh(), nk.Dense(16, 1, rng=1))
@@ -241,9 +252,10 @@ def test_binary_classification_with_bce_and_flat_labels():
     X, y = nk.datasets.moons(n=100, rng=0)
     model = nk.Sequential(nk.Dense(2, 16, rng=0), nk.Tanh(), nk.Dense(16, 1, rng=1),
                           nk.Sigmoid())
-    h = train(model, X, y, lr=1.0, loss=nk.BCELoss(), epochs=200, evaluate_train=True)
+    h = train(model, X, y, lr=1.0, loss=nk.BCELoss(), epochs=200,
+              callbacks=[nk.EvaluateTrain()])
     assert h.train_accuracy[-1] > 0.85
-    assert h.train_accuracy[-1] == nk.accuracy(model.forward(X), y)
+    assert h.train_accuracy[-1] == nk.accuracy(model(X), y)
 
 
 def test_regression_records_no_accuracy():
@@ -302,7 +314,7 @@ def test_initial_cross_entropy_is_log_c_for_small_weights():
     X, y = nk.datasets.blobs(n=200, n_classes=4, rng=0)
     model = nk.Sequential(nk.Dense(2, 20, init="normal", scale=1e-3, rng=0), nk.ReLU(),
                           nk.Dense(20, 4, init="normal", scale=1e-3, rng=1))
-    assert nk.losses.cross_entropy(model.forward(X), y) == pytest.approx(math.log(4), rel=1e-3)
+    assert nk.losses.cross_entropy(model(X), y) == pytest.approx(math.log(4), rel=1e-3)
 
 
 def test_network_overfits_a_tiny_batch():
@@ -310,8 +322,8 @@ def test_network_overfits_a_tiny_batch():
     model = nk.Sequential(nk.Dense(2, 32, init="he", rng=0), nk.ReLU(),
                           nk.Dense(32, 32, init="he", rng=1), nk.ReLU(),
                           nk.Dense(32, 3, rng=2))
-    h = train(model, X, y, lr=0.3, epochs=800, evaluate_train=True)
-    assert h.train_accuracy[-1] == 1.0 and h.epoch_loss[-1] < 0.02
+    h = train(model, X, y, lr=0.3, epochs=800, callbacks=[nk.EvaluateTrain()])
+    assert h.train_accuracy[-1] == 1.0 and h.train_loss[-1] < 0.02
 
 
 def test_zero_initialisation_keeps_hidden_units_identical():

@@ -401,7 +401,8 @@ def lr_sweep(train: Callable, lrs) -> SweepResult:
     ----------
     train : callable
         ``train(lr)`` trains a *fresh* model (same seed every call, so the runs differ only
-        in η) and returns an ``nnkit.History`` (``epoch_loss``, ``diverged``).
+        in η) and returns an ``nnkit.History`` (``diverged``, and ``train_loss`` from
+        ``nk.EvaluateTrain`` or else ``epoch_loss``: its last entry is the final loss).
     lrs : sequence of float
         The grid, usually log-spaced (Bengio 2012 recommends searching η on a log scale).
     """
@@ -414,8 +415,9 @@ def lr_sweep(train: Callable, lrs) -> SweepResult:
         if not hasattr(hist, "epoch_loss") or not hasattr(hist, "diverged"):
             raise TypeError("train(lr) must return an nnkit.History "
                             f"(with epoch_loss and diverged), got {type(hist).__name__}")
-        bad = bool(hist.diverged) or not hist.epoch_loss or not math.isfinite(hist.epoch_loss[-1])
-        finals.append(math.inf if bad else float(hist.epoch_loss[-1]))
+        losses = getattr(hist, "train_loss", None) or hist.epoch_loss
+        bad = bool(hist.diverged) or not losses or not math.isfinite(losses[-1])
+        finals.append(math.inf if bad else float(losses[-1]))
         div.append(bad)
         hists.append(hist)
     return SweepResult(lrs=grid, final_losses=np.array(finals), diverged=np.array(div),
@@ -468,7 +470,7 @@ def lr_range_test(model, X, y, loss, lr_min: float = 1e-4, lr_max: float = 10.0,
         A freshly initialised model; it is trained in place (re-create it afterwards).
     X : ndarray, shape (n, n_features)
     y : ndarray, targets as expected by ``loss``
-    loss : nnkit loss object (``forward(pred, target)``, ``backward()``)
+    loss : nnkit loss object (``loss(pred, target)``, ``backward()``)
     lr_min, lr_max : float
         The range of learning rates swept, 0 < lr_min < lr_max.
     n_updates : int
@@ -512,7 +514,7 @@ def lr_range_test(model, X, y, loss, lr_min: float = 1e-4, lr_max: float = 10.0,
                 idx = order[start:start + batch_size]
                 start += batch_size
             opt.zero_grad()
-            value = float(loss.forward(model.forward(X[idx]), y[idx]))
+            value = float(loss(model(X[idx]), y[idx]))
             if not math.isfinite(value):
                 stopped = True
                 break

@@ -49,7 +49,7 @@ def _hidden_layer_gradients(X, Y, W1, W2):
     model = nk.mlp([W1.shape[1], W1.shape[0], W2.shape[0]], activation="sigmoid",
                    weights=[W1, W2], bias=False)
     loss = nk.MSELoss()
-    loss.forward(model.forward(X), Y)
+    loss(model(X), Y)
     model.backward(loss.backward())
     return model[0].W.grad.copy(), model[2].W.grad.copy()
 

@@ -125,7 +125,7 @@ def probe(model: Sequential, X, Y) -> Probe:
         )
     loss_fn = MSELoss()
     with np.errstate(over="ignore", under="ignore"):
-        loss = loss_fn.forward(model.forward(X), Y)
+        loss = loss_fn(model(X), Y)
         model.backward(loss_fn.backward())
     dense = [k for k, layer in enumerate(model.layers) if isinstance(layer, Dense)]
     hidden = [

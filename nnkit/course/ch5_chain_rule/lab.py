@@ -366,13 +366,16 @@ class CallCounter(Layer):
         self.n_forward = 0
         self.n_backward = 0
 
+    def check_input(self, X, name="X"):
+        return self.model.check_input(X, name)
+
     def forward(self, X):
         self.n_forward += 1
         return self.model.forward(X)
 
-    def backward(self, grad_out, input_grad=True):
+    def backward(self, grad_out):
         self.n_backward += 1
-        return self.model.backward(grad_out, input_grad=input_grad)
+        return self.model.backward(grad_out)
 
     def parameters(self):
         return self.model.parameters()
@@ -432,13 +435,13 @@ def count_gradient_work(model: Layer, loss: Loss, X, y, eps: float = 1e-6) -> Gr
     """Compute the gradient of ``loss(model(X), y)`` both ways and count the passes that ran."""
     _check_model_loss(model, loss)
     counted = CallCounter(model)
-    loss.forward(counted.forward(X), y)
+    loss(counted(X), y)
     counted.backward(loss.backward())
     bp_forward, bp_backward = counted.n_forward, counted.n_backward
 
     counted.n_forward = 0
     for p in counted.parameters():
-        numerical_gradient(lambda: loss.forward(counted.forward(X), y), p.value, eps)
+        numerical_gradient(lambda: loss(counted(X), y), p.value, eps)
     return GradientWork(count_parameters(model), bp_forward, bp_backward, counted.n_forward)
 
 
@@ -460,6 +463,9 @@ def time_gradient_work(model: Layer, loss: Loss, X, y, repeats: int = 3, calls: 
         calls = min(2 * count_parameters(model), 2000)
     repeats = check_int(repeats, "repeats", low=1)
     calls = check_int(calls, "calls", low=1)
+    # Checked once at the doors; the timed passes are the formulas alone.
+    X = model.check_input(X)
+    y = loss.check(model.forward(X), y)[1]
 
     def objective() -> float:
         return loss.forward(model.forward(X), y)

@@ -155,7 +155,7 @@ def _train_one_epoch(model, X, y, loss_fn, optimizer, batch_size, rng):
     losses = []
     for start in range(0, len(X), batch_size):
         batch = order[start : start + batch_size]
-        loss = loss_fn.forward(model.forward(X[batch]), y[batch])
+        loss = loss_fn(model(X[batch]), y[batch])
         optimizer.zero_grad()
         model.backward(loss_fn.backward())
         optimizer.step()
@@ -177,8 +177,8 @@ def _epoch_variant(model, X, y, loss_fn, optimizer, batch_size, rng, *, order="r
     end = n - n % batch_size if drop_last else n
     losses = []
     for start in range(0, end, batch_size):
-        loss = loss_fn.forward(model.forward(X[ix[start : start + batch_size]]),
-                               y[iy[start : start + batch_size]])
+        loss = loss_fn(model(X[ix[start : start + batch_size]]),
+                       y[iy[start : start + batch_size]])
         optimizer.zero_grad()
         model.backward(loss_fn.backward())
         if step:
@@ -286,10 +286,10 @@ def fastest_settings_cost(batch_size, lr, target=TARGET_ACCURACY, budget=BUDGET,
     per_epoch_updates = 1 if batch_size is None else math.ceil(n / batch_size)
     per_epoch_cost = per_epoch_updates * COST_MODEL["overhead"] + n * COST_MODEL["per_example"]
     model = nk.mlp([2, 16, 16, 2], activation="tanh", rng=seed)
-    state = {"reached": False, "accuracy": float(nk.accuracy(model.forward(X_test), y_test))}
+    state = {"reached": False, "accuracy": float(nk.accuracy(model(X_test), y_test))}
 
     def stop_when_done(epoch, net, history):
-        state["accuracy"] = float(nk.accuracy(net.forward(X_test), y_test))
+        state["accuracy"] = float(nk.accuracy(net(X_test), y_test))
         state["reached"] = state["accuracy"] >= target
         return state["reached"] or (epoch + 1) * per_epoch_cost > budget
 
@@ -297,10 +297,10 @@ def fastest_settings_cost(batch_size, lr, target=TARGET_ACCURACY, budget=BUDGET,
         warnings.simplefilter("ignore")
         history = nk.fit(model, X_train, y_train, nk.CrossEntropyLoss(),
                          nk.SGD(model.parameters(), lr=lr), epochs=MAX_EPOCHS,
-                         batch_size=batch_size, rng=seed, evaluate_train=True,
-                         callback=stop_when_done)
-    epochs = len(history.epoch_loss)
-    losses = np.array([history.initial_loss, *history.epoch_loss], dtype=np.float64)
+                         batch_size=batch_size, rng=seed,
+                         callbacks=[nk.EvaluateTrain(), stop_when_done])
+    epochs = len(history.train_loss)
+    losses = np.array([history.initial_loss, *history.train_loss], dtype=np.float64)
     overhead = history.n_updates * COST_MODEL["overhead"]
     return {
         "reached": state["reached"] and not history.diverged,

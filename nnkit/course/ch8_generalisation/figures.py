@@ -69,10 +69,11 @@ def learning_curves(history: Any, ax: Axes | None = None, title: str | None = No
     """Training and validation loss of an nnkit History against the epoch (log scale),
     the gap between them shaded, and (``best``) the epoch of lowest validation loss marked.
     """
-    train = np.asarray(history.epoch_loss, dtype=np.float64)
+    train = np.asarray(history.train_loss, dtype=np.float64)
     val = np.asarray(history.val_loss, dtype=np.float64)
     if len(val) != len(train) or not len(val):
-        raise ValueError("history: needs a run with validation data (fit(..., validation=...))")
+        raise ValueError("history: needs a run with validation data and the whole training "
+                         "set's loss (fit(..., validation=..., callbacks=[nk.EvaluateTrain()]))")
     ax = axes_or_new(ax)
     epochs = np.arange(1, len(train) + 1)
     ax.plot(epochs, train, color=curve_color(0), linewidth=1.6, label="training loss")

@@ -155,8 +155,8 @@ def noise_search(n_train: int = 100, n_test: int = 50, n_fresh: int = 2000,
         nk.fit(model, X, y, nk.CrossEntropyLoss(), nk.SGD(model.parameters(), lr=setting["lr"]),
                epochs=epochs, batch_size=None)
         settings.append(setting)
-        test_acc.append(nk.accuracy(model.forward(X_test), y_test))
-        fresh_acc.append(nk.accuracy(model.forward(X_fresh), y_fresh))
+        test_acc.append(nk.accuracy(model(X_test), y_test))
+        fresh_acc.append(nk.accuracy(model(X_fresh), y_fresh))
     return NoiseSearch(settings, np.array(test_acc), np.array(fresh_acc))
 
 
@@ -201,7 +201,8 @@ def tune_digits(widths=(16, 64, 256), weight_decays=(0.0, 1e-3), patience: int =
                              nk.SGD(model.parameters(), lr=0.05, momentum=0.9,
                                     weight_decay=decay),
                              epochs=60, batch_size=32, rng=rng,
-                             validation=(parts.X_val, parts.y_val), patience=patience)
+                             validation=(parts.X_val, parts.y_val),
+                             callbacks=[nk.EarlyStopping(patience)])
             settings.append({"width": width, "weight_decay": decay})
             histories.append(history)
             models.append(model)

@@ -24,8 +24,9 @@ def test_the_stopping_rule_is_the_one_fit_uses(losses, patience):
     model = nk.Sequential(nk.Dense(1, 2, rng=0))
     script = iter(losses)
     history = nk.fit(model, X, y, nk.CrossEntropyLoss(), nk.SGD(model.parameters(), lr=0.1),
-                     epochs=len(losses), validation=(X, y), patience=patience,
-                     callback=lambda epoch, net, h: h.val_loss.__setitem__(-1, next(script)))
+                     epochs=len(losses), validation=(X, y),
+                     callbacks=[lambda epoch, net, h: h.val_loss.__setitem__(-1, next(script)),
+                                nk.EarlyStopping(patience)])
     assert (history.epochs, history.best_epoch) == (stop, best)
 
 

@@ -32,7 +32,7 @@ def test_learning_curves_mark_the_best_epoch(short_run):
     assert len(ax.lines) == 3   # training, validation, best epoch
     assert ax.get_yscale() == "log"
     history = nk.History()
-    history.epoch_loss = [1.0, 0.5]
+    history.train_loss = [1.0, 0.5]
     with pytest.raises(ValueError, match="needs a run with validation"):
         figures.learning_curves(history)
 
