@@ -45,8 +45,9 @@ A whole exercise, as a chapter's ``exercises.py`` writes it::
     )
 
 and the notebook calls ``exercises.check_pre_activation(pre_activation)``. Its tests give
-a bank of wrong answers (mutants of the reference) with the rejection each must get; see
-``tests/course/mutant_bank.py``.
+a bank of wrong answers (mutants of the reference) with the rejection each must get, and
+right answers in other forms: ``tests/course/chN_topic/mutants.py``, run by
+``tests/course/test_mutant_banks.py``.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ from typing import Any
 
 import numpy as np
 
-from nnkit.course.style import format_number
+from nnkit.course.text import format_number
 
 __all__ = ["Case", "CheckerBug", "Exercise", "Hint", "Verdict", "arrays", "reals", "show"]
 

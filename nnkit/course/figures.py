@@ -1,58 +1,43 @@
-"""Figures several chapters share: points by class, decision regions, a neuron's line,
-loss curves.
+"""Figures several chapters share: points by class, a classifier's probability map, a
+neuron's line, loss curves, and the frames of a recorded run.
 
 Every helper draws into an ``ax`` you pass, or into a new styled figure, and returns the
-axes, so helpers can be layered (data over decision regions over a line)::
+axes, so helpers can be layered (data over a probability map, a line over the data)::
 
     fig, ax = style.new_figure("frame")
-    decision_regions(model, X, ax=ax)
-    scatter_classes(X, y, ax=ax)
+    grid = Grid.around(X, size=60)
+    probability_map(grid, grid.evaluate(p_class1), ax, X=X, y=y)
     style.show(fig)
 
 Shared style (colours, sizes) lives in :mod:`nnkit.course.style`; the figures of one
-chapter live in that chapter's ``figures.py``, which re-exports what it uses from here.
+chapter live in that chapter's ``figures.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.colors import LinearSegmentedColormap, to_rgba
+from matplotlib.figure import Figure
 
+from nnkit.course.grid import Grid
 from nnkit.course.style import (
     BOUNDARY_COLOR,
     CLASS_MARKERS,
-    FIGSIZES,
     FONT_SIZE,
-    FRAME_DPI,
     WRONG_COLOR,
     axes_or_new,
     class_color,
-    control_title,
     curve_color,
-    format_number,
     new_figure,
     region_color,
-    style_axes,
 )
 from nnkit.validation import check_int
 
-__all__ = [
-    "new_figure",
-    "style_axes",
-    "class_color",
-    "curve_color",
-    "control_title",
-    "format_number",
-    "scatter_classes",
-    "decision_regions",
-    "neuron_line",
-    "loss_curves",
-    "FIGSIZES",
-    "FRAME_DPI",
-]
+__all__ = ["RunFigure", "loss_curves", "neuron_line", "probability_map", "scatter_classes"]
 
 
 def _points_2d(X: Any, name: str = "X") -> np.ndarray:
@@ -71,6 +56,31 @@ def _labels(y: Any, n: int) -> np.ndarray:
     if y.dtype.kind == "f" and not np.all(y == np.round(y)):
         raise ValueError("y: expected integer class labels, got non-integer values")
     return y.astype(int)
+
+
+def _class_points(ax: Axes, X: np.ndarray, y: np.ndarray, size: float, hollow: bool = False,
+                  class_names: Sequence[str] | None = None) -> None:
+    """Scatter points ``X`` (n, 2) in the colour and marker of their class ``y`` (n,):
+    filled with a white edge, or ``hollow`` (open markers, for data held out)."""
+    for k in np.unique(y):
+        pts = X[y == k]
+        name = class_names[k] if class_names is not None and k < len(class_names) else f"class {k}"
+        look = ({"facecolors": "none", "edgecolors": class_color(k), "linewidths": 0.9}
+                if hollow else {"c": class_color(k), "edgecolors": "white", "linewidths": 0.6})
+        ax.scatter(pts[:, 0], pts[:, 1], s=size, marker=CLASS_MARKERS[k % len(CLASS_MARKERS)],
+                   label=name, zorder=3, **look)
+
+
+def _ring_wrong(ax: Axes, X: np.ndarray, wrong: Any, size: float) -> None:
+    """A red ring around every point of ``X`` where the boolean mask ``wrong`` (n,) holds."""
+    wrong = np.asarray(wrong, dtype=bool)
+    if wrong.shape != (len(X),):
+        raise ValueError(f"wrong: expected a boolean mask of shape ({len(X)},), got {wrong.shape}")
+    if wrong.any():
+        # Under the points and not much larger than them: when most points are wrong (an
+        # untrained model), the rings must not bury the points.
+        ax.scatter(X[wrong, 0], X[wrong, 1], s=size * 3.0, facecolors="none",
+                   edgecolors=WRONG_COLOR, linewidths=1.1, label="wrong", zorder=2.5)
 
 
 def scatter_classes(
@@ -93,39 +103,9 @@ def scatter_classes(
     X = _points_2d(X)
     y = _labels(y, len(X))
     ax = axes_or_new(ax)
-    for k in np.unique(y):
-        pts = X[y == k]
-        name = class_names[k] if class_names is not None and k < len(class_names) else f"class {k}"
-        ax.scatter(
-            pts[:, 0],
-            pts[:, 1],
-            s=size,
-            c=class_color(k),
-            marker=CLASS_MARKERS[k % len(CLASS_MARKERS)],
-            edgecolors="white",
-            linewidths=0.6,
-            label=name,
-            zorder=3,
-        )
+    _class_points(ax, X, y, size, class_names=class_names)
     if wrong is not None:
-        wrong = np.asarray(wrong, dtype=bool)
-        if wrong.shape != (len(X),):
-            raise ValueError(
-                f"wrong: expected a boolean mask of shape ({len(X)},), got {wrong.shape}"
-            )
-        if wrong.any():
-            # Under the points and not much larger than them: when most points are
-            # wrong (an untrained model), the rings must not bury the points.
-            ax.scatter(
-                X[wrong, 0],
-                X[wrong, 1],
-                s=size * 3.0,
-                facecolors="none",
-                edgecolors=WRONG_COLOR,
-                linewidths=1.1,
-                label="wrong",
-                zorder=2.5,
-            )
+        _ring_wrong(ax, X, wrong, size)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
@@ -135,83 +115,81 @@ def scatter_classes(
     return ax
 
 
-def _limits(X: np.ndarray | None, xlim, ylim, margin: float = 0.25):
-    if xlim is not None and ylim is not None:
-        return tuple(map(float, xlim)), tuple(map(float, ylim))
-    if X is None:
-        raise ValueError("xlim, ylim: give both limits, or the points X to fit them around")
-    lo, hi = X.min(axis=0), X.max(axis=0)
-    pad = margin * np.maximum(hi - lo, 1e-9)
-    xl = xlim if xlim is not None else (lo[0] - pad[0], hi[0] + pad[0])
-    yl = ylim if ylim is not None else (lo[1] - pad[1], hi[1] + pad[1])
-    return tuple(map(float, xl)), tuple(map(float, yl))
+# Graded shading in steps of 0.1: smooth enough to show confidence, coarse enough that
+# frames compress into small PNGs.
+_PROBABILITY_LEVELS = np.linspace(0.0, 1.0, 11)
 
 
-def _predict_fn(model: Any) -> Callable[[np.ndarray], np.ndarray]:
-    if hasattr(model, "forward") and callable(model.forward):
-        return model.forward
-    if callable(model):
-        return model
-    raise TypeError(
-        "model: expected an object with forward(X) or a callable X -> scores, "
-        f"got {type(model).__name__}"
-    )
+def _probability_colormap() -> LinearSegmentedColormap:
+    """Class 0's colour at P = 0, fading through transparent white (P = 0.5) to class 1's."""
+    return LinearSegmentedColormap.from_list(
+        "nnkit_probability",
+        [to_rgba(class_color(0), 0.55), (1, 1, 1, 0.0), to_rgba(class_color(1), 0.55)])
 
 
-def decision_regions(
-    model: Any,
+def probability_map(
+    grid: Grid,
+    prob: Any,
+    ax: Axes | None = None,
+    *,
+    graded: bool = True,
     X: Any = None,
     y: Any = None,
-    ax: Axes | None = None,
-    xlim: tuple[float, float] | None = None,
-    ylim: tuple[float, float] | None = None,
-    resolution: int = 150,
-    threshold: float = 0.5,
+    X_held_out: Any = None,
+    y_held_out: Any = None,
+    wrong: Any = None,
+    point_size: float = 14.0,
+    legend: bool = False,
     title: str | None = None,
-    boundary: bool = True,
 ) -> Axes:
-    """Shade the plane by the class a model predicts, and draw the boundary between classes.
+    """A two-class classifier over the plane: P(class 1) shaded, the decision boundary
+    P = 0.5 drawn, the data on top.
 
-    ``model`` is anything with ``forward(X)`` (an nnkit layer or Sequential) or a callable
-    ``X (m, 2) -> scores``. Scores of shape (m, C) with C > 1 are read by argmax; shape
-    (m,) or (m, 1) by ``score >= threshold`` (0.5 suits probabilities and 0/1 step outputs;
-    use 0 for raw pre-activations). The grid is ``resolution x resolution`` points over
-    ``xlim x ylim`` (fitted around ``X`` with a margin when not given). If ``y`` is given
-    the points are scattered on top, with wrong predictions ringed.
+    ``prob`` (ny, nx) is P(class 1) at the points of ``grid`` (``grid.evaluate`` gives it;
+    nan, from a diverged network, shows as undecided). ``graded`` shades the probability
+    in steps of 0.1, class 0's colour fading through white (P = 0.5) into class 1's, so
+    confidence shows; otherwise each point takes the pale colour of the class it is
+    assigned to (an image: about twice as fast to draw). ``X``, ``y`` are drawn filled
+    (the data trained on), ``X_held_out``, ``y_held_out`` as open markers, so a reader sees
+    where the boundary generalises and where it only fits; ``wrong`` (a mask over ``X``)
+    rings misclassified points. The axes carry no ticks: the two inputs of a toy problem
+    have no units to read off.
     """
-    resolution = check_int(resolution, "resolution", low=2)
-    Xp = _points_2d(X) if X is not None else None
-    (x0, x1), (y0, y1) = _limits(Xp, xlim, ylim)
+    if not isinstance(grid, Grid):
+        raise TypeError(f"grid: expected a Grid, got {type(grid).__name__}")
+    prob = np.asarray(prob, dtype=np.float64)
+    if prob.shape != grid.shape:
+        raise ValueError(f"prob: expected the grid's shape {grid.shape}, got {prob.shape}")
+    prob = np.where(np.isfinite(prob), prob, 0.5)
     ax = axes_or_new(ax)
-    predict = _predict_fn(model)
-    gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
-    grid = np.column_stack([gx.ravel(), gy.ravel()])
-
-    def classes(points: np.ndarray) -> np.ndarray:
-        scores = np.asarray(predict(points), dtype=np.float64)
-        if scores.ndim == 2 and scores.shape[1] > 1:
-            return scores.argmax(axis=1)
-        return (scores.reshape(len(points)) >= threshold).astype(int)
-
-    labels = classes(grid).reshape(gx.shape)
-    n_classes = int(max(labels.max(), 1 if y is None else np.max(y))) + 1
-    levels = np.arange(n_classes + 1) - 0.5
-    ax.contourf(
-        gx, gy, labels, levels=levels, colors=[region_color(k) for k in range(n_classes)], zorder=0
-    )
-    if boundary and labels.min() != labels.max():
-        ax.contour(
-            gx, gy, labels, levels=levels[1:-1], colors=BOUNDARY_COLOR, linewidths=1.2, zorder=1
-        )
+    (x0, x1), (y0, y1) = grid.xlim, grid.ylim
+    if graded:
+        ax.contourf(grid.xs, grid.ys, prob, levels=_PROBABILITY_LEVELS,
+                    cmap=_probability_colormap(), zorder=0)
+    else:
+        colours = np.where((prob >= 0.5)[..., None], region_color(1), region_color(0))
+        ax.imshow(colours, origin="lower", extent=(x0, x1, y0, y1), aspect="auto",
+                  interpolation="nearest", zorder=0)
+    if prob.min() < 0.5 < prob.max():
+        ax.contour(grid.xs, grid.ys, prob, levels=[0.5], colors=BOUNDARY_COLOR,
+                   linewidths=1.3, zorder=1)
+    for points, labels, hollow in ((X, y, False), (X_held_out, y_held_out, True)):
+        if points is not None:
+            points = _points_2d(points)
+            _class_points(ax, points, _labels(labels, len(points)), point_size, hollow=hollow)
+    if wrong is not None:
+        if X is None:
+            raise ValueError("wrong: a mask over the points X, but X was not given")
+        _ring_wrong(ax, _points_2d(X), wrong, point_size)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
-    if y is not None:
-        if Xp is None:
-            raise ValueError("y: labels were given without the points X")
-        wrong = classes(Xp) != _labels(y, len(Xp))
-        scatter_classes(Xp, y, ax=ax, wrong=wrong)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    if legend:
+        ax.legend(fontsize=FONT_SIZE - 2, loc="best", framealpha=0.85)
     if title:
-        ax.set_title(title)
+        ax.set_title(title, fontsize=FONT_SIZE)
     return ax
 
 
@@ -390,3 +368,79 @@ def loss_curves(
         ax.set_title(title)
     ax.legend(fontsize=FONT_SIZE - 2, framealpha=0.85)
     return ax
+
+
+class RunFigure:
+    """Frames of a recorded run (:class:`nnkit.course.runs.Run`): its probability map after
+    an epoch (left) and the training and held-out loss up to that epoch (right).
+
+    One figure is built once and redrawn for every frame (a live experiment renders each
+    frame before asking for the next), which halves the cost of many frames. The loss
+    axes span epochs ``0..max_epoch`` in every frame, so the curves visibly *grow* as the
+    play button advances instead of the axes rescaling under them. A run that diverged
+    ends in a cross at the top of the loss axes.
+
+    ``held_out`` names the held-out data in the legend ("test", "validation");
+    ``graded`` is :func:`probability_map`'s; ``ylim`` fixes the loss range (and with
+    ``logy`` a log scale), else it runs from 0 to 1.3 times the run's larger starting loss.
+    A chapter's frames subclass this and word the titles: :meth:`map_title` and
+    :meth:`loss_title`.
+    """
+
+    def __init__(self, max_epoch: int, held_out: str = "test", graded: bool = True,
+                 logy: bool = False, ylim: tuple[float, float] | None = None,
+                 legend_loc: str = "upper right"):
+        self.max_epoch = check_int(max_epoch, "max_epoch", low=1)
+        self.graded, self.ylim = graded, ylim
+        self.fig, (self._map, self._loss) = new_figure((7.2, 3.0), 1, 2, layout="fixed",
+                                                       width_ratios=[1, 1.25])
+        self.fig.subplots_adjust(left=0.02, right=0.98, bottom=0.16, top=0.88, wspace=0.28)
+        self._curves = [
+            self._loss.plot([], [], color=curve_color(i), linewidth=1.6, label=f"{name} loss")[0]
+            for i, name in enumerate(("training", held_out))
+        ]
+        # A dot on each curve's latest value, so that a run of one point (epoch 0) shows.
+        self._heads = [self._loss.plot([], [], "o", color=curve_color(i), markersize=4)[0]
+                       for i in range(2)]
+        self._cross = self._loss.plot([], [], "X", markersize=9, color=WRONG_COLOR,
+                                      clip_on=False)[0]
+        if logy:
+            self._loss.set_yscale("log")
+        self._loss.set_xlim(0, self.max_epoch)
+        self._loss.set_xlabel("epoch")
+        self._loss.set_ylabel("cross-entropy")
+        self._loss.legend(fontsize=FONT_SIZE - 1, loc=legend_loc, framealpha=0.85)
+        self._loss_title = self._loss.set_title(" ", fontsize=FONT_SIZE)
+
+    def map_title(self, run: Any, epoch: int) -> str:
+        """The title over the map of ``run`` after ``epoch``."""
+        return f"epoch {epoch}"
+
+    def loss_title(self, run: Any, epoch: int) -> str:
+        """The title over the loss curves of ``run`` up to ``epoch``."""
+        return ""
+
+    def frame(self, run: Any, epoch: int) -> Figure:
+        """Show ``run`` after ``epoch``; return the (reused) figure."""
+        epoch = check_int(epoch, "epoch", low=0, high=self.max_epoch)
+        # Remove the previous frame's map rather than clearing the axes: clearing would
+        # rebuild the axes from scratch, which costs more than drawing the frame.
+        for artist in [*self._map.collections, *self._map.images]:
+            artist.remove()
+        X_train, y_train, X_val, y_val = run.data
+        probability_map(run.grid, run.snapshot_at(epoch), self._map, graded=self.graded,
+                        X=X_train, y=y_train, X_held_out=X_val, y_held_out=y_val,
+                        title=self.map_title(run, epoch))
+        low, high = self.ylim or (0.0, 1.3 * max(run.train_loss[0], run.val_loss[0]))
+        shown = min(epoch, run.epochs_run)
+        x = np.arange(shown + 1)
+        for curve, head, values in zip(self._curves, self._heads,
+                                       (run.train_loss, run.val_loss), strict=True):
+            values = np.clip(values[: shown + 1], low, high)
+            curve.set_data(x, values)
+            head.set_data(x[-1:], values[-1:])
+        diverged = run.history.diverged and epoch > run.epochs_run
+        self._cross.set_data([x[-1]] if diverged else [], [high] if diverged else [])
+        self._loss.set_ylim(low, high)
+        self._loss_title.set_text(self.loss_title(run, epoch))
+        return self.fig

@@ -58,14 +58,8 @@ import ipywidgets as w
 import PIL.Image
 from IPython.display import display
 
-from nnkit.course.style import (
-    FRAME_DPI,
-    describe,
-    display_width,
-    format_number,
-    png_display,
-    to_png,
-)
+from nnkit.course.style import FRAME_DPI, describe, display_width, png_display, to_png
+from nnkit.course.text import format_number
 from nnkit.validation import check_int
 
 __all__ = [
@@ -443,8 +437,6 @@ class Experiment:
             rows, layout=w.Layout(border="1px solid #dddddd", padding="6px", width="fit-content")
         )
         self._links = links
-        self._control_widgets = control_widgets
-        self._play_widgets = play_widgets
 
     def close(self) -> None:
         """Close every widget of this experiment (they leave the saved widget state)."""

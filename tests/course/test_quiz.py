@@ -6,7 +6,6 @@ import re
 import ipywidgets as w
 import pytest
 from ipywidgets.embed import dependency_state, embed_data
-from ipywidgets.widgets.widget import _instances
 
 from nnkit.course.quiz import RIGHT, WRONG, Option, Quiz
 
@@ -125,8 +124,9 @@ def test_rebuilding_the_same_question_closes_the_old_widgets():
     first_ids = {first.widget.model_id, first.choices.model_id, first.feedback_stack.model_id}
     second = make_quiz()
     assert first.widget is None
-    assert first_ids.isdisjoint(_instances)
-    assert second.widget.model_id in _instances
+    live = w.Widget.get_manager_state()["state"]
+    assert first_ids.isdisjoint(live)
+    assert second.widget.model_id in live
     second.close()
     assert second.widget is None
 

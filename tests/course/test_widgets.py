@@ -7,8 +7,9 @@ import ipywidgets as w
 import numpy as np
 import pytest
 
-import nnkit.course.style as nkp
+import nnkit.course.style as style
 import nnkit.course.widgets as nkw
+from nnkit.course.text import control_title
 
 
 def make_frame(calls=None):
@@ -16,9 +17,9 @@ def make_frame(calls=None):
         if calls is not None:
             calls.append((a, mode, t))
         # A tiny figure keeps the tests fast; the frames are not looked at here.
-        fig, ax = nkp.new_figure((1.5, 1.0), layout="fixed")
+        fig, ax = style.new_figure((1.5, 1.0), layout="fixed")
         ax.plot([0, 1], [0, a * (t + 1)], color="C0" if mode == "x" else "C1")
-        ax.set_title(nkp.control_title("test", a=a, mode=mode, t=t))
+        ax.set_title(control_title("test", a=a, mode=mode, t=t))
         return fig, f"a={a} mode={mode} t={t} product={a * (t + 1)}"
 
     return frame
@@ -43,6 +44,29 @@ def stacks_of(widget):
     return found
 
 
+def widgets_of(widget):
+    """``widget`` and everything inside it, depth first."""
+    found = [widget]
+    for child in getattr(widget, "children", ()):
+        found.extend(widgets_of(child))
+    return found
+
+
+def saved_links(root):
+    """The jslinks between widgets of ``root`` in the widget state a notebook saves, as
+    ``((source, attribute), (target, attribute))``."""
+    inside = {widget.model_id: widget for widget in widgets_of(root)}
+    state = w.Widget.get_manager_state(drop_defaults=False)["state"]
+    links = []
+    for model in state.values():
+        if model["model_name"] == "LinkModel":
+            ends = [(inside.get(ref.removeprefix("IPY_MODEL_")), name)
+                    for ref, name in (model["state"]["source"], model["state"]["target"])]
+            if all(widget is not None for widget, _ in ends):
+                links.append(tuple(ends))
+    return links
+
+
 def test_one_frame_per_grid_point_in_order():
     calls = []
     exp = build(calls)
@@ -63,21 +87,30 @@ def test_nested_stacks_follow_the_controls_and_the_play_button():
     inner = middle.children[1]
     assert isinstance(inner, w.Stack) and len(inner.children) == 2
     assert all(isinstance(o, w.Output) for o in inner.children)
-    # Every stack is jslinked from the index of the control for its level (Play: value).
-    slider, buttons = exp._control_widgets
-    play, shown, _ = exp._play_widgets
-    targets = {
-        id(link.target[0]): link for link in exp._links if link.target[1] == "selected_index"
-    }
-    assert len(targets) == len(stacks_of(exp.widget)) == 1 + 3 + 6
-    assert targets[id(root)].source == (slider, "index")
-    assert targets[id(middle)].source == (buttons, "index")
-    assert targets[id(inner)].source == (play, "value")
-    assert any(
-        link.source == (play, "value") and link.target == (shown, "index") for link in exp._links
-    )
+    # Every stack is jslinked from the index of the control for its level (Play: value),
+    # as the saved widget state records it for the static book.
+    slider, buttons = [c for c in widgets_of(exp.widget) if isinstance(c, (w.SelectionSlider,
+                                                                          w.ToggleButtons))][:2]
+    (play,) = [c for c in widgets_of(exp.widget) if isinstance(c, w.Play)]
+    shown = [c for c in widgets_of(exp.widget) if isinstance(c, w.SelectionSlider)][-1]
+    links = saved_links(exp.widget)
+    stacks = stacks_of(exp.widget)
+    assert len(stacks) == 1 + 3 + 6
+    assert all(sum(target == (stack, "selected_index") for _, target in links) == 1
+               for stack in stacks)
+    assert ((slider, "index"), (root, "selected_index")) in links
+    assert ((buttons, "index"), (middle, "selected_index")) in links
+    assert ((play, "value"), (inner, "selected_index")) in links
+    assert ((play, "value"), (shown, "index")) in links
     assert isinstance(slider, w.SelectionSlider) and isinstance(buttons, w.ToggleButtons)
     assert play.max == 1 and shown.options == (("0", 0), ("1", 1))
+    # Closing the experiment takes its links out of the saved state too.
+    ids = {widget.model_id for widget in widgets_of(exp.widget)}
+    exp.close()
+    state = w.Widget.get_manager_state(drop_defaults=False)["state"].values()
+    assert not [model for model in state if model["model_name"] == "LinkModel"
+                and {ref.removeprefix("IPY_MODEL_") for ref, _ in
+                     (model["state"]["source"], model["state"]["target"])} & ids]
 
 
 def test_each_output_holds_its_png_and_readout():
@@ -120,7 +153,7 @@ def test_too_many_frames_is_refused_before_drawing():
 
 def test_png_over_budget_names_the_frame():
     def noisy(a, mode):
-        fig, ax = nkp.new_figure("wide", layout="fixed")
+        fig, ax = style.new_figure("wide", layout="fixed")
         ax.imshow(np.random.default_rng(a).random((200, 400, 3)))
         return fig, "noise"
 
@@ -172,13 +205,63 @@ def test_pyplot_frames_are_closed_after_rendering():
 
 
 def test_long_readout_lines_are_wrapped_to_fit_under_the_frame():
-    from nnkit.course.widgets import READOUT_WIDTH, _Readout
-
     words = " ".join(f"loss{i}=0.{i:03d}" for i in range(20))
-    readout = repr(_Readout("short line\n" + words))
+
+    def frame(k):
+        fig, _ = style.new_figure("frame")
+        return fig, "short line\n" + words
+
+    exp = nkw.Experiment(frame, controls=[nkw.Slider("k", [1, 2])], title="wrapping")
+    try:
+        (readout,) = [o["data"]["text/plain"] for o in exp.widget.children[-1].children[0].outputs
+                      if "image/png" not in o["data"]]
+    finally:
+        exp.close()
     lines = readout.split("\n")
     assert lines[0] == "short line"
     assert len(lines) > 2
-    assert all(len(line) <= READOUT_WIDTH for line in lines)
+    # A 336-px frame holds 42 monospace characters; continuations are indented.
+    assert all(len(line) <= 42 for line in lines)
     assert all(line.startswith("  ") for line in lines[2:])
     assert " ".join(part.strip() for part in lines[1:]) == words
+
+
+def test_every_frame_of_an_experiment_has_alt_text_and_a_fitting_readout():
+    def frame(a):
+        fig, ax = style.new_figure("frame")
+        ax.set_title(f"slope {a}")
+        return fig, "a long readout " * 10
+
+    exp = nkw.Experiment(frame, controls=[nkw.Slider("a", [1, 2])], title="Slopes")
+    try:
+        outputs = [
+            o
+            for child in exp.widget.children[-1].children
+            for o in child.outputs
+        ]
+        images = [o for o in outputs if "image/png" in o["data"]]
+        assert [o["metadata"]["image/png"]["alt"] for o in images] == [
+            "Slopes (a=1). Figure: slope 1.",
+            "Slopes (a=2). Figure: slope 2.",
+        ]
+        assert all(o["metadata"]["image/png"]["width"] == 336 for o in images)
+        texts = [o["data"]["text/plain"] for o in outputs if "image/png" not in o["data"]]
+        # A 336-px frame holds about 42 monospace characters per line.
+        assert texts and all(len(line) <= 42 for t in texts for line in t.split("\n"))
+    finally:
+        exp.close()
+
+
+def test_a_frame_without_titles_is_described_by_its_readout():
+    def frame(a):
+        fig, ax = style.new_figure("frame")
+        ax.set_axis_off()
+        return fig, f"loss {a}\nafter 3 steps"
+
+    exp = nkw.Experiment(frame, controls=[nkw.Slider("a", [1, 2])], title="Blit")
+    try:
+        out = exp.widget.children[-1].children[0]
+        (image,) = [o for o in out.outputs if "image/png" in o["data"]]
+        assert image["metadata"]["image/png"]["alt"] == "Blit (a=1). Figure: loss 1 after 3 steps"
+    finally:
+        exp.close()

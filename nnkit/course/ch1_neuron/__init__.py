@@ -2,13 +2,16 @@
 
 The chapter's notebook imports its apparatus with one line::
 
-    from nnkit.course.ch1_neuron import exercises, figures
+    from nnkit.course.ch1_neuron import exercises, figures, text
 
-``figures`` holds the chapter's figures and live experiments (with the shared widgets
-and figure helpers it uses), ``exercises`` its checked exercises. There is no ``lab``:
-what the chapter computes is written out in its cells or is the network itself.
+``figures`` holds the chapter's figures and live experiments, ``exercises`` its checked
+exercises and "predict, then look" questions, and ``text`` is the course's shared
+:mod:`nnkit.course.text` (the number formatter, ``glue``). There is no ``lab``: what
+the chapter computes is written out in its cells or is the network itself.
+
+The modules load when they are imported, so ``exercises`` alone does not load matplotlib.
 """
 
-from . import exercises, figures
+from nnkit.course import text
 
-__all__ = ["figures", "exercises"]
+__all__ = ["exercises", "figures", "text"]

@@ -3,7 +3,7 @@ perceptron rule at work.
 
 All figures use the shared style of :mod:`nnkit.course.style`; the functions return
 the figure (frames for :class:`nnkit.course.widgets.Experiment` or pictures for
-:func:`nnkit.course.figures.show`).
+:func:`nnkit.course.style.show`, which the notebook calls as ``figures.show``).
 """
 
 from __future__ import annotations
@@ -19,13 +19,11 @@ from nnkit.course.style import (
     FONT_SIZE,
     WRONG_COLOR,
     class_color,
-    control_title,
     curve_color,
-    format_number,
-    glue,
     new_figure,
     show,
 )
+from nnkit.course.text import control_title
 from nnkit.course.widgets import Choice, Experiment, Play, Slider
 from nnkit.datasets import logic_gate
 from nnkit.validation import check_int
@@ -38,7 +36,7 @@ __all__ = [
     "neuron_diagram",
     "GATE_VIEW",
     # Shared apparatus the chapter uses, re-exported so its notebook imports one line.
-    "show", "Choice", "Experiment", "Play", "Slider", "format_number", "glue",
+    "show", "Choice", "Experiment", "Play", "Slider",
 ]
 
 # The view used for the four binary input points: a margin around the unit square.

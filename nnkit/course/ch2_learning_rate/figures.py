@@ -24,6 +24,7 @@ from matplotlib.ticker import (
 
 from nnkit.course.ch2_learning_rate.lab import DescentPath, Objective, RangeTestResult, SweepResult
 from nnkit.course.figures import loss_curves
+from nnkit.course.grid import Grid
 from nnkit.course.style import (
     BOUNDARY_COLOR,
     FIGSIZES,
@@ -32,19 +33,17 @@ from nnkit.course.style import (
     PIXEL_RATIO,
     WRONG_COLOR,
     axes_or_new,
-    control_title,
     curve_color,
-    format_number,
-    glue,
     show,
     style_axes,
 )
+from nnkit.course.text import control_title
 from nnkit.course.widgets import Experiment, Play, Slider
 from nnkit.validation import check_int
 
 __all__ = ["DescentAnimator", "stability", "sweep", "range_test", "time_to_target",
     # Shared apparatus the chapter uses, re-exported so its notebook imports one line.
-    "show", "Experiment", "Play", "Slider", "loss_curves", "format_number", "glue",
+    "show", "Experiment", "Play", "Slider", "loss_curves",
 ]
 
 PATH_COLOR = curve_color(0)
@@ -130,11 +129,11 @@ def _path_artists_1d(ax: Axes, path: DescentPath, last: int, xlim, ylim) -> list
 
 
 def _landscape_2d(ax: Axes, objective: Objective, xlim, ylim, n_levels: int) -> None:
-    gx, gy = np.meshgrid(np.linspace(*xlim, 120), np.linspace(*ylim, 120))
-    Z = objective.values(np.column_stack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
+    grid = Grid.over(xlim, ylim, 120)
+    Z = grid.evaluate(objective.values)
     low = max(float(Z.min()), 1e-3 * float(Z.max()))
     levels = np.geomspace(max(low, 1e-3), float(Z.max()), n_levels)
-    ax.contour(gx, gy, Z, levels=levels, colors="#9a9a9a", linewidths=0.7, zorder=0)
+    ax.contour(*grid.mesh, Z, levels=levels, colors="#9a9a9a", linewidths=0.7, zorder=0)
     if objective.minimizer is not None:
         ax.scatter(*objective.minimizer, marker="*", s=120, color=GOOD_COLOR, zorder=3)
     ax.set_xlim(*xlim)

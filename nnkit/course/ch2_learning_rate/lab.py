@@ -494,6 +494,8 @@ def lr_range_test(model, X, y, loss, lr_min: float = 1e-4, lr_max: float = 10.0,
     if batch_size is not None:
         batch_size = check_int(batch_size, "batch_size", low=1)
     gen = as_rng(rng)
+    # A loop of its own rather than nk.fit: the learning rate changes at every update,
+    # and the test stops in the middle of an epoch once the loss takes off.
     lrs = lr_min * (lr_max / lr_min) ** (np.arange(n_updates) / (n_updates - 1))
     opt = SGD(model.parameters(), lr=lr_min)
     raw, avg, used = [], [], []

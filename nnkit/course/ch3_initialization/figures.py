@@ -21,17 +21,16 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from nnkit.activations import relu, relu_grad, sigmoid, sigmoid_grad, tanh, tanh_grad
-from nnkit.course.figures import decision_regions, loss_curves
+from nnkit.course.figures import loss_curves, probability_map
+from nnkit.course.grid import Grid
 from nnkit.course.style import (
     FONT_SIZE,
     WRONG_COLOR,
-    control_title,
     curve_color,
-    format_number,
-    glue,
     new_figure,
     show,
 )
+from nnkit.course.text import control_title
 from nnkit.course.widgets import Choice, Experiment, Play
 from nnkit.validation import check_positive
 
@@ -45,8 +44,7 @@ __all__ = [
     "plot_hidden_units",
     "plot_slopes",
     # Shared apparatus the chapter uses, re-exported so its notebook imports one line.
-    "control_title", "new_figure", "show", "Choice", "Experiment", "Play", "loss_curves",
-    "format_number", "glue",
+    "new_figure", "show", "Choice", "Experiment", "Play", "loss_curves",
 ]
 
 _BINS = 40
@@ -272,8 +270,9 @@ def plot_hidden_units(model, X, y, hidden_weights: np.ndarray, losses: Sequence[
                       max_epoch: int, title: str, size=(8.0, 2.9)) -> Figure:
     """The frame of the symmetry experiment for a small 2-input classifier.
 
-    Left: the regions ``model`` assigns to each class, over the points ``X`` (n, 2) with labels
-    ``y`` (n,). Middle: :func:`plot_unit_weights` of ``hidden_weights`` (n_units, 3), one row
+    Left: the regions ``model`` (whose output is P(class 1), (m, 1)) assigns to each class,
+    over the points ``X`` (n, 2) with labels ``y`` (n,), wrongly classified points ringed.
+    Middle: :func:`plot_unit_weights` of ``hidden_weights`` (n_units, 3), one row
     ``(w1, w2, b)`` per hidden unit. Right: the training loss ``losses`` so far (entry ``i`` after
     ``i`` epochs) on an x axis running to ``max_epoch``, with a dot on the latest value.
     """
@@ -282,7 +281,13 @@ def plot_hidden_units(model, X, y, hidden_weights: np.ndarray, losses: Sequence[
     width, height = fig.get_size_inches()
     fig.subplots_adjust(left=0.7 / width, right=1 - 0.1 / width, bottom=0.5 / height,
                         top=1 - 0.45 / height, wspace=0.5)
-    decision_regions(model, X, y, ax=left, resolution=60)
+    # The model's output is P(class 1), (m, 1).
+    grid = Grid.around(X, 60)
+    wrong = (np.asarray(model(X)).reshape(-1) >= 0.5) != np.asarray(y).reshape(-1)
+    probability_map(grid, grid.evaluate(model), left, graded=False, X=X, y=y, wrong=wrong,
+                    point_size=24, legend=True)
+    left.set_xlabel("$x_1$")
+    left.set_ylabel("$x_2$")
     plot_unit_weights(middle, hidden_weights, input_names=["w1", "w2", "b"])
     losses = list(losses)
     loss_curves({"training loss": losses}, ax=right, ylim=(0.0, 0.8), ylabel="loss")

@@ -20,14 +20,13 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
+from nnkit.course.grid import Grid
 from nnkit.course.style import (
     BOUNDARY_COLOR,
     FONT_SIZE,
     WRONG_COLOR,
     class_color,
     curve_color,
-    format_number,
-    glue,
     new_figure,
 )
 from nnkit.course.widgets import Experiment, Play, Slider
@@ -35,7 +34,7 @@ from nnkit.validation import check_int
 
 __all__ = ["ResponseFigure", "SoftmaxFigure", "PairingsFigure", "mismatch_frame",
     # Shared apparatus the chapter uses, re-exported so its notebook imports one line.
-    "Experiment", "Play", "Slider", "format_number", "glue",
+    "Experiment", "Play", "Slider",
 ]
 
 
@@ -208,12 +207,10 @@ class PairingsFigure:
             elif kind == "classification":
                 labels = y.astype(int)
                 n_classes = int(labels.max()) + 1
-                pad = 0.12 * (X.max(axis=0) - X.min(axis=0))
-                (x0, y0), (x1, y1) = X.min(axis=0) - pad, X.max(axis=0) + pad
-                gx, gy = np.meshgrid(np.linspace(x0, x1, resolution),
-                                     np.linspace(y0, y1, resolution))
-                grid = np.column_stack([gx.ravel(), gy.ravel()])
-                artist = ax_top.imshow(np.zeros(gx.shape), origin="lower",
+                plane = Grid.around(X, resolution, margin=0.12)
+                (x0, x1), (y0, y1) = plane.xlim, plane.ylim
+                grid = plane.points
+                artist = ax_top.imshow(np.zeros(plane.shape), origin="lower",
                                        extent=(x0, x1, y0, y1), aspect="auto",
                                        interpolation="nearest", alpha=0.25, vmin=0,
                                        vmax=n_classes - 1,

@@ -1,14 +1,17 @@
-"""Chapter 5, "The chain rule": the computational graph, backpropagation and its cost.
+"""Chapter 5, "The chain rule and backpropagation": the computational graph and its cost.
 
 The chapter's notebook imports its apparatus with one line::
 
-    from nnkit.course.ch5_chain_rule import exercises, figures, lab
+    from nnkit.course.ch5_chain_rule import exercises, figures, lab, text
 
 ``lab`` holds the chapter's teaching computations, ``figures`` its figures and live
-experiments (with the shared widgets and figure helpers it uses), ``exercises`` its
-checked exercises.
+experiments, ``exercises`` its checked exercises and "predict, then look" questions,
+and ``text`` is the course's shared :mod:`nnkit.course.text` (the number formatter,
+``glue``, verdicts).
+
+The modules load when they are imported, so ``exercises`` alone does not load matplotlib.
 """
 
-from . import exercises, figures, lab
+from nnkit.course import text
 
-__all__ = ["lab", "figures", "exercises"]
+__all__ = ["exercises", "figures", "lab", "text"]

@@ -37,11 +37,10 @@ from nnkit.course.style import (
     FONT_SIZE,
     axes_or_new,
     curve_color,
-    format_number,
-    glue,
     new_figure,
     show,
 )
+from nnkit.course.text import format_number
 from nnkit.course.widgets import Experiment, Play
 from nnkit.validation import check_int
 
@@ -49,7 +48,7 @@ __all__ = [
     "gradient_cost_plot", "graph_frame", "draw_graph", "draw_chains", "FORWARD_COLOR",
     "BACKWARD_COLOR", "GRAPH_SIZE", "FRAME_WIDTH",
     # Shared apparatus the chapter uses, re-exported so its notebook imports one line.
-    "new_figure", "show", "Experiment", "Play", "format_number", "glue",
+    "new_figure", "show", "Experiment", "Play",
 ]
 
 FORWARD_COLOR = CLASS_COLORS[0]    # values computed by the forward pass

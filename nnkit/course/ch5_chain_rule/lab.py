@@ -50,7 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnkit.activations import sigmoid
-from nnkit.course.style import format_number
+from nnkit.course.text import format_number
 from nnkit.gradcheck import numerical_gradient
 from nnkit.layers import Layer
 from nnkit.losses import Loss
@@ -59,7 +59,6 @@ from nnkit.validation import check_int
 __all__ = [
     "COSTS", "NODES", "EDGES", "LOCAL_LABELS", "FORWARD_ORDER", "BACKWARD_ORDER", "CHAINS",
     "EXAMPLE", "TinyTrace", "GraphStep", "tiny_trace", "example_trace", "graph_steps",
-    "format_number",
     "CallCounter", "GradientWork", "count_parameters", "matmul_flops",
     "count_gradient_work", "time_gradient_work",
 ]

@@ -1,13 +1,10 @@
-"""Recorded training runs for the training explorer and the batch-size race (chapter 6).
+"""The runs of chapter 6: the training explorer and the batch-size race.
 
-A *run* trains one small classifier on one two-dimensional data set and keeps, besides the
-usual :class:`nnkit.History`, what the chapter's figures need to replay the training
-afterwards without training again:
-
-* the class-1 probability on a regular grid over the plane at a few *snapshot* epochs
-  (the decision boundary forming), recorded through ``fit``'s per-epoch callback;
-* the mean cross-entropy on the training and the test set after every epoch, with the
-  value before any update as entry 0.
+:func:`train_run` trains one small classifier (a :class:`NetConfig`) on one of the
+two-dimensional data sets of :data:`DATASETS` and records it with the course's recorder
+(:func:`nnkit.course.runs.record_run`): the training and test loss and the test accuracy
+after every epoch, and the class-1 probability over the plane at a few epochs, so that the
+chapter's figures replay the training without training again.
 
 Every run starts from weights drawn from ``seed``, so runs that differ only in the learning
 rate or the batch size start from exactly the same network -- which is what makes the race
@@ -16,20 +13,20 @@ between batch, stochastic and mini-batch gradient descent fair.
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 import nnkit as nk
+from nnkit.course.grid import Grid
+from nnkit.course.runs import Run, record_run
 from nnkit.validation import check_int, check_positive
 
 __all__ = [
     "DATASETS",
     "NetConfig",
-    "TrainingRun",
     "load_dataset",
-    "record_run",
+    "train_run",
 ]
 
 # The four two-dimensional problems of the explorer, with the noise that keeps each one
@@ -42,12 +39,14 @@ DATASETS: dict[str, dict] = {
 }
 
 _ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
+# The probability maps show the points' box and this fraction of its extent on every side.
+MAP_MARGIN = 0.15
 
 
 def load_dataset(name: str, n: int = 240, test_fraction: float = 0.25, rng: int = 0):
     """Generate data set ``name`` with ``n`` points and split it into training and test parts.
 
-    Returns ``(X_train, X_test, y_train, y_test)``: float arrays of shape ``(m, 2)`` and
+    Returns ``(X_train, y_train, X_test, y_test)``: float arrays of shape ``(m, 2)`` and
     integer labels of shape ``(m,)`` with values 0 and 1. The split is seeded by ``rng``.
     """
     if name not in DATASETS:
@@ -60,7 +59,7 @@ def load_dataset(name: str, n: int = 240, test_fraction: float = 0.25, rng: int 
     X_train, X_test, y_train, y_test = nk.datasets.train_test_split(
         X, y, test_fraction=test_fraction, rng=rng
     )
-    return X_train, X_test, y_train, y_test
+    return X_train, y_train, X_test, y_test
 
 
 @dataclass(frozen=True)
@@ -113,64 +112,7 @@ class NetConfig:
         return f"{self.architecture} · η={self.lr:g} · {self.batch_mode}"
 
 
-def _probability_class1(model: nk.Sequential, points: np.ndarray) -> np.ndarray:
-    logits = model(points)
-    return nk.activations.softmax(logits, axis=1)[:, 1]
-
-
-def _mean_cross_entropy(model: nk.Sequential, X: np.ndarray, y: np.ndarray) -> float:
-    return float(nk.losses.cross_entropy(model(X), y))
-
-
-@dataclass
-class TrainingRun:
-    """Everything recorded while training one configuration (see :func:`record_run`).
-
-    ``grid_x`` (G,) and ``grid_y`` (G,) span the plane; ``boundary[e]`` (G, G) is the
-    probability of class 1 at grid point ``(grid_x[j], grid_y[i])`` after epoch ``e``
-    (epoch 0 = before training). ``train_loss`` and ``test_loss`` have one entry per epoch
-    run plus the initial value; after a divergence they stop early.
-    """
-
-    config: NetConfig
-    dataset: str
-    data: tuple
-    grid_x: np.ndarray
-    grid_y: np.ndarray
-    boundary: dict[int, np.ndarray] = field(default_factory=dict)
-    train_loss: list[float] = field(default_factory=list)
-    test_loss: list[float] = field(default_factory=list)
-    test_accuracy: list[float] = field(default_factory=list)
-    history: nk.History | None = None
-
-    @property
-    def epochs_run(self) -> int:
-        """Number of completed epochs (fewer than requested if training diverged)."""
-        return len(self.train_loss) - 1
-
-    def boundary_at(self, epoch: int) -> np.ndarray:
-        """The recorded probability map at ``epoch``, or the last one recorded before it."""
-        recorded = [e for e in self.boundary if e <= epoch]
-        if not recorded:
-            raise ValueError(f"boundary_at(epoch): nothing recorded at or before epoch {epoch}")
-        return self.boundary[max(recorded)]
-
-    def value_at(self, series: str, epoch: int) -> float:
-        """``train_loss``, ``test_loss`` or ``test_accuracy`` at ``epoch``.
-
-        After an early stop (divergence) later epochs give the last recorded value.
-        """
-        values = getattr(self, series)
-        return float(values[min(epoch, len(values) - 1)])
-
-
-def _grid(X: np.ndarray, size: int, margin: float) -> tuple[np.ndarray, np.ndarray]:
-    lo = X.min(axis=0) - margin
-    hi = X.max(axis=0) + margin
-    return np.linspace(lo[0], hi[0], size), np.linspace(lo[1], hi[1], size)
-
-
-def record_run(
+def train_run(
     config: NetConfig,
     dataset: str,
     epochs: int,
@@ -178,57 +120,20 @@ def record_run(
     seed: int = 0,
     n: int = 240,
     grid_size: int = 60,
-    margin: float = 0.4,
-) -> TrainingRun:
+) -> Run:
     """Train ``config`` on ``dataset`` for ``epochs`` epochs and record the run.
 
-    ``snapshots`` are the epochs (0 ≤ e ≤ epochs) at which the class-1 probability is
-    evaluated on a ``grid_size × grid_size`` grid covering the data plus ``margin``. The
-    network weights and the data both come from ``seed``, and the shuffling of ``fit``
-    too, so a run is fully reproducible. Cost: one ``fit`` plus one grid evaluation per
-    snapshot.
+    The network is ``nk.mlp([2, *config.hidden, 2])`` trained by plain SGD on the training
+    part of ``load_dataset(dataset, n, rng=seed)``, its test part held out (the run's
+    ``val_*`` series). ``snapshots`` are the epochs (0 ≤ e ≤ epochs) at which the class-1
+    probability is evaluated on a ``grid_size × grid_size`` grid around all the points.
+    Weights, data and the shuffling of ``fit`` all come from ``seed``, so a run is fully
+    reproducible.
     """
-    epochs = check_int(epochs, "record_run(epochs)", low=1)
-    snapshots = sorted({int(e) for e in snapshots})
-    if not snapshots or snapshots[0] < 0 or snapshots[-1] > epochs:
-        raise ValueError(f"record_run(snapshots): epochs must lie in 0..{epochs}, got {snapshots}")
-    X_train, X_test, y_train, y_test = load_dataset(dataset, n=n, rng=seed)
+    X_train, y_train, X_test, y_test = load_dataset(dataset, n=n, rng=seed)
     model = nk.mlp([2, *config.hidden, 2], activation=config.activation, rng=seed)
-    gx, gy = _grid(np.vstack([X_train, X_test]), grid_size, margin)
-    points = np.column_stack(
-        [np.repeat(gx[None, :], grid_size, 0).ravel(), np.repeat(gy[:, None], grid_size, 1).ravel()]
-    )
-    run = TrainingRun(config, dataset, (X_train, X_test, y_train, y_test), gx, gy)
-
-    def record(epoch: int, net: nk.Sequential, train_loss: float) -> None:
-        run.train_loss.append(train_loss)
-        run.test_loss.append(_mean_cross_entropy(net, X_test, y_test))
-        run.test_accuracy.append(float(nk.accuracy(net(X_test), y_test)))
-        if epoch in snapshots:
-            run.boundary[epoch] = _probability_class1(net, points).reshape(grid_size, grid_size)
-
-    record(0, model, _mean_cross_entropy(model, X_train, y_train))
-
-    def after_epoch(epoch, net, history):
-        # Count epochs from the history rather than trusting the callback's numbering;
-        # EvaluateTrain, just before, has measured the whole training set.
-        done = len(history.train_loss)
-        if np.isfinite(history.train_loss[-1]):
-            record(done, net, history.train_loss[-1])
-
-    # A diverging configuration is part of the lesson, not an error: the run records
-    # ``history.diverged`` and the figures say so, so the warning is not repeated here.
-    with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
-        warnings.simplefilter("ignore", nk.DivergenceWarning)
-        run.history = nk.fit(
-            model,
-            X_train,
-            y_train,
-            nk.CrossEntropyLoss(),
-            nk.SGD(model.parameters(), lr=config.lr),
-            epochs=epochs,
-            batch_size=config.batch_size,
-            rng=seed,
-            callbacks=[nk.EvaluateTrain(), after_epoch],
-        )
-    return run
+    grid = Grid.around(np.vstack([X_train, X_test]), grid_size, margin=MAP_MARGIN)
+    return record_run(model, (X_train, y_train, X_test, y_test),
+                      nk.SGD(model.parameters(), lr=config.lr), epochs=epochs,
+                      batch_size=config.batch_size, rng=seed, grid=grid, snapshots=snapshots,
+                      config={"data": dataset, "net": config})

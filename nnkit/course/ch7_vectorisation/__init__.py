@@ -2,14 +2,16 @@
 
 The chapter's notebook imports its apparatus with one line::
 
-    from nnkit.course.ch7_vectorisation import lab, figures, exercises
+    from nnkit.course.ch7_vectorisation import exercises, figures, lab, text
 
-``lab`` holds the chapter's teaching computations (the three implementations, FLOP
-counts, timing and profiling helpers), ``figures`` its figures and live experiment (with
-the shared ``Experiment`` widget), ``exercises`` its checked and thinking exercises (with
-the shared ``Quiz``).
+``lab`` holds the chapter's teaching computations, ``figures`` its figures and live
+experiments, ``exercises`` its checked exercises and "predict, then look" questions,
+and ``text`` is the course's shared :mod:`nnkit.course.text` (the number formatter,
+``glue``, verdicts).
+
+The modules load when they are imported, so ``exercises`` alone does not load matplotlib.
 """
 
-from . import exercises, figures, lab
+from nnkit.course import text
 
-__all__ = ["lab", "figures", "exercises"]
+__all__ = ["exercises", "figures", "lab", "text"]

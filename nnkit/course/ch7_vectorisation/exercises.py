@@ -9,8 +9,7 @@ Checked exercises:
 * :func:`check_slowest_part` -- the part of :func:`mystery_training` that the profiler
   shows taking most of the time, named by the student.
 
-Thinking exercises: :func:`quizzes` builds the chapter's "predict, then look" questions
-(:class:`Quiz`, re-exported here).
+Thinking exercises: :func:`quizzes` builds the chapter's "predict, then look" questions.
 """
 
 from __future__ import annotations
@@ -26,8 +25,7 @@ from .lab import dense_flops
 
 __all__ = [
     "MYSTERY_PARTS",
-    "Option",
-    "Quiz",
+    "SLOWEST_PART",
     "check_layer_flops",
     "check_slowest_part",
     "check_vectorised",
@@ -362,7 +360,9 @@ def _names(test):
     return lambda call: test(_part_name(call.got))
 
 
-_slowest_part = Exercise(
+# The exercise behind :func:`check_slowest_part`, which hands it the answer as a function
+# of no arguments.
+SLOWEST_PART = Exercise(
     "The slowest part of the training step",
     lambda: _ANSWER,
     cases=[Case(())],
@@ -388,7 +388,7 @@ _slowest_part = Exercise(
 def check_slowest_part(answer) -> bool:
     """Print a verdict on ``answer``, the name (or the function) of the slowest part;
     ``None`` means not attempted yet."""
-    return _slowest_part.check(lambda: ... if answer is None else answer)
+    return SLOWEST_PART.check(lambda: ... if answer is None else answer)
 
 
 # --------------------------------------------------------------------------------------

@@ -12,8 +12,8 @@ run to run and machine to machine; the chapter prints only verdicts that hold ev
 * :func:`profile_bars` -- cumulative time of the parts of a training step (cProfile).
 
 The chapter's live experiment uses the shared :class:`Experiment` (re-exported here with
-its controls, and the shared ``glue``, ``format_number``, ``new_figure`` and ``show``), so
-the notebook needs no second import line.
+its controls, and the shared ``new_figure`` and ``show``), so the notebook needs no second
+import line.
 """
 
 from __future__ import annotations
@@ -25,19 +25,16 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-from nnkit.course.style import axes_or_new, curve_color, format_number, glue, new_figure, show
-from nnkit.course.widgets import Choice, Experiment, Play, Slider
+from nnkit.course.style import axes_or_new, curve_color, new_figure, show
+from nnkit.course.widgets import Choice, Experiment, Slider
 
 from .lab import Timing, roofline
 
 __all__ = [
     "Choice",
     "Experiment",
-    "Play",
     "Slider",
     "epoch_time_frame",
-    "format_number",
-    "glue",
     "new_figure",
     "profile_bars",
     "repeat_spread",

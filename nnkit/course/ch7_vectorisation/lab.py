@@ -3,7 +3,8 @@
 * the forward and backward pass of one two-layer network, ``d → h (ReLU) → C (softmax)``
   with the mean cross-entropy, written three ways: :func:`gradients_loops` (Python loops
   over samples and units), :func:`gradients_vectors` (one example at a time, as vectors)
-  and :func:`gradients_matrices` (the whole batch as matrices);
+  and :func:`gradients_matrices` (the whole batch as matrices: the course's reference,
+  :func:`nnkit.course.two_layer.loss_and_gradients`);
 * counting the work: :func:`dense_flops` and :func:`network_flops` (exact FLOP counts),
   :func:`intensity` and :func:`roofline` (the roofline model of Williams et al. 2009);
 * measuring honestly: :class:`Timing` (median and spread of repeated runs),
@@ -34,6 +35,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 import nnkit as nk
+from nnkit.course.two_layer import PARAM_NAMES, check_problem, loss_and_gradients
 from nnkit.validation import as_rng, check_int, check_positive
 
 __all__ = [
@@ -57,10 +59,11 @@ __all__ = [
     "roofline",
     "sharded_gradients",
     "train_epoch",
-    "yes_no",
 ]
 
-PARAM_NAMES = ("W1", "b1", "W2", "b2")
+# The third way, the whole batch as matrix products, is the course's reference pass:
+# chapter 6 checks its exercise against the same function.
+gradients_matrices = loss_and_gradients
 
 
 # --------------------------------------------------------------------------------------
@@ -79,24 +82,6 @@ def params_of(model: nk.Sequential) -> dict[str, np.ndarray]:
             "W2": dense[1].W.value, "b2": dense[1].b.value}
 
 
-def _check_problem(X, y, params) -> tuple[np.ndarray, np.ndarray]:
-    X = np.asarray(X)
-    y = np.asarray(y)
-    missing = [k for k in PARAM_NAMES if k not in params]
-    if missing:
-        raise ValueError(f"params: missing {missing}; expected the keys {list(PARAM_NAMES)}")
-    h, d = np.shape(params["W1"])
-    c = np.shape(params["W2"])[0]
-    if X.ndim != 2 or X.shape[1] != d:
-        raise ValueError(f"X: expected shape (n, {d}) to match W1 {(h, d)}, got {X.shape}")
-    if y.shape != (X.shape[0],) or y.dtype.kind not in "iu" or y.min() < 0 or y.max() >= c:
-        raise ValueError(
-            f"y: expected {X.shape[0]} integer labels in 0..{c - 1}, got shape {y.shape}, "
-            f"dtype {y.dtype}"
-        )
-    return X, y
-
-
 def gradients_loops(X, y, params) -> tuple[float, dict[str, np.ndarray]]:
     """Loss and gradients with Python loops over samples, units and inputs (no NumPy maths).
 
@@ -106,7 +91,7 @@ def gradients_loops(X, y, params) -> tuple[float, dict[str, np.ndarray]]:
     ``δ1_j = [z1_j > 0] Σ_k δ2_k W2_kj``,
     ``∂L/∂W1_ji += δ1_j x_i``. Returns ``(mean loss, grads)`` with the shapes of ``params``.
     """
-    X, y = _check_problem(X, y, params)
+    X, y = check_problem(X, y, params)
     W1, b1, W2, b2 = (np.asarray(params[k], dtype=np.float64).tolist() for k in PARAM_NAMES)
     h, d, c = len(W1), len(W1[0]), len(W2)
     n = len(X)
@@ -144,7 +129,7 @@ def gradients_vectors(X, y, params) -> tuple[float, dict[str, np.ndarray]]:
     ``δ2 = (softmax(z2) − e_y)/n``, ``∂L/∂W2 += δ2 a1ᵀ``, ``δ1 = (W2ᵀ δ2) ⊙ [z1 > 0]``,
     ``∂L/∂W1 += δ1 xᵀ``.
     """
-    X, y = _check_problem(X, y, params)
+    X, y = check_problem(X, y, params)
     W1, b1, W2, b2 = (params[k] for k in PARAM_NAMES)
     n = len(X)
     grads = {k: np.zeros_like(params[k], dtype=np.result_type(params[k], X)) for k in PARAM_NAMES}
@@ -167,30 +152,6 @@ def gradients_vectors(X, y, params) -> tuple[float, dict[str, np.ndarray]]:
     return float(total / n), grads
 
 
-def gradients_matrices(X, y, params) -> tuple[float, dict[str, np.ndarray]]:
-    """The same loss and gradients for the whole batch at once, as matrix products.
-
-    ``Z1 = X W1ᵀ + b1`` (n, h), ``A1 = max(Z1, 0)``, ``Z2 = A1 W2ᵀ + b2`` (n, C),
-    ``Δ2 = (softmax(Z2) − Y)/n``, ``∂L/∂W2 = Δ2ᵀ A1``, ``∂L/∂b2 = Σ_rows Δ2``,
-    ``Δ1 = (Δ2 W2) ⊙ [Z1 > 0]``, ``∂L/∂W1 = Δ1ᵀ X``, ``∂L/∂b1 = Σ_rows Δ1``.
-    """
-    X, y = _check_problem(X, y, params)
-    W1, b1, W2, b2 = (params[k] for k in PARAM_NAMES)
-    n = len(X)
-    rows = np.arange(n)
-    Z1 = X @ W1.T + b1
-    A1 = np.maximum(Z1, 0.0)
-    Z2 = A1 @ W2.T + b2
-    shifted = Z2 - Z2.max(axis=1, keepdims=True)
-    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    D2 = np.exp(log_p)
-    D2[rows, y] -= 1.0
-    D2 /= n
-    D1 = (D2 @ W2) * (Z1 > 0)
-    grads = {"W1": D1.T @ X, "b1": D1.sum(axis=0), "W2": D2.T @ A1, "b2": D2.sum(axis=0)}
-    return float(-log_p[rows, y].mean()), grads
-
-
 def largest_difference(a: tuple[float, Mapping], b: tuple[float, Mapping]) -> float:
     """Largest relative difference between two ``(loss, grads)`` results, over every entry.
 
@@ -211,7 +172,7 @@ def sharded_gradients(X, y, params, shards: int) -> tuple[float, dict[str, np.nd
     Each shard of ``n_s`` examples gives its own mean loss and gradients (as one device of
     several would); weighting them by ``n_s / n`` and adding gives the whole batch's.
     """
-    X, y = _check_problem(X, y, params)
+    X, y = check_problem(X, y, params)
     shards = check_int(shards, "shards", low=1, high=len(X))
     n = len(X)
     loss = 0.0
@@ -415,7 +376,12 @@ def copy_bandwidth(kilobytes: int = 65536, repeats: int = 5) -> float:
 
 
 def train_epoch(model, X, y, loss_fn, optimizer, batch_size: int) -> float:
-    """One epoch of mini-batch SGD in data order; returns the mean of the batch losses."""
+    """One epoch of mini-batch SGD in data order; returns the mean of the batch losses.
+
+    Written out rather than ``nk.fit(..., epochs=1)``: the chapter times and profiles the
+    update itself (forward, loss, backward, step per batch), without what ``fit`` adds
+    around it (shuffling, the history, checks of the data).
+    """
     batch_size = check_int(batch_size, "batch_size", low=1)
     total = 0.0
     for start in range(0, len(X), batch_size):
@@ -486,7 +452,3 @@ def forward_with_buffer(X: np.ndarray, W: np.ndarray, b: np.ndarray, out: np.nda
     out += b
     return out
 
-
-def yes_no(condition) -> str:
-    """``"yes"`` or ``"no"``: how the chapter prints a verdict on a measurement."""
-    return "yes" if bool(condition) else "no"

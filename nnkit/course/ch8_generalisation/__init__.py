@@ -1,9 +1,18 @@
-"""Chapter 8: does it generalise? Validation, overfitting, standardisation, early stopping,
-weight decay and dropout.
+"""Chapter 8, "Does it generalise?": validation, overfitting, standardisation, early
+stopping, weight decay and dropout.
 
-    from nnkit.course.ch8_generalisation import lab, figures, exercises
+The chapter's notebook imports its apparatus with one line::
+
+    from nnkit.course.ch8_generalisation import exercises, figures, lab, text
+
+``lab`` holds the chapter's teaching computations, ``figures`` its figures and live
+experiments, ``exercises`` its checked exercises and "predict, then look" questions,
+and ``text`` is the course's shared :mod:`nnkit.course.text` (the number formatter,
+``glue``, verdicts).
+
+The modules load when they are imported, so ``exercises`` alone does not load matplotlib.
 """
 
-from . import exercises, figures, lab
+from nnkit.course import text
 
-__all__ = ["exercises", "figures", "lab"]
+__all__ = ["exercises", "figures", "lab", "text"]

@@ -2,8 +2,9 @@
 
 * :func:`moons_data`, :func:`build_network` and :func:`train_run` -- small networks
   trained on few or many noisy moons, with a fixed validation set, recorded for the live
-  experiment (the decision boundary over the plane at a few epochs, training and
-  validation loss every epoch, both measured in evaluation mode);
+  experiment by the course's recorder (:mod:`nnkit.course.runs`: the decision boundary
+  over the plane at a few epochs, training and validation loss every epoch, both measured
+  in evaluation mode);
 * :func:`noise_search` -- a hyperparameter search on labels that are pure noise, to
   measure how much choosing on the test set flatters the winner;
 * :func:`copies_across` -- how many test inputs also appear in the training part;
@@ -18,17 +19,18 @@ avoids learning rates near the stability edge, so its printed figures survive an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 import nnkit as nk
+from nnkit.course.grid import Grid
+from nnkit.course.runs import Run, record_run
 from nnkit.validation import as_rng, check_int
 
 __all__ = [
     "MODELS",
     "NoiseSearch",
-    "Run",
     "TunedDigits",
     "build_network",
     "copies_across",
@@ -57,6 +59,8 @@ MODELS: dict[str, dict] = {
 # Full-batch gradient descent with momentum; well inside the stable range.
 LEARNING_RATE = 0.2
 MOMENTUM = 0.9
+# The part of the plane the probability maps show: the moons and a margin around them.
+MAP_XLIM, MAP_YLIM = (-2.0, 3.0), (-1.6, 2.1)
 
 
 def moons_data(n_train: int):
@@ -94,63 +98,26 @@ def weight_norm(model: nk.Layer) -> float:
                              if p.name == "W")))
 
 
-@dataclass
-class Run:
-    """One recorded training run of the live experiment."""
-
-    model_name: str
-    n_train: int
-    data: tuple
-    history: nk.History
-    grid_x: np.ndarray
-    grid_y: np.ndarray
-    snapshots: dict[int, np.ndarray] = field(default_factory=dict)
-    final_weight_norm: float = 0.0
-
-    @property
-    def train_loss(self) -> np.ndarray:
-        """Training loss at epochs 0, 1, ..., (entry 0 before any update)."""
-        return np.array([self.history.initial_loss] + self.history.train_loss)
-
-    @property
-    def val_loss(self) -> np.ndarray:
-        """Validation loss at epochs 1, 2, ..."""
-        return np.array(self.history.val_loss)
-
-
 def train_run(model_name: str, n_train: int, epochs: int = 200, snapshots=(10, 50, 200),
               weight_decay: float | None = None, grid_size: int = 40) -> Run:
     """Train model ``model_name`` (a key of :data:`MODELS`) on ``n_train`` moons with
-    full-batch gradient descent (η = 0.2, momentum 0.9) and record it.
+    full-batch gradient descent (η = 0.2, momentum 0.9) and record it with the course's
+    recorder (:func:`nnkit.course.runs.record_run`), the 200 validation moons held out.
 
-    ``weight_decay`` overrides the model's own λ.  At each epoch in ``snapshots`` the
+    ``weight_decay`` overrides the model's own λ. At each epoch in ``snapshots`` the
     class-1 probability on a ``grid_size`` × ``grid_size`` grid over the plane is kept
-    (computed in evaluation mode).
+    (computed in evaluation mode, so without dropout).
     """
     if model_name not in MODELS:
         raise ValueError(f"model_name: unknown model {model_name!r}; choose one of {list(MODELS)}")
     spec = MODELS[model_name]
-    X_train, y_train, X_val, y_val = moons_data(n_train)
     model = build_network(spec["width"], spec.get("dropout", 0.0))
     decay = spec.get("weight_decay", 0.0) if weight_decay is None else weight_decay
     optimizer = nk.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM,
                        weight_decay=decay)
-    gx, gy = np.meshgrid(np.linspace(-2.0, 3.0, grid_size), np.linspace(-1.6, 2.1, grid_size))
-    grid = np.column_stack([gx.ravel(), gy.ravel()])
-    run = Run(model_name, n_train, (X_train, y_train, X_val, y_val), nk.History(), gx, gy)
-    wanted = set(snapshots)
-
-    def record(epoch, net, history):
-        # fit calls this after evaluating, so the network is in evaluation mode here.
-        if epoch in wanted:
-            probs = nk.activations.softmax(net(grid))[:, 1]
-            run.snapshots[epoch] = probs.reshape(gx.shape)
-
-    run.history = nk.fit(model, X_train, y_train, nk.CrossEntropyLoss(), optimizer,
-                         epochs=epochs, batch_size=None, validation=(X_val, y_val),
-                         callbacks=[nk.EvaluateTrain(), record])
-    run.final_weight_norm = weight_norm(model)
-    return run
+    return record_run(model, moons_data(n_train), optimizer, epochs=epochs, batch_size=None,
+                      grid=Grid.over(MAP_XLIM, MAP_YLIM, grid_size), snapshots=snapshots,
+                      config={"model": model_name, "n_train": n_train, "weight_decay": decay})
 
 
 @dataclass
