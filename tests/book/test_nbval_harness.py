@@ -185,7 +185,7 @@ def _glue_notebook(path: Path, stored: str) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
-    cell = nbformat.v4.new_code_cell('from nnkit.course.style import glue\n_ = glue("epochs", 85)')
+    cell = nbformat.v4.new_code_cell('from nnkit.course.text import glue\n_ = glue("epochs", 85)')
     prefix = "application/papermill.record/"
     cell.outputs = [nbformat.v4.new_output(
         "display_data", data={prefix + "text/plain": repr(stored)},
