@@ -14,7 +14,8 @@ An exercise declares three things and nothing more:
 ``Exercise.check(student)`` runs the student's function on every case, compares each
 result with the reference's and prints exactly one line:
 
-* ``✔ <title>: passed (<k> cases).`` -- ``k`` counts the inputs compared, everywhere;
+* ``✔ <title>: passed (<k> hand-picked cases and up to <m> random ones).`` -- numbers the
+  exercise fixes (the random draws made are not printed: hypothesis decides them);
 * ``… <title>: not attempted yet ...`` -- the code still raises ``NotImplementedError``;
 * ``✘ <title>: <why>`` -- otherwise. A rejection always helps: the function changed its
   input in place; or it raised (``your function raised AxisError on input …: message``);
@@ -512,10 +513,23 @@ class Exercise:
                     "todo", "not attempted yet (complete the code above, then rerun)"
                 )
             if all(r.kind == "ok" for r in failures):
-                plural = "case" if n_cases == 1 else "cases"
-                return Verdict("passed", f"passed ({n_cases} {plural}).", n_cases)
+                return Verdict("passed", f"passed ({self._coverage()}).", n_cases)
             kind, message = self._explain(failures)
         return Verdict(kind, _one_line(message), n_cases)
+
+    def _coverage(self) -> str:
+        """What a pass was tested on, in numbers this exercise fixes: its hand-picked cases
+        and the most hypothesis may draw. How many draws hypothesis really makes depends on
+        its search (it deduplicates, and takes constants from the source of loaded modules),
+        so that count is never printed: it would change the output from one environment,
+        or one edit of an unrelated module, to the next."""
+        fixed = len(self.cases)
+        text = f"{fixed} hand-picked {'case' if fixed == 1 else 'cases'}"
+        if self.strategy is None:
+            return text
+        if not fixed:
+            return f"up to {self.examples} random cases"
+        return f"{text} and up to {self.examples} random ones"
 
     # ---- running the cases -------------------------------------------------------------
 
