@@ -27,9 +27,10 @@ class LoadedPage:
 def open_page(browser, server, entry, shots: Path | None, mode: str = "light") -> LoadedPage:
     """Open one page with ``server`` (an http:// or file:// URL) as the only allowed origin.
 
-    ``mode`` is the reader's colour preference ("light" or "dark"). Waits for MathJax
-    and for every saved widget to render; saves a full-page screenshot into ``shots``
-    (``<page>.png``, or ``<page>-dark.png``) unless it is None.
+    ``mode`` is the reader's colour preference ("light" or "dark"). Waits for the theme,
+    MathJax, the fonts and every saved widget; saves a screenshot into ``shots`` unless
+    it is None: of the whole page in light mode (``<page>.png``), of its top in dark mode
+    (``<page>-dark.png``, a sample: the tests check every dark page).
     """
     context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=mode)
     # Generous: the machine running the suite may be busy with other work.
@@ -49,10 +50,9 @@ def open_page(browser, server, entry, shots: Path | None, mode: str = "light") -
     page.on("console", lambda m: m.type == "error" and loaded.errors.append(m.text))
     page.on("pageerror", lambda e: loaded.errors.append(str(e)))
     page.goto(server + page_url(entry), wait_until="load")
-    if server.startswith("http"):
-        page.wait_for_load_state("networkidle")
-    # (From disk, every widget frame is a data: URL "request": on a busy machine the page
-    # may take minutes to count as network-idle. The waits below are what matters.)
+    # No wait for "network idle": every widget frame is a data: URL "request", so on a
+    # busy machine a page may take minutes to count as idle. What the tests need is
+    # waited for below; a request to another host is recorded whenever it happens.
     # The theme resolves "auto" to the reader's preference in a deferred script.
     page.wait_for_function(f"() => document.documentElement.dataset.theme === '{mode}'")
     # MathJax (a deferred script, so present by now) typesets asynchronously; its
@@ -67,9 +67,10 @@ def open_page(browser, server, entry, shots: Path | None, mode: str = "light") -
             timeout=60_000,
         )
         page.wait_for_timeout(500)
+    page.evaluate("async () => { await document.fonts.ready; }")
     if shots is not None:
         shots.mkdir(parents=True, exist_ok=True)
         suffix = "" if mode == "light" else f"-{mode}"
-        page.screenshot(path=str(shots / f"{loaded.name}{suffix}.png"), full_page=True)
+        page.screenshot(path=str(shots / f"{loaded.name}{suffix}.png"), full_page=mode == "light")
     return loaded
 
