@@ -119,9 +119,9 @@ else
   step "nbval, portability run" "${portable[@]}" "${pytest[@]}" "${parallel[@]}" \
     "${nbval[@]}" book/*.ipynb
   step "mutation test" "${pytest[@]}" -n 2 -m mutation tests
-  # One book build for all of them; --dist loadgroup keeps each page on one worker
-  # (tests/book/conftest.py), which opens it once.
-  step "book build and HTML tests" "${pytest[@]}" -n 2 --dist loadgroup -m html tests
+  # One book build for all of them, also with two workers; given tests/book, its
+  # conftest.py keeps the tests of each page on one worker.
+  step "book build and HTML tests" "${pytest[@]}" "${parallel[@]}" -m html tests/book
   step "a chapter in JupyterLab" "${pytest[@]}" -m jupyterlab tests
 fi
 

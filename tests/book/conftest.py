@@ -21,6 +21,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import execute_notebooks as ex
 import pytest
 from book_pages import open_page
 
@@ -103,13 +104,30 @@ def built_book(tmp_path_factory) -> BuiltBook:
     )
 
 
-def pytest_collection_modifyitems(items):
-    """Under pytest-xdist with ``--dist loadgroup``, the tests of one page run on one
-    worker, which opens the page once (``pages``)."""
-    for item in items:
-        entry = getattr(item, "callspec", None) and item.callspec.params.get("entry")
-        if entry and item.get_closest_marker("html"):
-            item.add_marker(pytest.mark.xdist_group(entry))
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """With ``-n 2 --dist loadscope -m html tests/book`` (this conftest is then loaded by
+    pytest-xdist's controller too), the tests of one page form one scope and run on one
+    worker, which opens the page once (``pages``). Tests of no single page keep their
+    module as scope. (The ``xdist_group`` mark would say this too, but with pytest 9.2
+    it silently groups nothing: pytest-dev/pytest-xdist#1386.)
+    """
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    pages = sorted(ex.toc_files(ROOT), key=len, reverse=True)  # the longest match first
+
+    class ByPage(LoadScopeScheduling):
+        # The scope of a test, from its node id (as xdist's own group scheduler does).
+        def _split_scope(self, nodeid: str) -> str:
+            params = nodeid.partition("[")[2]
+            for entry in pages:
+                if params.startswith((f"{entry}]", f"{entry}-")):
+                    return entry
+            return super()._split_scope(nodeid)
+
+    return ByPage(config, log)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
