@@ -1,45 +1,42 @@
-"""Repository-wide pytest set-up.
+"""Repository-wide pytest set-up: loaded by every pytest run, so it needs pytest alone.
 
-* nbval starts one kernel per notebook, and those kernels inherit this process's
-  environment. Setting the same variables that ``scripts/execute_notebooks.py`` uses
-  when it stores the outputs makes ``pytest --nbval book/...`` reproduce them, however
-  pytest is invoked (through scripts/test.sh or by hand). BLAS thread counts set by
+* With ``--nbval`` (on ``book/*.ipynb``, which lies outside ``tests/``, so this is the
+  one conftest those runs load), the notebook kernels get the environment that
+  ``scripts/execute_notebooks.py`` stored the outputs with: nbval starts one kernel per
+  notebook, and kernels inherit this process's environment. BLAS thread counts set by
   the caller are kept, so ``OPENBLAS_NUM_THREADS=2 pytest --nbval ...`` checks that the
   outputs do not depend on the thread count.
-* ``built_book`` builds the HTML book once per test session for the build and browser
-  tests.
+* After the run, the exercise mutant banks (``tests/course/mutant_bank.py``) are
+  summed up, also over pytest-xdist workers.
+
+Everything the book tests share (the built book, the browser) is in
+``tests/book/conftest.py``.
 """
 
-import importlib.util
 import os
-import shutil
-import subprocess
 import sys
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent
+# Thread counts already set by the caller are kept: scripts/test.sh runs nbval once more
+# with two BLAS threads to prove the stored outputs do not depend on the thread count.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def _load_script(name):
-    """Load scripts/<name>.py and register it as the module ``name``.
+def pytest_configure(config):
+    if not (config.getoption("nbval", False) or config.getoption("nbval_lax", False)):
+        return
+    # Only nbval runs need it; nbval itself brings nbformat, which the script imports.
+    from execute_notebooks import KERNEL_ENV
 
-    Test modules then write ``import execute_notebooks``; importing it ``from conftest``
-    would be ambiguous, since tests/course has a conftest.py of its own.
-    """
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-execute_notebooks = _load_script("execute_notebooks")
+    for name, value in KERNEL_ENV.items():
+        if name in BLAS_THREAD_VARIABLES:
+            os.environ.setdefault(name, value)
+        else:
+            os.environ[name] = value
 
 
-# Mutant-bank counts (tests/course/mutant_bank.py) handed over by pytest-xdist workers.
+# Mutant-bank counts handed over by pytest-xdist workers (tests/course/conftest.py).
 WORKER_MUTANT_BANKS: dict[str, dict[str, int]] = {}
 
 
@@ -65,52 +62,3 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"{stats['rejected']:3d} of {stats['mutants']:3d} mutants rejected as stated  {title}"
         )
-
-
-# Thread counts already set by the caller are kept: scripts/test.sh runs nbval once more
-# with two BLAS threads to prove the stored outputs do not depend on the thread count.
-BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def pytest_configure(config):
-    for name, value in execute_notebooks.KERNEL_ENV.items():
-        if name in BLAS_THREAD_VARIABLES:
-            os.environ.setdefault(name, value)
-        else:
-            os.environ[name] = value
-
-
-@dataclass
-class BuiltBook:
-    """Result of one ``jupyter-book build``: exit status, full log, HTML folder."""
-
-    returncode: int
-    log: str
-    html: Path
-    screenshots: Path
-
-
-@pytest.fixture(scope="session")
-def built_book() -> BuiltBook:
-    """Build the book from scratch (all pages, warnings as errors) once per session.
-
-    The build fetches the web assets itself (the local extension
-    tools/sphinx_ext/book_assets.py; a no-op when up to date). The log is kept in
-    ``_build/build.log``; screenshots from the browser tests go next to it.
-    """
-    build = ROOT / "_build"
-    # Sphinx does not always replace static files that already exist, so start afresh
-    # (cheap: the build never executes code).
-    shutil.rmtree(build / "html", ignore_errors=True)
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    result = subprocess.run(
-        [str(jupyter_book), "build", str(ROOT), "--all", "-W", "-n", "--keep-going"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-    log = result.stdout + result.stderr
-    build.mkdir(exist_ok=True)
-    (build / "build.log").write_text(log, encoding="utf-8")
-    return BuiltBook(result.returncode, log, build / "html", build / "screenshots")

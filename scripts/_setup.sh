@@ -66,8 +66,3 @@ install_requirements() {
 ensure_npm() {
   command -v npm >/dev/null 2>&1 || apt_install npm
 }
-
-vendor_web_assets() {
-  ensure_npm
-  "$VENV/bin/python" "$ROOT/scripts/vendor_assets.py"
-}

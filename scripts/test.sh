@@ -1,28 +1,54 @@
 #!/usr/bin/env bash
-# Run the whole test suite, installing what it needs first.
+# Run the tests, installing what they need first.
 #
-#   scripts/test.sh
+#   scripts/test.sh                                  # everything (what CI runs)
+#   scripts/test.sh book/03_initialization.ipynb …   # after changing these chapters
 #
-# Steps: lint (ruff), unit tests (tests/, incl. the notebook checks and the mutation
-# test), nbval on every chapter (strict: every stored output must be reproduced), again
-# with two BLAS threads and again with nnkit perturbed by 1e-12 (portable outputs), and
-# the book build with the browser tests (headless Chromium on the built HTML, light and
-# dark, with axe-core; Debian's chromium is installed with apt-get when missing), and
-# every chapter run top to bottom in JupyterLab in the same browser. Every step runs even if an earlier
-# one failed; the script exits non-zero if any failed. pytest's "no tests collected"
-# (exit status 5) counts as a failure.
+# Everything: lint (ruff); the unit tests (tests/, also the stored notebooks, the
+# notebook script and the nbval harness); strict nbval on every chapter as stored (one
+# BLAS thread); the portability run, strict nbval again with two BLAS threads and
+# nnkit's arithmetic perturbed by 1e-12 together; the mutation test (nbval must fail
+# when nnkit changes by 1 %); the book build with every test of the built HTML book
+# (headless Chromium, light and dark, axe-core, the questions; Debian's chromium is
+# installed with apt-get when missing); and a chapter run in JupyterLab. Each kind of
+# test is chosen by its pytest marker (pyproject.toml).
+#
+# With notebooks: lint, the quick tests of the network, of those chapters' apparatus
+# and of the shared apparatus, the quick checks of the stored notebooks, and strict
+# nbval and the portability run on those chapters only.
+#
+# Every step runs even if an earlier one failed; the script exits non-zero if any
+# failed. pytest's "no tests collected" (exit status 5) counts as a failure.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_setup.sh"
+
+# Notebook arguments, resolved before changing directory: book/NN_name.ipynb, where NN
+# is the chapter's number (nnkit/course/chN_*/, tests/course/chN_*/).
+notebooks=()
+chapters=()
+for arg in "$@"; do
+  path="$(realpath -e -- "$arg" 2>/dev/null)" || die "no such file: $arg"
+  name="$(basename "$path")"
+  if [ "$(dirname "$path")" != "$ROOT/book" ] || ! [[ "$name" =~ ^([0-9]+)_.+\.ipynb$ ]]; then
+    die "not a chapter notebook (book/NN_name.ipynb): $arg"
+  fi
+  notebooks+=("book/$name")
+  chapters+=("$((10#${BASH_REMATCH[1]}))")
+done
 cd "$ROOT"
 
 ensure_venv
 install_requirements requirements-dev.txt
-vendor_web_assets
-CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
-if [ ! -x "$CHROMIUM" ]; then
-  apt_install chromium
+if [ "${#notebooks[@]}" -eq 0 ]; then
+  # The book build fetches the pinned web assets with npm; the HTML and JupyterLab
+  # tests drive Chromium.
+  ensure_npm
+  CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+  if [ ! -x "$CHROMIUM" ]; then
+    apt_install chromium
+  fi
+  export CHROMIUM
 fi
-export CHROMIUM
 
 # The networks here are small: BLAS threads only fight each other (and the notebook
 # kernels) over the two cores, multiplying CPU time, so use one thread everywhere.
@@ -48,32 +74,62 @@ step() {
   echo "($name: $((SECONDS - begin)) s)"
 }
 
-pytest=("$VENV/bin/python" -m pytest -p no:cacheprovider)
+pytest=("$VENV/bin/python" -m pytest)
+# Two pytest-xdist workers; --dist loadscope keeps each module's tests (a notebook's
+# cells, for nbval) in order on one worker.
+parallel=(-n 2 --dist loadscope)
+nbval=(--nbval --nbval-current-env --nbval-sanitize-with tests/book/nbval_sanitize.cfg
+  --nbval-cell-timeout=300)
+# The stored outputs must not depend on the machine: the portability run compares them
+# with two BLAS threads (another summation order in matrix products) and with nnkit's
+# arithmetic changed by a relative 1e-12 (tests/book/perturb/sitecustomize.py, loaded
+# by every kernel through PYTHONPATH). tests/book/test_nbval_harness.py proves that
+# both reach the kernels.
+portable=(env OPENBLAS_NUM_THREADS=2 PYTHONPATH="$ROOT/tests/book/perturb${PYTHONPATH:+:$PYTHONPATH}")
 
 step "lint" "$VENV/bin/ruff" check .
-# Two pytest-xdist workers for the suites whose tests are independent; --dist loadscope
-# keeps each notebook's cells in order on one worker (nbval's README).
-parallel=(-n 2 --dist loadscope)
-step "unit tests" "${pytest[@]}" "${parallel[@]}" tests \
-  --ignore=tests/book/test_book_build.py --ignore=tests/book/test_browser.py \
-  --ignore=tests/book/test_quiz_browser.py --ignore=tests/book/test_jupyterlab.py
-nbval=("${pytest[@]}" --nbval --nbval-current-env
-  --nbval-sanitize-with tests/book/nbval_sanitize.cfg --nbval-cell-timeout=300
-  --ignore=_build book/*.ipynb)
-step "nbval on every chapter" "${nbval[@]}" "${parallel[@]}"
-# The stored outputs must not depend on the machine: the same comparison with two BLAS
-# threads (another summation order in matrix products), and with nnkit's arithmetic
-# changed by a relative 1e-12 (tests/book/perturb/sitecustomize.py, loaded by every
-# kernel through PYTHONPATH). tests/book/test_nbval_harness.py proves both really apply.
-step "nbval with two BLAS threads" env OPENBLAS_NUM_THREADS=2 "${nbval[@]}"
-step "nbval with nnkit perturbed by 1e-12" \
-  env PYTHONPATH="$ROOT/tests/book/perturb${PYTHONPATH:+:$PYTHONPATH}" "${nbval[@]}" "${parallel[@]}"
-step "book build and browser tests" "${pytest[@]}" tests/book/test_book_build.py \
-  tests/book/test_browser.py tests/book/test_quiz_browser.py
-step "chapters run in JupyterLab" "${pytest[@]}" tests/book/test_jupyterlab.py
+
+if [ "${#notebooks[@]}" -gt 0 ]; then
+  # The chapters' own apparatus tests, where tests/course mirrors nnkit/course by
+  # chapter (tests/course/chN_*/) with the shared apparatus' tests beside them;
+  # otherwise all of tests/course.
+  course=()
+  for n in "${chapters[@]}"; do
+    found=(tests/course/ch"$n"_*/)
+    if [ ! -d "${found[0]}" ]; then
+      course=(tests/course)
+      break
+    fi
+    course+=("${found[@]}")
+  done
+  shared=(tests/course/test_*.py)
+  if [ "${course[0]}" != tests/course ] && [ -e "${shared[0]}" ]; then
+    course+=("${shared[@]}")
+  fi
+  step "quick tests" "${pytest[@]}" "${parallel[@]}" -m "not slow" \
+    tests/network "${course[@]}" tests/book
+  # One notebook runs on one worker: xdist only pays with several.
+  if [ "${#notebooks[@]}" -eq 1 ]; then parallel=(); fi
+  step "nbval" "${pytest[@]}" "${parallel[@]}" "${nbval[@]}" "${notebooks[@]}"
+  step "nbval, portability run" "${portable[@]}" "${pytest[@]}" "${parallel[@]}" \
+    "${nbval[@]}" "${notebooks[@]}"
+else
+  step "unit tests" "${pytest[@]}" "${parallel[@]}" -m "not (html or jupyterlab or mutation)" tests
+  step "nbval" "${pytest[@]}" "${parallel[@]}" "${nbval[@]}" book/*.ipynb
+  step "nbval, portability run" "${portable[@]}" "${pytest[@]}" "${parallel[@]}" \
+    "${nbval[@]}" book/*.ipynb
+  step "mutation test" "${pytest[@]}" -n 2 -m mutation tests
+  # One book build for all of them, also with two workers; given tests/book, its
+  # conftest.py keeps the tests of each page on one worker.
+  step "book build and HTML tests" "${pytest[@]}" "${parallel[@]}" -m html tests/book
+  step "a chapter in JupyterLab" "${pytest[@]}" -m jupyterlab tests
+fi
 
 echo
-echo "total: $((SECONDS - started)) s; screenshots in _build/screenshots/"
+echo "total: $((SECONDS - started)) s"
+if [ "${#notebooks[@]}" -eq 0 ]; then
+  echo "screenshots in _build/screenshots/"
+fi
 if [ "${#failed[@]}" -ne 0 ]; then
   printf 'FAILED steps:\n'
   printf '  - %s\n' "${failed[@]}"

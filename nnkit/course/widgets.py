@@ -32,16 +32,14 @@ compares the key numbers), then displays the widget.
 Budget
 ------
 Every frame is an inline PNG stored in the notebook and in the built HTML page, so
-pages stay light only if experiments stay small. The limits:
-
-* :data:`MAX_FRAMES_PER_WIDGET` = 100 frames in one experiment (product of all axis sizes)
-  and :data:`MAX_PNG_BYTES` = 60 000 bytes for one frame's PNG (frames are shown at
-  336 x 256 px, 80 dpi, and stored with twice the pixels in each direction for high-DPI
-  screens, reduced to a 64-colour palette: typically 10-35 kB), both checked here while
-  an experiment is built (a clear ``ValueError`` when exceeded);
-* :data:`MAX_STATE_BYTES_PER_NOTEBOOK` = 6 000 000 bytes of serialised widget state
-  (JSON, PNGs base64-encoded) in one notebook, checked on the saved notebook by
-  ``scripts/execute_notebooks.py`` (``budget_report``) and ``tests/book/test_widget_budget.py``.
+pages stay light only if experiments stay small. The limits of one experiment:
+:data:`MAX_FRAMES_PER_WIDGET` = 100 frames (product of all axis sizes) and
+:data:`MAX_PNG_BYTES` = 60 000 bytes for one frame's PNG (frames are shown at
+336 x 256 px, 80 dpi, and stored with twice the pixels in each direction for high-DPI
+screens, reduced to a 64-colour palette: typically 10-35 kB), both checked here while
+an experiment is built (a clear ``ValueError`` when exceeded). The book's limit for all
+the widget state of one notebook is checked on the saved notebook by
+``scripts/execute_notebooks.py``.
 """
 
 from __future__ import annotations
@@ -69,13 +67,11 @@ __all__ = [
     "Experiment",
     "MAX_FRAMES_PER_WIDGET",
     "MAX_PNG_BYTES",
-    "MAX_STATE_BYTES_PER_NOTEBOOK",
     "frame_png",
 ]
 
 MAX_FRAMES_PER_WIDGET = 100
 MAX_PNG_BYTES = 60_000
-MAX_STATE_BYTES_PER_NOTEBOOK = 6_000_000
 
 # Characters per line of a frame's readout: at most READOUT_WIDTH, and no wider than the
 # frame (a monospace character of the output box is about CHAR_PX CSS pixels wide).

@@ -1,8 +1,10 @@
 """The book builds with warnings as errors, has a page per toc entry, and is offline-ready.
 
-Also: a plain ``jupyter-book build .`` in a fresh copy of the repository (no
-node_modules, no _build) builds the complete offline book by itself, writes nothing
-into ``book/``, and without npm stops with a message saying what to do.
+The one build of the session (``built_book``) starts without the copied web assets, so
+it proves that ``jupyter-book build .`` makes them itself (in a fresh clone, where
+``tools/web/node_modules`` is missing too, it also runs ``npm ci``: scripts/test.sh on
+CI does exactly that). The build writes nothing into ``book/``, and without npm it
+stops with a message saying what to do.
 """
 
 import os
@@ -16,8 +18,8 @@ from pathlib import Path
 import execute_notebooks as ex
 import pytest
 
-# Builds the whole book once (about a minute; skip with -m 'not slow').
-pytestmark = pytest.mark.slow
+# Builds the whole book once per session (skip with -m 'not slow').
+pytestmark = [pytest.mark.slow, pytest.mark.html]
 
 ROOT = Path(__file__).resolve().parents[2]
 TOC_FILES = ex.toc_files(ROOT)
@@ -158,6 +160,7 @@ def test_every_page_links_the_book_stylesheet_and_script(built_book):
 def test_no_build_output_or_asset_inside_the_book_folder(built_book):
     """A reader's JupyterLab file browser shows book/ beside the chapters: keep it clean."""
     assert built_book.returncode == 0, built_book.log[-2000:]
+    assert sorted(p.name for p in (ROOT / "book").iterdir()) == built_book.book_before
     # (Dot-folders such as .ipynb_checkpoints are hidden there.)
     generated = [p.name for p in (ROOT / "book").iterdir() if p.name.startswith("_")]
     assert not generated, generated
@@ -190,26 +193,6 @@ def _plain_build(copy: Path, path_env: str) -> subprocess.CompletedProcess:
         env={**os.environ, "PATH": path_env, "NO_COLOR": "1"},
         timeout=900,
     )
-
-
-@pytest.fixture(scope="module")
-def fresh_copy(tmp_path_factory) -> Path:
-    return _fresh_copy(tmp_path_factory.mktemp("clone"))
-
-
-def test_plain_jupyter_book_build_makes_the_offline_book(fresh_copy):
-    assert not (fresh_copy / "tools" / "web" / "node_modules").exists()
-    book_before = sorted(p.name for p in (fresh_copy / "book").iterdir())
-    result = _plain_build(fresh_copy, os.environ["PATH"])
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-4000:]
-    assert "WARNING" not in log, [line for line in log.splitlines() if "WARNING" in line]
-    static = fresh_copy / "_build" / "html" / "_static"
-    for needed in ("mathjax/tex-mml-chtml.js", "html-manager/embed-amd.js", "book.css"):
-        assert (static / needed).is_file(), f"plain build lacks _static/{needed}"
-    assert sorted(p.name for p in (fresh_copy / "book").iterdir()) == book_before
-    page = (fresh_copy / "_build" / "html" / "book" / "01_neuron.html").read_text()
-    assert "_static/html-manager/embed-amd.js" in page
 
 
 def test_plain_build_without_npm_says_what_to_do(tmp_path):

@@ -19,14 +19,14 @@ Chromium: /usr/bin/chromium, or the path in the environment variable CHROMIUM.
 """
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import execute_notebooks as ex
 import pytest
+from book_pages import open_page
 
 # Drives headless Chromium over the built book: minutes (skip with -m 'not slow').
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.html]
 
 ROOT = Path(__file__).resolve().parents[2]
 TOC_FILES = ex.toc_files(ROOT)
@@ -53,85 +53,6 @@ FRAME_JS = """(root) => {
   }
   return parts.join('\\n');
 }"""
-
-
-def page_url(entry: str) -> str:
-    return re.sub(r"\.(ipynb|md)$", "", entry) + ".html"
-
-
-@dataclass
-class LoadedPage:
-    """A page opened in the browser, with everything it tried to do while loading."""
-
-    page: object
-    name: str
-    blocked: list = field(default_factory=list)
-    errors: list = field(default_factory=list)
-
-
-def open_page(browser, server, entry, shots: Path | None, mode: str = "light") -> LoadedPage:
-    """Open one page with ``server`` (an http:// or file:// URL) as the only allowed origin.
-
-    ``mode`` is the reader's colour preference ("light" or "dark"). Waits for MathJax
-    and for every saved widget to render; saves a full-page screenshot into ``shots``
-    (``<page>.png``, or ``<page>-dark.png``) unless it is None.
-    """
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=mode)
-    # Generous: the machine running the suite may be busy with other work.
-    context.set_default_timeout(60_000)
-    page = context.new_page()
-    loaded = LoadedPage(page, Path(entry).name)
-
-    def route(request_route):
-        url = request_route.request.url
-        if url.startswith(server) or url.startswith(("data:", "blob:")):
-            request_route.continue_()
-        else:
-            loaded.blocked.append(url)
-            request_route.abort()
-
-    page.route("**/*", route)
-    page.on("console", lambda m: m.type == "error" and loaded.errors.append(m.text))
-    page.on("pageerror", lambda e: loaded.errors.append(str(e)))
-    page.goto(server + page_url(entry), wait_until="load")
-    if server.startswith("http"):
-        page.wait_for_load_state("networkidle")
-    # (From disk, every widget frame is a data: URL "request": on a busy machine the page
-    # may take minutes to count as network-idle. The waits below are what matters.)
-    # The theme resolves "auto" to the reader's preference in a deferred script.
-    page.wait_for_function(f"() => document.documentElement.dataset.theme === '{mode}'")
-    # MathJax (a deferred script, so present by now) typesets asynchronously; its
-    # startup promise resolves once the first typesetting pass is done.
-    page.evaluate(
-        "async () => { if (window.MathJax && MathJax.startup) await MathJax.startup.promise; }"
-    )
-    views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
-    if views:
-        page.wait_for_function(
-            f"() => document.querySelectorAll('.widget-subarea').length >= {views}",
-            timeout=60_000,
-        )
-        page.wait_for_timeout(500)
-    if shots is not None:
-        shots.mkdir(parents=True, exist_ok=True)
-        suffix = "" if mode == "light" else f"-{mode}"
-        page.screenshot(path=str(shots / f"{loaded.name}{suffix}.png"), full_page=True)
-    return loaded
-
-
-@pytest.fixture(scope="module")
-def pages(browser, server, built_book):
-    """Every toc page, opened once per module and mode (default light), closed at the end."""
-    opened = {}
-
-    def get(entry, mode="light"):
-        if (entry, mode) not in opened:
-            opened[entry, mode] = open_page(browser, server, entry, built_book.screenshots, mode)
-        return opened[entry, mode]
-
-    yield get
-    for loaded in opened.values():
-        loaded.page.context.close()
 
 
 @pytest.mark.parametrize("entry", TOC_FILES)
@@ -286,7 +207,7 @@ AXE_JS = """async () => {
 def test_no_serious_accessibility_violations(pages, entry, mode):
     """axe-core on the rendered page (widgets included): nothing serious or critical."""
     if not AXE.is_file():
-        pytest.fail(f"no {AXE}: run `python scripts/vendor_assets.py` (npm ci in tools/web)")
+        pytest.fail(f"no {AXE}: run `python tools/sphinx_ext/vendor_assets.py` (npm ci)")
     page = pages(entry, mode).page
     page.wait_for_timeout(300)  # let the theme's colour transitions finish
     page.add_script_tag(path=str(AXE))

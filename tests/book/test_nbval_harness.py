@@ -1,10 +1,11 @@
-"""The extra nbval runs of scripts/test.sh really change what the kernels compute.
+"""The portability run of scripts/test.sh really changes what the kernels compute.
 
-scripts/test.sh runs strict nbval three times: as stored (one BLAS thread), with two
-BLAS threads, and with nnkit's arithmetic perturbed by a relative 1e-12
-(tests/book/perturb/sitecustomize.py, put on the kernels' PYTHONPATH). Passing runs
-prove nothing unless the kernels really ran that way; these tests show they do, and
-that nbval notices a change of that size when a notebook prints too many digits.
+scripts/test.sh runs strict nbval twice: as stored (one BLAS thread), and with two BLAS
+threads and nnkit's arithmetic perturbed by a relative 1e-12 together
+(tests/book/perturb/sitecustomize.py, put on the kernels' PYTHONPATH), both with two
+pytest-xdist workers. Passing runs prove nothing unless the kernels really ran that
+way; these tests show they do, and that nbval notices a change of that size when a
+notebook prints too many digits.
 """
 
 import json
@@ -127,12 +128,12 @@ def _notebook(path: Path, source: str, stored_text: str) -> Path:
     return path
 
 
-def _nbval(root: Path, notebook: Path, **env: str) -> str:
+def _nbval(root: Path, notebook: Path, *options: str, **env: str) -> str:
     """Run strict nbval as scripts/test.sh does; return "exit <status>" and the report."""
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval",
          "--nbval-current-env", "--nbval-sanitize-with", "tests/book/nbval_sanitize.cfg",
-         "-q", str(notebook)],
+         "-q", *options, str(notebook)],
         cwd=root, env={**os.environ, **env}, capture_output=True, text=True, timeout=300,
     )
     return f"exit {result.returncode}\n{result.stdout}{result.stderr}"
@@ -174,9 +175,11 @@ def test_blas_thread_count_reaches_the_kernel(tmp_path):
         " if pool['user_api'] == 'blas'}))\n"
     )
     notebook = _notebook(tmp_path / "threads.ipynb", source, "[2]\n")
-    two = _nbval(tmp_path, notebook, OPENBLAS_NUM_THREADS="2")
+    # Through pytest-xdist workers, as scripts/test.sh runs nbval.
+    xdist = ("-n", "2", "--dist", "loadscope")
+    two = _nbval(tmp_path, notebook, *xdist, OPENBLAS_NUM_THREADS="2")
     assert two.startswith("exit 0"), two[-3000:]
-    one = _nbval(tmp_path, notebook, OPENBLAS_NUM_THREADS="1")
+    one = _nbval(tmp_path, notebook, *xdist, OPENBLAS_NUM_THREADS="1")
     assert one.startswith("exit 1") and "Cell outputs differ" in one, one[-3000:]
 
 

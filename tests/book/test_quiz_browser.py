@@ -14,7 +14,6 @@ Chromium: /usr/bin/chromium, or the path in the environment variable CHROMIUM.
 
 import importlib
 import pkgutil
-import re
 from pathlib import Path
 
 import execute_notebooks as ex
@@ -40,30 +39,6 @@ def defined_quizzes():
     return found
 
 
-def open_page(browser, server, entry):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    # Generous: the machine running the suite may be busy with other work.
-    context.set_default_timeout(120_000)
-    page = context.new_page()
-
-    def route(request_route):
-        url = request_route.request.url
-        if url.startswith(server) or url.startswith(("data:", "blob:")):
-            request_route.continue_()
-        else:
-            request_route.abort()
-
-    page.route("**/*", route)
-    page.goto(server + re.sub(r"\.(ipynb|md)$", "", entry) + ".html", wait_until="load")
-    page.wait_for_load_state("networkidle")
-    views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
-    if views:
-        page.wait_for_function(
-            f"() => document.querySelectorAll('.widget-subarea').length >= {views}"
-        )
-    return page
-
-
 def normalised(text):
     return " ".join(text.split())
 
@@ -85,10 +60,13 @@ def test_chapters_1_to_6_each_ask_at_least_two_questions(n):
     assert notebook.count('class=\\"nnkit-quiz-question\\"') >= 2
 
 
+@pytest.mark.slow
+@pytest.mark.html
 @pytest.mark.parametrize("entry", PAGES)
-def test_each_option_shows_its_own_feedback_without_a_kernel(browser, server, built_book,
-                                                              quizzes, entry):
-    page = open_page(browser, server, entry)
+def test_each_option_shows_its_own_feedback_without_a_kernel(pages, built_book, quizzes, entry):
+    # The page as the other browser tests see it (opened once, light mode); no other
+    # test touches its questions.
+    page = pages(entry).page
     roots = page.locator(".nnkit-quiz")
     shots = built_book.screenshots / "quizzes"
     shots.mkdir(parents=True, exist_ok=True)
@@ -107,4 +85,3 @@ def test_each_option_shows_its_own_feedback_without_a_kernel(browser, server, bu
         right = next(i for i, o in enumerate(quiz.options) if o.correct)
         root.get_by_role("radio", name=quiz.options[right].text, exact=True).check()
         root.screenshot(path=str(shots / f"{Path(entry).stem}-q{k + 1}.png"))
-    page.context.close()

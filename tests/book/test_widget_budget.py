@@ -1,5 +1,7 @@
-"""Every notebook of the book keeps its saved widget state within nnkit.course.widgets' budget,
-and the budget report that checks it (scripts/execute_notebooks.py) finds what is over."""
+"""Every notebook of the book keeps its saved widget state within budget: the book's limit
+per notebook (scripts/execute_notebooks.py) and the apparatus' limits per experiment
+(nnkit.course.widgets: frames per widget, bytes per frame PNG); and the budget report
+that measures a notebook finds what is there and what is over."""
 
 import json
 from pathlib import Path
@@ -7,8 +9,8 @@ from pathlib import Path
 import execute_notebooks as ex
 import ipywidgets as w
 import pytest
+from matplotlib.figure import Figure
 
-import nnkit.course.style as style
 import nnkit.course.widgets as nkw
 
 BOOK = Path(__file__).resolve().parents[2] / "book"
@@ -23,11 +25,14 @@ def test_the_book_has_notebooks_to_check():
 def test_widget_state_within_budget(path):
     numbers, problems = ex.budget_report(json.loads(path.read_text(encoding="utf-8")))
     assert problems == [], f"{path.name}: {numbers}"
+    assert numbers["state_bytes"] <= ex.MAX_STATE_BYTES_PER_NOTEBOOK
+    assert numbers["max_frames"] <= nkw.MAX_FRAMES_PER_WIDGET, f"{path.name}: {numbers}"
+    assert numbers["max_png_bytes"] <= nkw.MAX_PNG_BYTES, f"{path.name}: {numbers}"
 
 
 def frame(a, t):
-    fig, ax = style.new_figure((1.5, 1.0), layout="fixed")
-    ax.plot([0, 1], [0, a * (t + 1)])
+    fig = Figure(figsize=(1.5, 1.0))
+    fig.add_subplot().plot([0, 1], [0, a * (t + 1)])
     return fig, f"a={a} t={t}"
 
 
@@ -43,13 +48,13 @@ def test_budget_report_on_saved_state(monkeypatch):
     assert problems == []
     assert numbers["max_frames"] == exp.n_frames == 12 and numbers["widgets"] >= 1
     assert 0 < numbers["max_png_bytes"] <= nkw.MAX_PNG_BYTES
-    monkeypatch.setattr(nkw, "MAX_FRAMES_PER_WIDGET", 10)
-    monkeypatch.setattr(nkw, "MAX_PNG_BYTES", 100)
-    monkeypatch.setattr(nkw, "MAX_STATE_BYTES_PER_NOTEBOOK", 1000)
+    assert numbers["state_bytes"] == len(json.dumps(state))
+    monkeypatch.setattr(ex, "MAX_STATE_BYTES_PER_NOTEBOOK", numbers["state_bytes"] - 1)
     _, problems = ex.budget_report(notebook_with(state))
-    assert any("has 12 frames, over 10" in p for p in problems)
-    assert any("-byte PNG, over 100" in p for p in problems)
-    assert any("per notebook" in p for p in problems)
+    assert problems == [
+        f"widget state is {numbers['state_bytes']} bytes, over "
+        f"{numbers['state_bytes'] - 1} per notebook"
+    ]
     exp.close()
 
 

@@ -1,12 +1,12 @@
 """Sphinx extension: fetch and serve the offline book's web assets during the build.
 
-Registered in ``_config.yml`` (``sphinx: local_extensions``), so a plain
-``jupyter-book build .`` first runs ``scripts/vendor_assets.py`` (``npm ci`` from
-``tools/web/package-lock.json`` when needed, then a copy into ``_build/web-assets``;
-a no-op when nothing changed), adds that folder to ``html_static_path`` and links the
-book's stylesheet ``book.css`` and accessibility script ``book.js`` from every page.
-When the assets cannot be fetched the build stops with a message naming what to
-install and the command to run again.
+Registered in ``_config.yml`` (``sphinx: local_extensions``, which also puts this folder
+on ``sys.path``), so a plain ``jupyter-book build .`` first runs the asset step of
+``vendor_assets.py`` beside it (``npm ci`` from ``tools/web/package-lock.json`` when
+needed, then a copy into ``_build/web-assets``; a no-op when nothing changed), adds
+that folder to ``html_static_path`` and links the book's stylesheet ``book.css`` and
+accessibility script ``book.js`` from every page. When the assets cannot be fetched the
+build stops with a message naming what to install and the command to run again.
 
 It also gives the notebooks' figures their alt text: myst-nb takes only the width and
 height from an image output's metadata, so the ``alt`` that ``nnkit.course.style.show``
@@ -18,34 +18,23 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib.util
 import json
 import subprocess
 from pathlib import Path
 
+import vendor_assets
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 logger = logging.getLogger(__name__)
 
 
-def _vendor_assets_module():
-    """scripts/vendor_assets.py, the one place that knows how the assets are made."""
-    path = REPO_ROOT / "scripts" / "vendor_assets.py"
-    spec = importlib.util.spec_from_file_location("vendor_assets", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _vendor(app: Sphinx, config: Config) -> None:
-    assets = _vendor_assets_module()
     try:
-        summary = assets.vendor()
+        summary = vendor_assets.vendor()
     except (RuntimeError, OSError, subprocess.CalledProcessError) as error:
         raise ExtensionError(
             f"the book's offline web assets could not be prepared: {error}\n"
@@ -53,7 +42,7 @@ def _vendor(app: Sphinx, config: Config) -> None:
             "which also installs npm)."
         ) from None
     logger.info(summary)
-    static = str(assets.VENDOR)
+    static = str(vendor_assets.VENDOR)
     if static not in config.html_static_path:
         config.html_static_path.append(static)
 

@@ -9,9 +9,9 @@ and ``book.js`` from ``tools/web``. Versions are pinned by ``tools/web/package.j
 ``node_modules`` nor ``_build/web-assets`` is committed, and neither is inside ``book/``,
 so a reader's JupyterLab file browser shows only the chapters there.
 
-``jupyter-book build .`` runs this step itself (the local Sphinx extension
-``tools/sphinx_ext/book_assets.py``); it can also be run alone:
-``python scripts/vendor_assets.py``.
+``jupyter-book build .`` runs this step itself: the Sphinx extension ``book_assets`` in
+this folder imports this module (``_config.yml`` puts the folder on ``sys.path``). It
+can also be run alone: ``python tools/sphinx_ext/vendor_assets.py``.
 
 Idempotent: when the lockfile, this script and our own web files are unchanged since the
 last copy (recorded in ``_build/web-assets/STAMP``), it does nothing. Prints one line
@@ -27,7 +27,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 WEB = REPO_ROOT / "tools" / "web"
 MODULES = WEB / "node_modules"
 VENDOR = REPO_ROOT / "_build" / "web-assets"
@@ -134,7 +134,7 @@ def vendor() -> str:
         for name in ("@jupyter-widgets/html-manager", "mathjax", "requirejs")
     ]
     (VENDOR / "VERSIONS.txt").write_text(
-        "Copied from npm by scripts/vendor_assets.py; do not edit or commit.\n"
+        "Copied from npm by tools/sphinx_ext/vendor_assets.py; do not edit or commit.\n"
         + "\n".join(versions)
         + "\n"
     )
