@@ -3,11 +3,11 @@
 =============================  ==================================================================
 checker                        the student writes
 =============================  ==================================================================
-:data:`check_tiny_gradients`   ``tiny_gradients(x, y, theta1, theta2)`` -> ``(dJ_dtheta1,
-                               dJ_dtheta2)`` for the 2-2-1 sigmoid network of the chapter with
-                               :math:`J = (a^{(3)} - y)^2`, by the chain rule
+:data:`check_tiny_gradients`   ``tiny_gradients(x, y, W1, W2)`` -> ``(dJ_dW1, dJ_dW2)``
+                               for the 2-2-1 sigmoid network of the chapter with
+                               :math:`J = (a^{[2]} - y)^2`, by the chain rule
 :data:`check_dense_backward`   ``dense_backward(X, W, G)`` -> ``(dX, dW, db)`` for
-                               :math:`Z = XW^\\top + b` and :math:`G = \\partial L/\\partial Z`
+                               :math:`Z = XW^\\top + b` and :math:`G = \\partial J/\\partial Z`
 :data:`check_fixed_backward`   ``two_layer_gradients(X, Y, W1, W2)`` -> ``(dW1, dW2)``: the
                                buggy :func:`buggy_two_layer_gradients` with its bug fixed
 =============================  ==================================================================
@@ -41,11 +41,11 @@ __all__ = [
 
 def _tiny(x, y, theta1, theta2, *, dJ="2(a-y)", out_slope="a(1-a)", hidden_slope="a(1-a)",
           theta2_input="a2", theta1_layout="dx"):
-    """∂J/∂θ1, ∂J/∂θ2 of the chapter's network, or with one typical slip (for the hints).
+    """∂J/∂W[1], ∂J/∂W[2] of the chapter's network, or with one typical slip (for the hints).
 
     The defaults give the right answer; the others reproduce mistakes: dropping the 2 of
     (a − y)², using (y − a), the cross-entropy δ = a − y, leaving out or mis-evaluating σ',
-    z(2) instead of a(2) as the input of θ2, ∂J/∂θ1 built as x δᵀ instead of δ xᵀ.
+    z[1] instead of a[1] as the input of W[2], ∂J/∂W[1] built as x δᵀ instead of δ xᵀ.
     """
     a2 = sigmoid(theta1 @ x)
     z2 = theta1 @ x
@@ -69,10 +69,10 @@ def _tiny_inputs(draw):
 
 
 check_tiny_gradients = Exercise(
-    "∂J/∂θ2 and ∂J/∂θ1 by the chain rule",
+    "∂J/∂W[2] and ∂J/∂W[1] by the chain rule",
     _tiny,
-    args=("x", "y", "theta1", "theta2"),
-    returns=("dJ_dtheta1", "dJ_dtheta2"),
+    args=("x", "y", "W1", "W2"),
+    returns=("dJ_dW1", "dJ_dW2"),
     cases=[
         Case((np.array([1.0, 0.5]), 1.0, np.array([[0.5, -0.4], [0.3, 0.8]]),
               np.array([[0.7, -1.2]])), note="the chapter's numbers"),
@@ -85,26 +85,26 @@ check_tiny_gradients = Exercise(
     rtol=1e-6,
     atol=1e-10,
     hints=[
-        Hint("you used δ(3) = a(3) − y, the output error of sigmoid with cross-entropy. Here "
-             "J = (a(3) − y)², so ∂J/∂z(3) = 2(a(3) − y) · a(3)(1 − a(3)).",
+        Hint("you used δ[2] = a[2] − y, the output error of sigmoid with cross-entropy. Here "
+             "J = (a[2] − y)², so ∂J/∂z[2] = 2(a[2] − y) · a[2](1 − a[2]).",
              like=lambda *a: _tiny(*a, dJ="a-y", out_slope="none")),
-        Hint("∂J/∂a(3) of J = (a(3) − y)² is 2(a(3) − y): the factor 2 is missing.",
+        Hint("∂J/∂a[2] of J = (a[2] − y)² is 2(a[2] − y): the factor 2 is missing.",
              like=lambda *a: _tiny(*a, dJ="a-y")),
-        Hint("the sign is flipped: ∂J/∂a(3) = 2(a(3) − y), not 2(y − a(3)).",
+        Hint("the sign is flipped: ∂J/∂a[2] = 2(a[2] − y), not 2(y − a[2]).",
              like=lambda *a: _tiny(*a, dJ="2(y-a)")),
-        Hint("the factor ∂a(3)/∂z(3) = σ'(z(3)) = a(3)(1 − a(3)) is missing.",
+        Hint("the factor ∂a[2]/∂z[2] = σ'(z[2]) = a[2](1 − a[2]) is missing.",
              like=lambda *a: _tiny(*a, out_slope="none")),
-        Hint("σ' was evaluated at a(3); it is σ'(z(3)) = σ(z(3))(1 − σ(z(3))) = a(3)(1 − a(3)).",
+        Hint("σ' was evaluated at a[2]; it is σ'(z[2]) = σ(z[2])(1 − σ(z[2])) = a[2](1 − a[2]).",
              like=lambda *a: _tiny(*a, out_slope="sigma'(a)")),
-        Hint("∂z(3)/∂θ2 is the input of θ2, which is a(2) = σ(z(2)), not z(2).",
+        Hint("∂z[2]/∂W[2] is the input of W[2], which is a[1] = σ(z[1]), not z[1].",
              like=lambda *a: _tiny(*a, theta2_input="z2")),
-        Hint("the factor ∂a(2)/∂z(2) = σ'(z(2)) = a(2) ⊙ (1 − a(2)) is missing from ∂J/∂θ1.",
+        Hint("the factor ∂a[1]/∂z[1] = σ'(z[1]) = a[1] ⊙ (1 − a[1]) is missing from ∂J/∂W[1].",
              like=lambda *a: _tiny(*a, hidden_slope="none")),
-        Hint("σ' of the hidden layer was evaluated at a(2); use a(2) ⊙ (1 − a(2)) = σ'(z(2)).",
+        Hint("σ' of the hidden layer was evaluated at a[1]; use a[1] ⊙ (1 − a[1]) = σ'(z[1]).",
              like=lambda *a: _tiny(*a, hidden_slope="sigma'(a)")),
-        Hint("∂J/∂θ1 is transposed: entry [j, i] is δ(2)_j · x_i, i.e. np.outer(delta2, x).",
+        Hint("∂J/∂W[1] is transposed: entry [j, i] is δ[1]_j · x_i, i.e. np.outer(delta1, x).",
              like=lambda *a: _tiny(*a, theta1_layout="xd")),
-        Hint("the pair is in the wrong order: return (dJ_dtheta1, dJ_dtheta2).",
+        Hint("the pair is in the wrong order: return (dJ_dW1, dJ_dW2).",
              like=lambda *a: _tiny(*a)[::-1]),
     ],
 )

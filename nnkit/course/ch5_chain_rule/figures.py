@@ -1,11 +1,11 @@
 """Chapter 5's figures: the computational graph step by step, and the cost of a gradient.
 
 :func:`graph_frame` draws a :class:`lab.TinyTrace` at one
-:class:`lab.GraphStep`: the nodes x, θ1, z(2), a(2), θ2, z(3), a(3), y, J with
+:class:`lab.GraphStep`: the nodes x, W[1], z[1], a[1], W[2], z[2], a[2], y, J with
 the forward values known so far (blue) and the gradients ∂J/∂node found so far
 (vermillion), the local derivatives written on the edges the backward pass has used,
 the current node and edges highlighted, and below the graph the two chain-rule products
-for ∂J/∂θ2 and ∂J/∂θ1 filling in factor by factor.
+for ∂J/∂W[2] and ∂J/∂W[1] filling in factor by factor.
 
 Figure for chapter 5's cost comparison: one gradient by backpropagation or by finite differences.
 
@@ -64,7 +64,7 @@ _POS = {
     "a3": (6.51, _ROW), "J": (7.98, _ROW), "theta1": (1.05, _TOP), "theta2": (4.05, _TOP),
     "y": (7.98, _TOP),
 }
-_HALF_W = {"theta1": 0.62, "theta2": 0.62, "y": 0.4}
+_HALF_W = {"theta1": 0.62, "theta2": 0.62, "y": 0.4, "z3": 0.66}
 _HALF_H = {"theta1": 0.46, "theta2": 0.34, "y": 0.3}
 _BOX_W, _BOX_H = 0.58, 0.36
 GRAPH_SIZE = (8.6, 3.05)
@@ -76,8 +76,8 @@ FRAME_WIDTH = 8.1
 # Node titles: the name and, for computed nodes, how it is computed. Plain Unicode rather
 # than mathtext keeps a frame fast to draw (mathtext is parsed anew for every frame).
 _TITLES = {
-    "x": "x", "theta1": "θ₁", "theta2": "θ₂", "y": "y", "J": "J",
-    "z2": "z⁽²⁾ = θ₁x", "a2": "a⁽²⁾ = σ(z⁽²⁾)", "z3": "z⁽³⁾ = θ₂a⁽²⁾", "a3": "a⁽³⁾ = σ(z⁽³⁾)",
+    "x": "x", "theta1": "W[1]", "theta2": "W[2]", "y": "y", "J": "J",
+    "z2": "z[1] = W[1]x", "a2": "a[1] = σ(z[1])", "z3": "z[2] = W[2]a[1]", "a3": "a[2] = σ(z[2])",
 }
 
 # How each factor joins the product so far: scalar product, elementwise, outer product.
@@ -137,7 +137,7 @@ def _anchor(node: str, towards: str) -> tuple[float, float]:
 
 
 def _edge_digits(u: str, v: str) -> int:
-    """Decimals for a local derivative: the data and weights (x, θ₂) are short round numbers."""
+    """Decimals for a local derivative: the data and weights (x, W[2]) are short round numbers."""
     return 1 if (u, v) in (("a2", "z3"), ("theta1", "z2")) else 3
 
 
@@ -200,7 +200,7 @@ def draw_graph(tr: TinyTrace, step: int | GraphStep, ax: Axes) -> Axes:
             ax.text(cx, cy - hh + 0.03, _grad_text(tr, node), ha="center", va="bottom",
                     fontsize=small, color=BACKWARD_COLOR, zorder=3, linespacing=1.0,
                     fontweight="bold" if current else "normal")
-    # Colour key, in the free space between θ2 and y.
+    # Colour key, in the free space between W[2] and y.
     ax.text(7.35, _TOP + 0.12, "value (forward pass)", color=FORWARD_COLOR, ha="right",
             va="bottom", fontsize=small)
     ax.text(7.35, _TOP - 0.08, "∂J/∂node (backward pass)", color=BACKWARD_COLOR, ha="right",
@@ -227,7 +227,8 @@ def _chain_lines(tr: TinyTrace, st: GraphStep, target: str) -> tuple[str, str, b
 
 
 def draw_chains(tr: TinyTrace, step: int | GraphStep, ax: Axes) -> Axes:
-    """Write the chain-rule products for ∂J/∂θ2 and ∂J/∂θ1 into ``ax``, filled in up to ``step``.
+    """Write the chain-rule products for ∂J/∂W[2] and ∂J/∂W[1] into ``ax``, filled in up to
+    ``step``.
 
     Factors whose local derivative the backward pass has not used yet show as "?"; a
     product turns vermillion once complete.

@@ -5,24 +5,26 @@ The tiny network as a computational graph, node by node
 -------------------------------------------------------
 
 The network has two inputs, one hidden layer of two sigmoid units and one sigmoid output,
-in the lesson notes' notation (biases left out, as in the notes' worked example)::
+in the course's notation, the input counting as layer 0 (biases left out; the node and
+attribute names ``theta1``, ``z2``, ``a3``, … keep the numbering of Ng's notes, which the
+chapter maps once)::
 
-    a(1) = x                    shape (2,)
-    z(2) = θ1 a(1)              θ1 shape (2, 2), z(2) shape (2,)
-    a(2) = σ(z(2))              shape (2,)
-    z(3) = θ2 a(2)              θ2 shape (1, 2), z(3) shape (1,)
-    a(3) = σ(z(3))              shape (1,)
-    J    = cost(a(3), y)        a number
+    a[0] = x                    shape (2,)
+    z[1] = W[1] a[0]            W[1] shape (2, 2), z[1] shape (2,)
+    a[1] = σ(z[1])              shape (2,)
+    z[2] = W[2] a[1]            W[2] shape (1, 2), z[2] shape (1,)
+    a[2] = σ(z[2])              shape (1,)
+    J    = cost(a[2], y)        a number
 
-with ``cost`` either the squared error ``J = (a(3) - y)²`` (what ``nk.MSELoss`` computes
+with ``cost`` either the squared error ``J = (a[2] - y)²`` (what ``nk.MSELoss`` computes
 for one example with one output) or the cross-entropy
-``J = -y log a(3) - (1 - y) log(1 - a(3))`` (``nk.BCELoss`` for one example).
+``J = -y log a[2] - (1 - y) log(1 - a[2])`` (``nk.BCELoss`` for one example).
 
 The backward pass multiplies local derivatives along each path from a parameter to J::
 
-    ∂J/∂θ2 = ∂J/∂a(3) · ∂a(3)/∂z(3) · ∂z(3)/∂θ2                  = δ(3) a(2)ᵀ
-    ∂J/∂θ1 = ∂J/∂a(3) · ∂a(3)/∂z(3) · ∂z(3)/∂a(2) · ∂a(2)/∂z(2) · ∂z(2)/∂θ1
-           = δ(2) xᵀ,  with δ(3) = ∂J/∂z(3) and δ(2) = ∂J/∂z(2) = (θ2ᵀ δ(3)) ⊙ σ'(z(2)).
+    ∂J/∂W[2] = ∂J/∂a[2] · ∂a[2]/∂z[2] · ∂z[2]/∂W[2]                  = δ[2] a[1]ᵀ
+    ∂J/∂W[1] = ∂J/∂a[2] · ∂a[2]/∂z[2] · ∂z[2]/∂a[1] · ∂a[1]/∂z[1] · ∂z[1]/∂W[1]
+             = δ[1] xᵀ,  with δ[2] = ∂J/∂z[2] and δ[1] = ∂J/∂z[1] = (W[2]ᵀ δ[2]) ⊙ σ'(z[1]).
 
 :func:`tiny_trace` computes every value and local derivative; :func:`graph_steps` turns
 them into the sequence of steps (forward node by node, then backward node by node) that
@@ -33,8 +35,8 @@ What a full gradient costs: backpropagation against finite differences
 
 For a network with P parameters, centred finite differences need two forward passes per
 parameter, 2P in all, while backpropagation needs one forward and one backward pass. In
-matrix-product arithmetic a Dense layer's backward pass (two products: ∂L/∂W = Gᵀ X and
-∂L/∂X = G W) costs twice its forward pass (one product: X Wᵀ), so the whole gradient by
+matrix-product arithmetic a Dense layer's backward pass (two products: ∂J/∂W = Gᵀ X and
+∂J/∂X = G W) costs twice its forward pass (one product: X Wᵀ), so the whole gradient by
 backpropagation costs about three forward passes *whatever P is* -- the "cheap gradient
 principle" of reverse-mode automatic differentiation (Griewank & Walther, 2008).
 
@@ -65,10 +67,10 @@ __all__ = [
 
 COSTS = ("squared error", "cross-entropy")
 
-# Node id -> its name in the notes' notation (plain Unicode, so figures need no mathtext).
+# Node id -> its name in the course's notation (plain Unicode, so figures need no mathtext).
 NODES = {
-    "x": "x", "theta1": "θ₁", "z2": "z⁽²⁾", "a2": "a⁽²⁾", "theta2": "θ₂", "z3": "z⁽³⁾",
-    "a3": "a⁽³⁾", "y": "y", "J": "J",
+    "x": "x", "theta1": "W[1]", "z2": "z[1]", "a2": "a[1]", "theta2": "W[2]", "z3": "z[2]",
+    "a3": "a[2]", "y": "y", "J": "J",
 }
 
 # Edges (u, v): u is an input of the operation that computes v.
@@ -80,11 +82,11 @@ EDGES = (
 # The local derivative ∂v/∂u on each edge (u, v), written as the factor the chain uses.
 # The edges from x and y carry none: J is never differentiated with respect to the data.
 LOCAL_LABELS = {
-    ("a3", "J"): "∂J/∂a⁽³⁾",
-    ("z3", "a3"): "σ′(z⁽³⁾)",
-    ("theta2", "z3"): "a⁽²⁾ᵀ",
-    ("a2", "z3"): "θ₂ᵀ",
-    ("z2", "a2"): "σ′(z⁽²⁾)",
+    ("a3", "J"): "∂J/∂a[2]",
+    ("z3", "a3"): "σ′(z[2])",
+    ("theta2", "z3"): "a[1]ᵀ",
+    ("a2", "z3"): "W[2]ᵀ",
+    ("z2", "a2"): "σ′(z[1])",
     ("theta1", "z2"): "xᵀ",
 }
 
@@ -113,8 +115,8 @@ class TinyTrace:
 
     Forward: ``x`` (2,), ``y`` float, ``theta1`` (2, 2), ``theta2`` (1, 2), ``z2``, ``a2``
     (2,), ``z3``, ``a3`` (1,), ``J`` float. Local derivatives: ``dJ_da3`` (1,),
-    ``da3_dz3`` (1,) = σ'(z(3)), ``da2_dz2`` (2,) = σ'(z(2)). Gradients of J:
-    ``dJ_dz3`` (1,) = δ(3), ``dJ_dtheta2`` (1, 2), ``dJ_da2`` (2,), ``dJ_dz2`` (2,) = δ(2),
+    ``da3_dz3`` (1,) = σ'(z[2]), ``da2_dz2`` (2,) = σ'(z[1]). Gradients of J:
+    ``dJ_dz3`` (1,) = δ[2], ``dJ_dtheta2`` (1, 2), ``dJ_da2`` (2,), ``dJ_dz2`` (2,) = δ[1],
     ``dJ_dtheta1`` (2, 2).
     """
 
@@ -192,12 +194,12 @@ def tiny_trace(x, y, theta1, theta2, cost: str = "squared error") -> TinyTrace:
     ``theta2`` (1, 2); ``cost`` is one of :data:`COSTS`. Forward as in the module
     docstring; backward:
 
-    * ∂J/∂a(3) = 2 (a(3) - y) for the squared error, (a(3) - y) / (a(3)(1 - a(3))) for
+    * ∂J/∂a[2] = 2 (a[2] - y) for the squared error, (a[2] - y) / (a[2](1 - a[2])) for
       the cross-entropy;
-    * δ(3) = ∂J/∂a(3) · σ'(z(3)) with σ'(z) = σ(z)(1 - σ(z)) = a(1 - a);
-    * ∂J/∂θ2 = δ(3) a(2)ᵀ, shape (1, 2);
-    * ∂J/∂a(2) = θ2ᵀ δ(3), shape (2,); δ(2) = ∂J/∂a(2) ⊙ σ'(z(2));
-    * ∂J/∂θ1 = δ(2) xᵀ, shape (2, 2).
+    * δ[2] = ∂J/∂a[2] · σ'(z[2]) with σ'(z) = σ(z)(1 - σ(z)) = a(1 - a);
+    * ∂J/∂W[2] = δ[2] a[1]ᵀ, shape (1, 2);
+    * ∂J/∂a[1] = W[2]ᵀ δ[2], shape (2,); δ[1] = ∂J/∂a[1] ⊙ σ'(z[1]);
+    * ∂J/∂W[1] = δ[1] xᵀ, shape (2, 2).
     """
     if cost not in COSTS:
         raise ValueError(f"cost: unknown cost {cost!r}; choose one of {list(COSTS)}")
@@ -272,36 +274,37 @@ class GraphStep:
 def _forward_equation(tr: TinyTrace, node: str) -> str:
     f = _fixed
     if node == "z2":
-        return f"z⁽²⁾ = θ₁ x = {f(tr.theta1, 1)} · {f(tr.x, 1)} = {f(tr.z2)}"
+        return f"z[1] = W[1] x = {f(tr.theta1, 1)} · {f(tr.x, 1)} = {f(tr.z2)}"
     if node == "a2":
-        return f"a⁽²⁾ = σ(z⁽²⁾) = σ({f(tr.z2)}) = {f(tr.a2)}"
+        return f"a[1] = σ(z[1]) = σ({f(tr.z2)}) = {f(tr.a2)}"
     if node == "z3":
-        return f"z⁽³⁾ = θ₂ a⁽²⁾ = {f(tr.theta2, 1)} · {f(tr.a2)} = {f(tr.z3)}"
+        return f"z[2] = W[2] a[1] = {f(tr.theta2, 1)} · {f(tr.a2)} = {f(tr.z3)}"
     if node == "a3":
-        return f"a⁽³⁾ = σ(z⁽³⁾) = σ({f(tr.z3)}) = {f(tr.a3)}"
+        return f"a[2] = σ(z[2]) = σ({f(tr.z3)}) = {f(tr.a3)}"
     if tr.cost == "squared error":
-        return f"J = (a⁽³⁾ − y)² = ({f(tr.a3)} − {f(tr.y, 0)})² = {f(tr.J, 4)}"
-    return f"J = −y log a⁽³⁾ − (1 − y) log(1 − a⁽³⁾) = {f(tr.J, 4)}"
+        return f"J = (a[2] − y)² = ({f(tr.a3)} − {f(tr.y, 0)})² = {f(tr.J, 4)}"
+    return f"J = −y log a[2] − (1 − y) log(1 − a[2]) = {f(tr.J, 4)}"
 
 
 def _backward_equation(tr: TinyTrace, node: str) -> str:
     f = _fixed
     if node == "a3":
         if tr.cost == "squared error":
-            return f"∂J/∂a⁽³⁾ = 2(a⁽³⁾ − y) = 2({f(tr.a3)} − {f(tr.y, 0)}) = {f(tr.dJ_da3, 4)}"
-        return f"∂J/∂a⁽³⁾ = (a⁽³⁾ − y) / (a⁽³⁾(1 − a⁽³⁾)) = {f(tr.dJ_da3, 4)}"
+            return f"∂J/∂a[2] = 2(a[2] − y) = 2({f(tr.a3)} − {f(tr.y, 0)}) = {f(tr.dJ_da3, 4)}"
+        return f"∂J/∂a[2] = (a[2] − y) / (a[2](1 − a[2])) = {f(tr.dJ_da3, 4)}"
     if node == "z3":
-        return (f"∂J/∂z⁽³⁾ = ∂J/∂a⁽³⁾ · σ′(z⁽³⁾) = {f(tr.dJ_da3, 4)} × {f(tr.da3_dz3, 4)}"
+        return (f"∂J/∂z[2] = ∂J/∂a[2] · σ′(z[2]) = {f(tr.dJ_da3, 4)} × {f(tr.da3_dz3, 4)}"
                 f" = {f(tr.dJ_dz3, 4)}")
     if node == "theta2":
-        return f"∂J/∂θ₂ = ∂J/∂z⁽³⁾ · a⁽²⁾ᵀ = {f(tr.dJ_dz3, 4)} × {f(tr.a2)} = {f(tr.dJ_dtheta2, 4)}"
+        return (f"∂J/∂W[2] = ∂J/∂z[2] · a[1]ᵀ = {f(tr.dJ_dz3, 4)} × {f(tr.a2)}"
+                f" = {f(tr.dJ_dtheta2, 4)}")
     if node == "a2":
-        return (f"∂J/∂a⁽²⁾ = θ₂ᵀ ∂J/∂z⁽³⁾ = {f(tr.theta2, 1)} × {f(tr.dJ_dz3, 4)}"
+        return (f"∂J/∂a[1] = W[2]ᵀ ∂J/∂z[2] = {f(tr.theta2, 1)} × {f(tr.dJ_dz3, 4)}"
                 f" = {f(tr.dJ_da2, 4)}")
     if node == "z2":
-        return (f"∂J/∂z⁽²⁾ = ∂J/∂a⁽²⁾ ⊙ σ′(z⁽²⁾) = {f(tr.dJ_da2, 4)} ⊙ {f(tr.da2_dz2, 4)}"
+        return (f"∂J/∂z[1] = ∂J/∂a[1] ⊙ σ′(z[1]) = {f(tr.dJ_da2, 4)} ⊙ {f(tr.da2_dz2, 4)}"
                 f" = {f(tr.dJ_dz2, 4)}")
-    return f"∂J/∂θ₁ = ∂J/∂z⁽²⁾ xᵀ = {f(tr.dJ_dz2, 4)} ⊗ {f(tr.x, 1)} = {f(tr.dJ_dtheta1, 4)}"
+    return f"∂J/∂W[1] = ∂J/∂z[1] xᵀ = {f(tr.dJ_dz2, 4)} ⊗ {f(tr.x, 1)} = {f(tr.dJ_dtheta1, 4)}"
 
 
 def _edges_from(node: str) -> tuple[tuple[str, str], ...]:
@@ -312,8 +315,8 @@ def _edges_from(node: str) -> tuple[tuple[str, str], ...]:
 def graph_steps(tr: TinyTrace) -> list[GraphStep]:
     """The step-through of ``tr``: the start, 5 forward steps, then 6 backward steps (12 in all).
 
-    Forward steps compute z(2), a(2), z(3), a(3), J in that order; backward steps compute
-    ∂J/∂a(3), ∂J/∂z(3), ∂J/∂θ2, ∂J/∂a(2), ∂J/∂z(2), ∂J/∂θ1, each from the gradient one node
+    Forward steps compute z[1], a[1], z[2], a[2], J in that order; backward steps compute
+    ∂J/∂a[2], ∂J/∂z[2], ∂J/∂W[2], ∂J/∂a[1], ∂J/∂z[1], ∂J/∂W[1], each from the gradient one node
     closer to J times the local derivative on the edge between them.
     """
     if not isinstance(tr, TinyTrace):
@@ -322,7 +325,7 @@ def graph_steps(tr: TinyTrace) -> list[GraphStep]:
     last = n_steps - 1
     steps = [GraphStep(
         index=0, phase="start", node=None, known=INPUTS, grads=(), edges=(), used_edges=(),
-        equation="Given: the input x, the target y and the parameters θ₁, θ₂.",
+        equation="Given: the input x, the target y and the parameters W[1], W[2].",
         readout=(f"step 0/{last} (start): x = {format_number(tr.x, 1)}, "
                  f"y = {format_number(tr.y, 0)}"),
     )]

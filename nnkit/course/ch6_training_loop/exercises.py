@@ -7,7 +7,7 @@ checker                        the student writes
                                forward and backward pass of a two-layer ReLU/softmax network
 :data:`check_train_one_epoch`  ``train_one_epoch(model, X, y, loss_fn, optimizer, batch_size,
                                rng) -> losses``: one epoch of mini-batch gradient descent
-:data:`check_fastest_settings` ``choose_settings() -> (batch_size, lr)`` reaching 95 % test
+:data:`check_fastest_settings` ``choose_settings() -> (batch_size, lr)`` reaching 95 % validation
                                accuracy on the moons within :data:`BUDGET` cost units
 =============================  ==================================================================
 
@@ -99,14 +99,17 @@ def _networks(draw):
     return Case((X, y, params))
 
 
-def _label_logits_within_reach(case: Case) -> bool:
-    """No label's logit lies 700 or more below its row's largest: there exp(−700) ≈ 1e-304
-    still is a float, so ``log(softmax(z))`` and the log-sum-exp form, both right answers,
-    give the same finite loss."""
-    X, y, params = case.args
+def _label_far_below(seed):
+    """Large inputs with each example labelled with the class the network likes *least*: the
+    label's logit lies hundreds below its row's largest, where softmax gives exactly 0 and
+    ``log(softmax(z))`` returns inf, while the loss, by log-sum-exp, is large but finite."""
+    case = _network_case(2, 3, 5, 3, seed=seed, x_scale=1e3)
+    X, _, params = case.args
     z2 = (np.maximum(X @ params["W1"].T + params["b1"], 0.0) @ params["W2"].T
           + params["b2"])
-    return bool(np.all(z2.max(axis=1) - z2[np.arange(len(y)), y] < 700.0))
+    y = z2.argmin(axis=1)
+    assert np.all(z2.max(axis=1) - z2.min(axis=1) > 800.0), "a gap above 800 in every row"
+    return Case((X, y, params))
 
 
 check_two_layer = Exercise(
@@ -118,12 +121,17 @@ check_two_layer = Exercise(
         _network_case(6, 3, 5, 3, seed=1),
         _network_case(1, 3, 5, 3, seed=2, x_scale=1.0),
         _network_case(4, 3, 5, 3, seed=3, x_scale=1e3, favoured=True),
+        _label_far_below(seed=36),
     ],
-    strategy=_networks().filter(_label_logits_within_reach),
+    strategy=_networks(),
     examples=30,
     rtol=1e-6,
     atol=1e-9,
     hints=[
+        Hint("a label's logit lies far below its row's largest, so softmax gives exactly 0 "
+             "there and log 0 = −∞, although the loss is finite: compute the log-probabilities "
+             "directly, log p = (z − max) − log Σ exp(z − max), and never take log of p.",
+             like=lambda *a: _with_slip(*a, shift="row")),
         Hint("the loss and the gradients are n times too large: average the cross-entropy over "
              "the batch, and divide (p − Y) by the batch size n.",
              like=lambda *a: _with_slip(*a, average=False)),
@@ -164,9 +172,9 @@ def _train_one_epoch(model, X, y, loss_fn, optimizer, batch_size, rng):
 
 
 def _epoch_variant(model, X, y, loss_fn, optimizer, batch_size, rng, *, order="rng",
-                   drop_last=False, step=True):
+                   drop_last=False):
     """One epoch with a typical slip: no shuffle, X and y shuffled apart, last batch
-    dropped, no optimizer step (for the hints)."""
+    dropped (for the hints)."""
     n = len(X)
     if order == "none":
         ix, iy = np.arange(n), np.arange(n)
@@ -181,8 +189,7 @@ def _epoch_variant(model, X, y, loss_fn, optimizer, batch_size, rng, *, order="r
                        y[iy[start : start + batch_size]])
         optimizer.zero_grad()
         model.backward(loss_fn.backward())
-        if step:
-            optimizer.step()
+        optimizer.step()
         losses.append(float(loss))
     return losses
 
@@ -213,6 +220,11 @@ def _global_rng(call):
             and len(call.case.args[1]) > 1)
 
 
+def _gradients_computed(call):
+    """Some gradient of the model the student's epoch received is not zero: backward ran."""
+    return any(np.any(p.grad != 0) for p in call.received[0].parameters())
+
+
 def _weights_unchanged(call):
     before = [p.value for p in call.case.args[0].parameters()]
     return all(np.array_equal(a, b) for a, b in zip(before, call.got[1], strict=True))
@@ -239,13 +251,15 @@ check_train_one_epoch = Exercise(
         Hint("the last, smaller batch was dropped: with n = 23 and B = 5 there are ⌈23/5⌉ = 5 "
              "updates, the last of 3 examples. Keep it: range(0, n, B).",
              like=lambda *a: _epoch_variant(*a, drop_last=True)),
-        Hint("the weights did not change: call optimizer.step() after backward for every batch.",
-             like=lambda *a: _epoch_variant(*a, step=False)),
         Hint("use the `rng` you are given (order = rng.permutation(len(X))), not NumPy's global "
              "random functions: only then is the epoch reproducible from its seed.",
              when=_global_rng),
-        Hint("the weights did not change: call optimizer.step() after backward for every batch.",
-             when=_weights_unchanged),
+        Hint("the weights did not change and no gradient was ever computed: after the loss, "
+             "call model.backward(loss_fn.backward()) for every batch, then optimizer.step().",
+             when=lambda call: _weights_unchanged(call) and not _gradients_computed(call)),
+        Hint("the weights did not change although the gradients were computed: call "
+             "optimizer.step() after backward for every batch.",
+             when=lambda call: _weights_unchanged(call) and _gradients_computed(call)),
     ],
 )
 
@@ -261,7 +275,9 @@ COST_MODEL = {"overhead": 100, "per_example": 1}
 TARGET_ACCURACY = 0.95
 BUDGET = 60_000
 MAX_EPOCHS = 200
-# The exercise's data: 600 noisy moons, 450 for training and 150 for testing.
+# The exercise's data: 600 noisy moons, 450 for training and 150 for validation: training
+# stops on the validation accuracy, and no test set is kept: no accuracy on new data is
+# claimed.
 _MOONS = {"n": 600, "noise": 0.15}
 _N_TRAIN = 450
 
@@ -271,25 +287,25 @@ def fastest_settings_cost(batch_size, lr, target=TARGET_ACCURACY, budget=BUDGET,
     """Train the moons classifier with ``batch_size`` and ``lr`` until it reaches ``target``.
 
     The network is ``nk.mlp([2, 16, 16, 2], activation="tanh")`` (Xavier initialisation),
-    trained with plain SGD on the
-    450 training points of ``moons(n=600, noise=0.15)``; test accuracy is measured after
-    every epoch. Returns ``dict(reached, epochs, updates, cost, overhead, accuracy,
+    trained with plain SGD on the 450 training points of ``moons(n=600, noise=0.15)``;
+    accuracy on the other 150, the validation set, is measured after every epoch and
+    decides when to stop. Returns ``dict(reached, epochs, updates, cost, overhead, accuracy,
     diverged, initial_loss, final_loss, rises)``: ``cost = updates · overhead + examples
     processed`` (see :data:`COST_MODEL`), ``overhead`` the part of it paid per update,
     ``rises`` the fraction of epochs whose loss rose by more than 10 %. Training stops when
     the target is reached, when another epoch would pass ``budget``, or on divergence.
     """
     X, y = nk.datasets.moons(rng=seed, **_MOONS)
-    X_train, X_test, y_train, y_test = nk.datasets.train_test_split(X, y, test_fraction=0.25,
-                                                                    rng=seed)
+    X_train, X_val, y_train, y_val = nk.datasets.train_test_split(X, y, test_fraction=0.25,
+                                                                  rng=seed)
     n = len(X_train)
     per_epoch_updates = 1 if batch_size is None else math.ceil(n / batch_size)
     per_epoch_cost = per_epoch_updates * COST_MODEL["overhead"] + n * COST_MODEL["per_example"]
     model = nk.mlp([2, 16, 16, 2], activation="tanh", rng=seed)
-    state = {"reached": False, "accuracy": float(nk.accuracy(model(X_test), y_test))}
+    state = {"reached": False, "accuracy": float(nk.accuracy(model(X_val), y_val))}
 
     def stop_when_done(epoch, net, history):
-        state["accuracy"] = float(nk.accuracy(net(X_test), y_test))
+        state["accuracy"] = float(nk.accuracy(net(X_val), y_val))
         state["reached"] = state["accuracy"] >= target
         return state["reached"] or (epoch + 1) * per_epoch_cost > budget
 

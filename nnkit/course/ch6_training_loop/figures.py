@@ -1,14 +1,14 @@
 """Figures for chapter 6, the training loop.
 
 * :class:`ExplorerFigure` -- one frame of the training explorer: a run's probability map
-  after some epoch next to the training and test loss curves up to that epoch;
+  after some epoch next to the training and validation loss curves up to that epoch;
 * :func:`race_frame` and :func:`race_curves` -- batch, mini-batch and stochastic gradient
   descent from the same start: boundaries side by side, and loss against updates, epochs
   and seconds;
 * :func:`confusion_matrix` and :func:`digit_gallery` -- how a digits classifier errs.
 
 The runs are :class:`nnkit.course.runs.Run` objects from the chapter's :func:`lab.train_run`
-(their held-out ``val_*`` series are the chapter's test set); colours and sizes come from
+(their held-out ``val_*`` series are the chapter's validation set); colours and sizes come from
 :mod:`nnkit.course.style`.
 """
 
@@ -55,15 +55,16 @@ def _panels(size: tuple[float, float], ncols: int, sharey: bool = False, **margi
 
 class ExplorerFigure(RunFigure):
     """Frames of the training explorer: the probability map of a run of :func:`lab.train_run`
-    after some epoch, training and test points on it, next to the training and test loss
-    up to that epoch (see :class:`nnkit.course.figures.RunFigure`)."""
+    after some epoch, training and validation points on it, next to the training and
+    validation loss up to that epoch (see :class:`nnkit.course.figures.RunFigure`)."""
 
     def __init__(self, max_epoch: int):
-        super().__init__(max_epoch, held_out="test")
+        super().__init__(max_epoch, held_out="validation")
 
     def map_title(self, run: Any, epoch: int) -> str:
         diverged = run.history.diverged and epoch > run.epochs_run
-        state = "diverged" if diverged else f"test acc {run.value_at('val_accuracy', epoch):.0%}"
+        accuracy = run.value_at("val_accuracy", epoch)
+        state = "diverged" if diverged else f"validation acc {accuracy:.0%}"
         return f"{run.config['data']}, epoch {epoch}: {state}"
 
     def loss_title(self, run: Any, epoch: int) -> str:

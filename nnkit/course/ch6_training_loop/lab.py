@@ -2,7 +2,7 @@
 
 :func:`train_run` trains one small classifier (a :class:`NetConfig`) on one of the
 two-dimensional data sets of :data:`DATASETS` and records it with the course's recorder
-(:func:`nnkit.course.runs.record_run`): the training and test loss and the test accuracy
+(:func:`nnkit.course.runs.record_run`): the training and validation loss and the validation accuracy
 after every epoch, and the class-1 probability over the plane at a few epochs, so that the
 chapter's figures replay the training without training again.
 
@@ -43,11 +43,15 @@ _ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
 MAP_MARGIN = 0.15
 
 
-def load_dataset(name: str, n: int = 240, test_fraction: float = 0.25, rng: int = 0):
-    """Generate data set ``name`` with ``n`` points and split it into training and test parts.
+def load_dataset(name: str, n: int = 240, val_fraction: float = 0.25, rng: int = 0):
+    """Generate data set ``name`` with ``n`` points and split it into training and validation
+    parts.
 
-    Returns ``(X_train, y_train, X_test, y_test)``: float arrays of shape ``(m, 2)`` and
-    integer labels of shape ``(m,)`` with values 0 and 1. The split is seeded by ``rng``.
+    Returns ``(X_train, y_train, X_val, y_val)``: float arrays of shape ``(n, 2)`` and
+    integer labels of shape ``(n,)`` with values 0 and 1. The split is seeded by ``rng``.
+    The validation part is what the chapter watches while it trains and compares settings
+    on; no test set is kept, so its accuracies are not estimates for new data (chapter 8
+    keeps one).
     """
     if name not in DATASETS:
         raise ValueError(
@@ -56,10 +60,10 @@ def load_dataset(name: str, n: int = 240, test_fraction: float = 0.25, rng: int 
     if not isinstance(n, (int, np.integer)) or n < 8:
         raise ValueError(f"load_dataset(n): need an integer of at least 8 points, got {n!r}")
     X, y = getattr(nk.datasets, name)(n=int(n), rng=rng, **DATASETS[name])
-    X_train, X_test, y_train, y_test = nk.datasets.train_test_split(
-        X, y, test_fraction=test_fraction, rng=rng
+    X_train, X_val, y_train, y_val = nk.datasets.train_test_split(
+        X, y, test_fraction=val_fraction, rng=rng
     )
-    return X_train, y_train, X_test, y_test
+    return X_train, y_train, X_val, y_val
 
 
 @dataclass(frozen=True)
@@ -124,16 +128,16 @@ def train_run(
     """Train ``config`` on ``dataset`` for ``epochs`` epochs and record the run.
 
     The network is ``nk.mlp([2, *config.hidden, 2])`` trained by plain SGD on the training
-    part of ``load_dataset(dataset, n, rng=seed)``, its test part held out (the run's
+    part of ``load_dataset(dataset, n, rng=seed)``, its validation part held out (the run's
     ``val_*`` series). ``snapshots`` are the epochs (0 ≤ e ≤ epochs) at which the class-1
     probability is evaluated on a ``grid_size × grid_size`` grid around all the points.
     Weights, data and the shuffling of ``fit`` all come from ``seed``, so a run is fully
     reproducible.
     """
-    X_train, y_train, X_test, y_test = load_dataset(dataset, n=n, rng=seed)
+    X_train, y_train, X_val, y_val = load_dataset(dataset, n=n, rng=seed)
     model = nk.mlp([2, *config.hidden, 2], activation=config.activation, rng=seed)
-    grid = Grid.around(np.vstack([X_train, X_test]), grid_size, margin=MAP_MARGIN)
-    return record_run(model, (X_train, y_train, X_test, y_test),
+    grid = Grid.around(np.vstack([X_train, X_val]), grid_size, margin=MAP_MARGIN)
+    return record_run(model, (X_train, y_train, X_val, y_val),
                       nk.SGD(model.parameters(), lr=config.lr), epochs=epochs,
                       batch_size=config.batch_size, rng=seed, grid=grid, snapshots=snapshots,
                       config={"data": dataset, "net": config})

@@ -25,20 +25,20 @@ def tiny(x, y, t1, t2, two=2.0, out=True, hidden=True, a2_input=True, layout="dx
 TINY = [
     Mutant("cross-entropy δ", lambda *a: tiny(*a, two=1.0, out=False), "hint", "cross-entropy"),
     Mutant("no factor 2", lambda *a: tiny(*a, two=1.0), "hint", "factor 2 is missing"),
-    Mutant("sign", lambda *a: tiny(*a, sign=-1.0), "hint", "not 2(y − a(3))"),
-    Mutant("no output σ'", lambda *a: tiny(*a, out=False), "hint", "∂a(3)/∂z(3)"),
-    Mutant("z2 into θ2", lambda *a: tiny(*a, a2_input=False), "hint", "not z(2)"),
-    Mutant("no hidden σ'", lambda *a: tiny(*a, hidden=False), "hint", "∂a(2)/∂z(2)"),
-    Mutant("θ1 transposed", lambda *a: tiny(*a, layout="xd"), "hint", "transposed"),
+    Mutant("sign", lambda *a: tiny(*a, sign=-1.0), "hint", "not 2(y − a[2])"),
+    Mutant("no output σ'", lambda *a: tiny(*a, out=False), "hint", "∂a[2]/∂z[2]"),
+    Mutant("z2 into W[2]", lambda *a: tiny(*a, a2_input=False), "hint", "not z[1]"),
+    Mutant("no hidden σ'", lambda *a: tiny(*a, hidden=False), "hint", "∂a[1]/∂z[1]"),
+    Mutant("W[1] transposed", lambda *a: tiny(*a, layout="xd"), "hint", "transposed"),
     Mutant("pair swapped", lambda *a: tiny(*a)[::-1], "hint", "wrong order"),
-    Mutant("σ' at a(3)", lambda x, y, t1, t2: (
+    Mutant("σ' at a[2]", lambda x, y, t1, t2: (
         tiny(x, y, t1, t2)[0] * 0 + _at_a(x, y, t1, t2)[0], _at_a(x, y, t1, t2)[1]), "hint",
-        "evaluated at a(3)"),
+        "evaluated at a[2]"),
     Mutant("factor 4", lambda *a: tiny(*a, two=4.0), "generic", "2 times"),
-    Mutant("only θ2", lambda *a: tiny(*a)[1], "form", "2 values (dJ_dtheta1, dJ_dtheta2)"),
-    Mutant("θ2 not transposed in δ2", lambda x, y, t1, t2: _no_transpose(x, y, t1, t2), "raised",
+    Mutant("only W[2]", lambda *a: tiny(*a)[1], "form", "2 values (dJ_dW1, dJ_dW2)"),
+    Mutant("W[2] not transposed in δ2", lambda x, y, t1, t2: _no_transpose(x, y, t1, t2), "raised",
            "ValueError"),
-    Mutant("θ2 with a(3)", lambda x, y, t1, t2: (tiny(x, y, t1, t2)[0], tiny(x, y, t1, t2)[1] *
+    Mutant("W[2] with a[2]", lambda x, y, t1, t2: (tiny(x, y, t1, t2)[0], tiny(x, y, t1, t2)[1] *
                                                  sigmoid(t2 @ sigmoid(t1 @ x))),
            "counterexample", "expected"),
 ]

@@ -22,7 +22,7 @@ def test_graph_frame_highlights_the_current_step():
     texts += [t.get_text() for t in last.texts]
     assert any(t.endswith(format_number(tr.dJ_dtheta2, 4)) for t in texts)
     assert any(t.endswith(format_number(tr.dJ_dtheta1, 4)) for t in texts)
-    # The θ1 box is the current node: drawn with the highlight colour.
+    # The W[1] box is the current node: drawn with the highlight colour.
     boxes = [p for p in last.axes[0].patches if isinstance(p, FancyBboxPatch)]
     highlighted = [p for p in boxes if p.get_edgecolor() == to_rgba(figures.CURRENT_COLOR)]
     assert len(highlighted) == 1

@@ -46,7 +46,7 @@ def test_gradients_match_finite_differences(cost, seed):
 
 def test_forward_values_of_the_running_example():
     tr = lab.example_trace()
-    # z(2) = θ1 x with θ1 = [[0.5, -0.4], [0.3, 0.8]], x = [1, 0.5]: [0.5 - 0.2, 0.3 + 0.4].
+    # z[1] = W[1] x with W[1] = [[0.5, -0.4], [0.3, 0.8]], x = [1, 0.5]: [0.5 - 0.2, 0.3 + 0.4].
     np.testing.assert_allclose(tr.z2, [0.3, 0.7])
     np.testing.assert_allclose(tr.a2, 1 / (1 + np.exp(-np.array([0.3, 0.7]))))
     np.testing.assert_allclose(tr.z3, [0.7 * tr.a2[0] - 1.2 * tr.a2[1]])
@@ -55,7 +55,7 @@ def test_forward_values_of_the_running_example():
 
 def test_cross_entropy_delta_is_output_minus_target():
     tr = lab.example_trace("cross-entropy")
-    # σ'(z) = a(1 - a) cancels the denominator of ∂J/∂a(3): δ(3) = a(3) - y.
+    # σ'(z) = a(1 - a) cancels the denominator of ∂J/∂a[2]: δ[2] = a[2] - y.
     np.testing.assert_allclose(tr.dJ_dz3, tr.a3 - tr.y)
 
 
@@ -103,8 +103,8 @@ def test_readouts_carry_the_numbers():
     tr = lab.example_trace()
     steps = lab.graph_steps(tr)
     assert steps[5].readout.endswith("J = " + format_number(tr.J, 4))
-    assert steps[8].readout.endswith("∂J/∂θ₂ = " + format_number(tr.dJ_dtheta2, 4))
-    assert steps[11].readout.endswith("∂J/∂θ₁ = " + format_number(tr.dJ_dtheta1, 4))
+    assert steps[8].readout.endswith("∂J/∂W[2] = " + format_number(tr.dJ_dtheta2, 4))
+    assert steps[11].readout.endswith("∂J/∂W[1] = " + format_number(tr.dJ_dtheta1, 4))
     assert format_number(tr.dJ_dtheta1, 4) in steps[11].equation
     assert all(s.readout.startswith(f"step {s.index}/11 ({s.phase})") for s in steps)
     # Readouts stay short enough to sit under the frame without widening the widget.

@@ -34,7 +34,7 @@ def test_explorer_figure_reuses_one_figure_and_changes_frames(runs):
     assert later is first and isinstance(later, Figure)
     assert to_png(later) != png0
     titles = [ax.get_title() for ax in later.axes]
-    assert titles[0].startswith("moons, epoch 4: test acc")
+    assert titles[0].startswith("moons, epoch 4: validation acc")
     assert titles[1] == run.config["net"].describe()
     curve = later.axes[1].lines[0]
     np.testing.assert_allclose(curve.get_ydata(), run.train_loss[:5])

@@ -36,10 +36,10 @@ def test_netconfig_describes_itself():
 
 def test_load_dataset_splits_every_problem():
     for name in DATASETS:
-        X_train, y_train, X_test, y_test = load_dataset(name, n=80, rng=1)
-        assert X_train.shape == (60, 2) and X_test.shape == (20, 2)
-        assert y_train.shape == (60,) and y_test.shape == (20,)
-        assert set(np.unique(np.concatenate([y_train, y_test]))) == {0, 1}
+        X_train, y_train, X_val, y_val = load_dataset(name, n=80, rng=1)
+        assert X_train.shape == (60, 2) and X_val.shape == (20, 2)
+        assert y_train.shape == (60,) and y_val.shape == (20,)
+        assert set(np.unique(np.concatenate([y_train, y_val]))) == {0, 1}
     with pytest.raises(ValueError, match="name"):
         load_dataset("donut")
     with pytest.raises(ValueError, match="n"):
@@ -53,11 +53,11 @@ def test_train_run_trains_the_configuration_on_the_data_set():
     assert [layer.W.shape for layer in run.model if isinstance(layer, nk.Dense)] == [(4, 2),
                                                                                      (2, 4)]
     assert run.history.n_updates == 6 * math.ceil(60 / 10)
-    X_train, y_train, X_test, y_test = run.data
-    np.testing.assert_array_equal(X_test, load_dataset("xor", n=80, rng=0)[2])
+    X_train, y_train, X_val, y_val = run.data
+    np.testing.assert_array_equal(X_val, load_dataset("xor", n=80, rng=0)[2])
     assert sorted(run.snapshots) == [0, 3, 6] and run.snapshots[0].shape == (60, 60)
     # The grid covers every point, with a margin.
-    points = np.vstack([X_train, X_test])
+    points = np.vstack([X_train, X_val])
     assert run.grid.xlim[0] < points[:, 0].min() and run.grid.ylim[1] > points[:, 1].max()
 
 
@@ -70,7 +70,7 @@ def test_runs_differing_in_optimiser_start_from_the_same_network():
 
 
 def test_hidden_layers_solve_xor_where_a_linear_model_cannot():
-    X_train, y_train, X_test, y_test = load_dataset("xor", n=200)
+    X_train, y_train, X_val, y_val = load_dataset("xor", n=200)
     scores = {}
     for hidden in [(), (8, 8)]:
         net = nk.mlp([2, *hidden, 2], activation="tanh", rng=0)
@@ -84,6 +84,6 @@ def test_hidden_layers_solve_xor_where_a_linear_model_cannot():
             batch_size=16,
             rng=0,
         )
-        scores[hidden] = nk.accuracy(net.forward(X_test), y_test)
+        scores[hidden] = nk.accuracy(net.forward(X_val), y_val)
     assert scores[(8, 8)] >= 0.8
     assert scores[()] <= 0.7
