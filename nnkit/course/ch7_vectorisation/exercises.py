@@ -14,6 +14,10 @@ Thinking exercises: :func:`quizzes` builds the chapter's "predict, then look" qu
 
 from __future__ import annotations
 
+import copy
+import functools
+import sys
+
 import numpy as np
 
 import nnkit as nk
@@ -44,9 +48,9 @@ __all__ = [
 def softmax_regression_loop(X, y, W, b):
     """Mean cross-entropy of softmax regression and its gradients, one example at a time.
 
-    ``z = W x + b`` (C,), ``log p = z − max z − log Σ exp(z − max z)``, ``ℓ = −log p_y``;
-    ``∂ℓ/∂z = p − e_y``, so
-    ``∂L/∂W = (1/n) Σ (p − e_y) xᵀ`` and ``∂L/∂b = (1/n) Σ (p − e_y)``.
+    ``z = W x + b`` (C,), ``log p = z − max z − log Σ exp(z − max z)``, ``J_i = −log p_y``;
+    ``∂J_i/∂z = p − e_y``, so
+    ``∂J/∂W = (1/n) Σ (p − e_y) xᵀ`` and ``∂J/∂b = (1/n) Σ (p − e_y)``.
     Returns ``(loss, dW, db)`` with shapes ``()``, ``W.shape`` (C, d) and ``b.shape`` (C,).
     """
     n = len(X)
@@ -67,7 +71,7 @@ def softmax_regression_loop(X, y, W, b):
 
 def reference_softmax_regression(X, y, W, b):
     """The same as :func:`softmax_regression_loop` for the whole batch: ``Z = X Wᵀ + b``,
-    ``Δ = (softmax(Z) − Y)/n``, ``∂L/∂W = Δᵀ X``, ``∂L/∂b = Σ_rows Δ``."""
+    ``Δ = (softmax(Z) − Y)/n``, ``∂J/∂W = Δᵀ X``, ``∂J/∂b = Σ_rows Δ``."""
     n = len(X)
     Z = X @ W.T + b
     shifted = Z - Z.max(axis=1, keepdims=True)
@@ -88,6 +92,7 @@ class _RowCounter(np.ndarray):
 
     def __array_finalize__(self, obj):
         self.reads = getattr(obj, "reads", None)
+        self.loop_lines = 0
 
     def __array_wrap__(self, array, context=None, return_scalar=False):
         return np.asarray(array)
@@ -128,6 +133,16 @@ def _extreme_case():
     return X, y, W, b
 
 
+def _far_below_case():
+    """True classes 800 below their row's maximum: their probability underflows to 0 (so
+    the log must come before the exp), and logits of 800 overflow an un-shifted exp."""
+    X = np.array([[10.0, 0.0], [0.0, 10.0]])
+    W = np.array([[80.0, 0.0], [0.0, 80.0], [-1.0, -1.0]])
+    b = np.array([0.0, 0.0, 0.0])
+    y = np.array([1, 0])
+    return X, y, W, b
+
+
 def _counted_case():
     """40 examples in an X that counts row reads: a loop over the samples shows up."""
     X, y, W, b = _softmax_case(40, 3, 3, seed=6)
@@ -144,6 +159,7 @@ def _softmax_cases():
         Case(_softmax_case(4, 3, 3, seed=3), note="d = C, a transpose cannot hide in the shapes"),
         Case(_softmax_case(6, 5, 4, seed=4), note="a batch of 6"),
         Case(_extreme_case(), note="logits of very different sizes per row"),
+        Case(_far_below_case(), note="each true class 800 below its row's maximum"),
         Case(_softmax_case(5, 4, 3, seed=5, dtype=np.float32), note="float32 inputs",
              rtol=1e-4, atol=1e-6),
         _counted_case(),
@@ -155,21 +171,76 @@ def _outcome(args, returned):
     counts (the values are checked on every other case)."""
     X = args[0]
     if isinstance(X, _RowCounter):
-        return "one row at a time" if X.reads[0] >= 2 else "as a whole"
+        loops = X.reads[0] >= 2 or X.loop_lines >= len(X) // 2
+        return "one row at a time" if loops else "as a whole"
     return returned
 
 
+def _python_lines(fn, args) -> int:
+    """How many lines of Python (any function's, NumPy's Python code included) run during
+    ``fn(*args)``: a loop or comprehension over the samples runs its body once per sample."""
+    count = [0]
+
+    def local(frame, event, arg):
+        if event == "line":
+            count[0] += 1
+        return local
+
+    previous = sys.gettrace()
+    sys.settrace(lambda frame, event, arg: local)
+    try:
+        fn(*args)
+    finally:
+        sys.settrace(previous)
+    return count[0]
+
+
+def _watch_loops(student):
+    """``student``, called as before; on the counting case it is first run on plain copies
+    of the batch and of the batch twice over, and the growth of the Python lines run is
+    stored on ``X`` (a vectorised function runs the same lines whatever the batch size)."""
+
+    @functools.wraps(student)
+    def call(X, y, W, b):
+        if isinstance(X, _RowCounter):
+            plain = (np.array(X), np.array(y), np.array(W), np.array(b))
+            doubled = (np.concatenate([plain[0]] * 2), np.concatenate([plain[1]] * 2),
+                       plain[2].copy(), plain[3].copy())
+            try:
+                X.loop_lines = (_python_lines(student, doubled)
+                                - _python_lines(student, copy.deepcopy(plain)))
+            except NotImplementedError:
+                raise
+            except Exception:  # noqa: BLE001 - the real call below reports the error
+                X.loop_lines = 0
+        return student(X, y, W, b)
+
+    return call
+
+
+class _LoopWatchingExercise(Exercise):
+    """An :class:`Exercise` whose student function is watched for loops over the samples."""
+
+    def verdict(self, student):
+        return super().verdict(_watch_loops(student) if callable(student) else student)
+
+
 def _variant(X, y, W, b, *, mean=True, grad_mean=True, subtract=True, sign=1.0, axis=1,
-             bias=True):
+             bias=True, shift="row", log_first=True):
     """Softmax regression with one typical slip (for the hints)."""
     X = np.asarray(X)
     n = len(X)
     Z = X @ W.T + (b if bias else 0.0)
-    P = np.exp(Z - Z.max(axis=axis, keepdims=True))
-    P = P / P.sum(axis=axis, keepdims=True)
+    top = Z.max() if shift == "batch" else Z.max(axis=axis, keepdims=True)
+    shifted = Z - top
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    P = np.exp(log_p)
+    if not log_first:
+        P = np.exp(shifted) / np.exp(shifted).sum(axis=axis, keepdims=True)
+        log_p = np.log(P)
     Y = np.zeros_like(P)
     Y[np.arange(n), y] = 1.0
-    loss = -np.log(P[np.arange(n), y]).mean() * (1 if mean else n)
+    loss = -log_p[np.arange(n), y].mean() * (1 if mean else n)
     delta = sign * (P - (Y if subtract else 0.0)) / (n if grad_mean else 1)
     return float(loss), delta.T @ X, delta.sum(axis=0)
 
@@ -178,7 +249,17 @@ def _reads_rows(call):
     return call.got == "one row at a time"
 
 
-check_vectorised = Exercise(
+def _overflowed(call):
+    """The result is not finite, on a case with logits beyond what np.exp can take."""
+    if isinstance(call.got, str) or not isinstance(call.got, tuple):
+        return False
+    X, _, W, b = (np.asarray(a, dtype=np.float64) for a in call.case.args)
+    logits_overflow = np.abs(X @ W.T + b).max() > 709
+    finite = all(np.all(np.isfinite(np.asarray(v, dtype=np.float64))) for v in call.got)
+    return logits_overflow and not finite
+
+
+check_vectorised = _LoopWatchingExercise(
     "Softmax regression without a loop",
     reference_softmax_regression,
     args=("X", "y", "W", "b"),
@@ -198,19 +279,26 @@ check_vectorised = Exercise(
         Hint("the gradient of the cross-entropy with respect to the logits is P − Y: subtract "
              "1 at each example's true class before the products.",
              like=lambda *a: _variant(*a, subtract=False)),
-        Hint("the gradients have the wrong sign: ∂L/∂Z = P − Y, not Y − P.",
+        Hint("the gradients have the wrong sign: ∂J/∂Z = P − Y, not Y − P.",
              like=lambda *a: _variant(*a, sign=-1.0)),
         Hint("softmax over the wrong axis: each example's probabilities (each row) must sum to "
              "1; use axis=1 with keepdims=True.", like=lambda *a: _variant(*a, axis=0)),
         Hint("the bias is missing from the logits: Z = X Wᵀ + b.",
              like=lambda *a: _variant(*a, bias=False)),
-        Hint("your result contains nan or inf: subtract each row's own maximum "
-             "(Z.max(axis=1, keepdims=True)), not the batch's, before np.exp — a row far "
-             "below the batch maximum underflows to 0 and its log to −inf.",
-             when=lambda call: not isinstance(call.got, str) and not all(
-                 np.all(np.isfinite(np.asarray(v, dtype=np.float64))) for v in call.got)),
-        Hint("your function reads X one example at a time: write it with whole-batch matrix "
-             "products, Z = X @ W.T + b, and no Python loop over the samples.",
+        Hint("you subtracted the batch's maximum, Z.max(): subtract each row's own maximum "
+             "(Z.max(axis=1, keepdims=True)) before np.exp — a row far below the batch "
+             "maximum underflows to 0 and its log to −inf.",
+             like=lambda *a: _variant(*a, shift="batch")),
+        Hint("take the log before the exp: log p = shifted − log Σ exp(shifted). Computing "
+             "the probabilities first and then np.log(P) gives log 0 = −inf for a true class "
+             "far below its row's maximum, whose probability underflows to 0.",
+             like=lambda *a: _variant(*a, log_first=False)),
+        Hint("your result contains nan or inf on a case whose logits reach 800: np.exp "
+             "overflows to inf above about 709. Subtract each row's maximum before np.exp, "
+             "as the loop does.", when=_overflowed),
+        Hint("your function works one example at a time: a Python loop or comprehension over "
+             "the samples ran once per example. Write it with "
+             "whole-batch matrix products, Z = X @ W.T + b, and no loop over the samples.",
              when=_reads_rows),
     ],
 )
@@ -424,9 +512,11 @@ def quizzes() -> dict[str, Quiz]:
                        "That would hold if arithmetic were all the work. At this size a step "
                        "is mostly fixed costs: Python calls, small-array set-up, updating "
                        "every parameter — paid once per step, whatever the batch."),
-                Option("Roughly t: well under 2 t", True,
+                Option("Less than 3 t, far from 16 t", True,
                        "The fixed cost per step dominates, so sixteen times the examples costs "
-                       "hardly more time: per example, the batch of 16 is many times cheaper."),
+                       "little more time: the chapter measures a step on 16 examples at less "
+                       "than 3 t, so per example the batch of 16 is more than five times "
+                       "cheaper."),
                 Option("About t / 16", False,
                        "A larger batch never makes the step itself faster; it spreads the "
                        "step's fixed cost over more examples."),

@@ -87,9 +87,9 @@ def gradients_loops(X, y, params) -> tuple[float, dict[str, np.ndarray]]:
 
     For each sample s: ``z1_j = Σ_i W1_ji x_i + b1_j``, ``a1_j = max(z1_j, 0)``,
     ``z2_k = Σ_j W2_kj a1_j + b2_k``, ``p = softmax(z2)``, ``ℓ = −log p_y``; backward
-    ``δ2_k = (p_k − [k = y]) / n``, ``∂L/∂W2_kj += δ2_k a1_j``,
+    ``δ2_k = (p_k − [k = y]) / n``, ``∂J/∂W2_kj += δ2_k a1_j``,
     ``δ1_j = [z1_j > 0] Σ_k δ2_k W2_kj``,
-    ``∂L/∂W1_ji += δ1_j x_i``. Returns ``(mean loss, grads)`` with the shapes of ``params``.
+    ``∂J/∂W1_ji += δ1_j x_i``. Returns ``(mean loss, grads)`` with the shapes of ``params``.
     """
     X, y = check_problem(X, y, params)
     W1, b1, W2, b2 = (np.asarray(params[k], dtype=np.float64).tolist() for k in PARAM_NAMES)
@@ -126,8 +126,8 @@ def gradients_vectors(X, y, params) -> tuple[float, dict[str, np.ndarray]]:
     """The same loss and gradients, one example at a time with vector operations.
 
     Per sample: ``z1 = W1 x + b1``, ``a1 = max(z1, 0)``, ``z2 = W2 a1 + b2``,
-    ``δ2 = (softmax(z2) − e_y)/n``, ``∂L/∂W2 += δ2 a1ᵀ``, ``δ1 = (W2ᵀ δ2) ⊙ [z1 > 0]``,
-    ``∂L/∂W1 += δ1 xᵀ``.
+    ``δ2 = (softmax(z2) − e_y)/n``, ``∂J/∂W2 += δ2 a1ᵀ``, ``δ1 = (W2ᵀ δ2) ⊙ [z1 > 0]``,
+    ``∂J/∂W1 += δ1 xᵀ``.
     """
     X, y = check_problem(X, y, params)
     W1, b1, W2, b2 = (params[k] for k in PARAM_NAMES)

@@ -9,8 +9,9 @@ checker                            the student writes
 :data:`check_early_stopping`       ``early_stopping(val_losses, patience)`` returning
                                    ``(stop_epoch, best_epoch)``
 :data:`check_decay_step`           ``sgd_step(W, grad, velocity, lr, momentum, weight_decay)``:
-                                   :math:`g = \\nabla L + \\lambda W`, :math:`v \\leftarrow \\mu v -
-                                   \\eta g`, :math:`W \\leftarrow W + v`
+                                   :math:`G = \\partial J / \\partial W + \\lambda W`,
+                                   :math:`v \\leftarrow \\mu v - \\eta G`,
+                                   :math:`W \\leftarrow W + v`
 =================================  ================================================================
 
 Each checker is an :class:`nnkit.course.checking.Exercise`: call it with your function.
@@ -218,6 +219,9 @@ check_early_stopping = Exercise(
         Case(([0.5], 3)),
         Case(([0.6, 0.5, 0.55, 0.52, 0.51, 0.58, 0.6], 2),
              note="the loss falls again, but not below its best"),
+        Case(([0.5, 0.49995, 0.6, 0.6], 2), note="an improvement smaller than 1e-4 counts"),
+        Case(([0.9, 0.8, 0.85, 0.86, 0.7], 2),
+             note="a new lowest loss right after the stop is never seen"),
     ],
     strategy=_stopping_cases(),
     hints=[
@@ -248,7 +252,7 @@ check_early_stopping = Exercise(
 
 def _decay(W, grad, velocity, lr, momentum, weight_decay, *, penalty="l2", factor=1.0,
            in_velocity=True, shrink="before", keep_momentum=True, return_old=False):
-    """The model answer (defaults), g = ∇L + λW, v ← μv − ηg, W ← W + v, or one slip in
+    """The model answer (defaults), G = ∂J/∂W + λW, v ← μv − ηG, W ← W + v, or one slip in
     the decay term, in where it enters, or in the momentum."""
     decay = {"l2": W, "square": W ** 2, "l1": np.sign(W), "none": 0.0 * W}[penalty]
     g = grad + factor * weight_decay * decay if in_velocity else grad
@@ -326,8 +330,8 @@ check_decay_step = Exercise(
              like=_like(keep_momentum=False)),
         Hint("the velocity you return is the old one: return the updated velocity too.",
              like=_like(return_old=True)),
-        Hint("that is PyTorch's internal convention (a buffer b ← μb + g, W ← W − ηb); here "
-             "the velocity is v ← μv − ηg and W ← W + v.", like=_pytorch_buffer),
+        Hint("that is PyTorch's internal convention (a buffer B ← μB + G, W ← W − ηB); here "
+             "the velocity is v ← μv − ηG and W ← W + v.", like=_pytorch_buffer),
     ],
 )
 

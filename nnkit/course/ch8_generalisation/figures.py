@@ -96,7 +96,7 @@ def learning_curves(history: Any, ax: Axes | None = None, title: str | None = No
 
 def loss_contours(X, y, ax: Axes | None = None, title: str | None = None,
                   labels=("weight w₁", "bias b")) -> Axes:
-    """Level sets of L(w, b) = (1/n) Σ (w·x_i + b - y_i)² over the first weight w₁ and the
+    """Level sets of J(w, b) = (1/n) Σ (w·x_i + b - y_i)² over the first weight w₁ and the
     bias b, the other weights held at their optimum, around the optimum (marked ×) and
     with both axes on the same scale: the valley is what it is, round or a thin trough.
 
@@ -109,7 +109,7 @@ def loss_contours(X, y, ax: Axes | None = None, title: str | None = None,
     Xb = np.column_stack([X, np.ones(len(X))])
     theta, *_ = np.linalg.lstsq(Xb, y, rcond=None)
     best = float(np.mean((Xb @ theta - y) ** 2))
-    # Along a direction d in (w₁, b), L(θ* + d) = L* + dᵀ H d / 2 with H the 2 × 2 block
+    # Along a direction d in (w₁, b), J(θ* + d) = J* + dᵀ H d / 2 with H the 2 × 2 block
     # (2/n) Σ x̃ x̃ᵀ, x̃ = (x₁, 1). The plot's half-width is where the flattest direction
     # reaches the outermost level 4 L*.
     pair = Xb[:, [0, -1]]

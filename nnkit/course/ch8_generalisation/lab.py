@@ -9,6 +9,8 @@
   measure how much choosing on the test set flatters the winner;
 * :func:`copies_across` -- how many test inputs also appear in the training part;
 * :func:`tune_digits` -- chapter 6's digits network tuned on a validation set;
+* :func:`compare_regularisers` -- weight decay against dropout, each at its strength tuned
+  on the validation set, compared once on a fresh test set;
 * :func:`house_prices`, :func:`mse_hessian`, :func:`descend` -- the curvature of a
   least-squares loss before and after standardising its inputs (chapter 2's condition
   number, measured).
@@ -32,7 +34,9 @@ __all__ = [
     "MODELS",
     "NoiseSearch",
     "TunedDigits",
+    "RegulariserDuel",
     "build_network",
+    "compare_regularisers",
     "copies_across",
     "descend",
     "house_prices",
@@ -48,6 +52,10 @@ __all__ = [
 MOONS_NOISE = 0.3
 N_VALIDATION = 200
 VALIDATION_SEED = 1000
+# A test set of fresh moons for the final comparison of the regularisers (moons are
+# generated, so a large one costs nothing); its seed is used by no other part.
+N_TEST = 2000
+TEST_SEED = 2000
 
 # The models of the live experiment: hidden width of both hidden layers, and regulariser.
 MODELS: dict[str, dict] = {
@@ -226,7 +234,7 @@ def _with_bias(X: np.ndarray) -> np.ndarray:
 
 
 def mse_hessian(X) -> np.ndarray:
-    """Hessian of L(w, b) = (1/n) Σ_i (w·x_i + b - y_i)² with respect to (w, b):
+    """Hessian of J(w, b) = (1/n) Σ_i (w·x_i + b - y_i)² with respect to (w, b):
 
         H = (2/n) X̃ᵀ X̃,   X̃ = [X, 1]   (shape (d+1, d+1)),
 
@@ -237,7 +245,7 @@ def mse_hessian(X) -> np.ndarray:
 
 def descend(X, y, steps: int, lr: float) -> np.ndarray:
     """Mean squared error after each of ``steps`` full-batch gradient steps on (w, b)
-    from zero, ∇L = (2/n) X̃ᵀ(X̃θ - y); returns the ``steps + 1`` losses."""
+    from zero, ∇J = (2/n) X̃ᵀ(X̃θ - y); returns the ``steps + 1`` losses."""
     Xb = _with_bias(np.asarray(X, dtype=np.float64))
     y = np.asarray(y, dtype=np.float64)
     theta = np.zeros(Xb.shape[1])
@@ -247,3 +255,74 @@ def descend(X, y, steps: int, lr: float) -> np.ndarray:
         losses.append(float(np.mean(residual ** 2)))
         theta = theta - lr * 2.0 / len(Xb) * (Xb.T @ residual)
     return np.array(losses)
+
+
+def _per_example_loss(model: nk.Layer, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Cross-entropy of every example (evaluation mode), from the logits with the shift."""
+    model.eval()
+    z = model(X)
+    z = z - z.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return -log_p[np.arange(len(y)), y]
+
+
+@dataclass
+class RegulariserDuel:
+    """The outcome of :func:`compare_regularisers` for one training-set size."""
+
+    n_train: int
+    val_loss: dict             # (regulariser, strength) -> validation loss after training
+    weight_decay: float        # λ with the lowest validation loss
+    dropout: float             # p with the lowest validation loss
+    test_loss: dict            # "weight decay" / "dropout" -> per-example test losses
+    test_correct: dict         # "weight decay" / "dropout" -> per-example 0/1 correctness
+
+    def difference(self, what: str = "loss") -> tuple[float, float]:
+        """Mean over the test set of (weight decay − dropout) per example, and its standard
+        error (a paired comparison: both models see the same test points)."""
+        table = self.test_loss if what == "loss" else self.test_correct
+        d = table["weight decay"] - table["dropout"]
+        return float(d.mean()), float(d.std() / np.sqrt(len(d)))
+
+    def verdict(self, what: str = "loss") -> str:
+        """Which regulariser does better on the test set, or "tie" when the difference is
+        within two standard errors."""
+        mean, se = self.difference(what)
+        if abs(mean) <= 2 * se:
+            return "tie"
+        lower_is_better = what == "loss"
+        return "weight decay" if (mean < 0) == lower_is_better else "dropout"
+
+
+def compare_regularisers(n_train: int, weight_decays=(1e-3, 3e-3, 1e-2, 3e-2, 1e-1),
+                         dropouts=(0.1, 0.2, 0.3, 0.5, 0.6), epochs: int = 200,
+                         width: int = 64) -> RegulariserDuel:
+    """Weight decay against dropout on ``n_train`` moons, each at its own best strength.
+
+    Every λ (no dropout) and every p (no weight decay) trains the ``width``-unit network
+    as :func:`train_run` does (full batch, η = 0.2, momentum 0.9, ``epochs`` epochs); the
+    strength with the lowest validation loss at the end is chosen for each regulariser.
+    Only the two chosen models meet the test set: 2000 fresh moons, used for nothing else.
+    """
+    data = moons_data(n_train)
+    X_test, y_test = nk.datasets.moons(N_TEST, noise=MOONS_NOISE, rng=TEST_SEED)
+    val_loss, models = {}, {}
+    for kind, strengths in (("weight decay", weight_decays), ("dropout", dropouts)):
+        for strength in strengths:
+            decay, p = (strength, 0.0) if kind == "weight decay" else (0.0, strength)
+            model = build_network(width, p)
+            optimizer = nk.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM,
+                               weight_decay=decay)
+            history = nk.fit(model, data[0], data[1], nk.CrossEntropyLoss(), optimizer,
+                             epochs=epochs, batch_size=None, validation=(data[2], data[3]))
+            val_loss[kind, strength] = history.val_loss[-1]
+            models[kind, strength] = model
+    chosen = {kind: min(strengths, key=lambda s, kind=kind: val_loss[kind, s])
+              for kind, strengths in (("weight decay", weight_decays), ("dropout", dropouts))}
+    test_loss, test_correct = {}, {}
+    for kind, strength in chosen.items():
+        model = models[kind, strength]
+        test_loss[kind] = _per_example_loss(model, X_test, y_test)
+        test_correct[kind] = (model(X_test).argmax(axis=1) == y_test).astype(float)
+    return RegulariserDuel(n_train, val_loss, chosen["weight decay"], chosen["dropout"],
+                           test_loss, test_correct)

@@ -78,6 +78,99 @@ SOFTMAX = [
 ]
 
 
+# Numerically extreme inputs: a true-class logit far below its row's maximum.
+def softmax_log_of_probabilities(X, y, W, b):
+    # Shifts by the row maximum, but takes the log of the probabilities: P underflows to 0
+    # for a true class 800 below the maximum, and −log 0 = inf.
+    n = len(X)
+    rows = np.arange(n)
+    Z = X @ W.T + b
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    P = E / E.sum(axis=1, keepdims=True)
+    loss = -np.log(P[rows, y]).mean()
+    delta = P.copy()
+    delta[rows, y] -= 1.0
+    delta /= n
+    return loss, delta.T @ X, delta.sum(axis=0)
+
+
+def softmax_unshifted(X, y, W, b):
+    # No shift at all: np.exp overflows for logits above about 709.
+    n = len(X)
+    rows = np.arange(n)
+    Z = X @ W.T + b
+    log_p = Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
+    delta = np.exp(log_p)
+    delta[rows, y] -= 1.0
+    delta /= n
+    return -log_p[rows, y].mean(), delta.T @ X, delta.sum(axis=0)
+
+
+# Loops the old row-read counter did not see: over a plain copy of X, over y, over the
+# rows of Z, in a comprehension, over X.tolist().
+def softmax_loop_over_asarray_rows(X, y, W, b):
+    X = np.asarray(X)
+    Z = np.stack([W @ x_i + b for x_i in X])
+    return softmax_solution_from_logits(X, y, Z)
+
+
+def softmax_loop_over_labels(X, y, W, b):
+    n = len(X)
+    Z = X @ W.T + b
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    delta = np.exp(log_p)
+    loss = 0.0
+    for i in range(n):
+        loss -= log_p[i, y[i]]
+        delta[i, y[i]] -= 1.0
+    delta /= n
+    return loss / n, delta.T @ X, delta.sum(axis=0)
+
+
+def softmax_loop_over_tolist(X, y, W, b):
+    Z = np.array([[sum(w * x for w, x in zip(w_row, x_row, strict=True)) for w_row in W.tolist()]
+                  for x_row in X.tolist()]) + b
+    return softmax_solution_from_logits(np.asarray(X), y, Z)
+
+
+def softmax_outer_products_in_a_loop(X, y, W, b):
+    n = len(X)
+    Z = X @ W.T + b
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    delta = np.exp(log_p)
+    delta[np.arange(n), y] -= 1.0
+    delta /= n
+    X_plain = np.asarray(X)
+    dW = sum(np.outer(delta[i], X_plain[i]) for i in range(n))
+    return -log_p[np.arange(n), y].mean(), dW, delta.sum(axis=0)
+
+
+def softmax_solution_from_logits(X, y, Z):
+    n = len(X)
+    rows = np.arange(n)
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    delta = np.exp(log_p)
+    delta[rows, y] -= 1.0
+    delta /= n
+    return -log_p[rows, y].mean(), delta.T @ X, delta.sum(axis=0)
+
+
+SOFTMAX += [
+    Mutant("log of the shifted softmax", softmax_log_of_probabilities, "hint", "log before"),
+    Mutant("no shift", softmax_unshifted, "hint", "overflows"),
+    Mutant("loop over the rows of np.asarray(X)", softmax_loop_over_asarray_rows,
+           "hint", "one example at a time"),
+    Mutant("loop over the labels", softmax_loop_over_labels, "hint", "one example at a time"),
+    Mutant("comprehensions over X.tolist()", softmax_loop_over_tolist,
+           "hint", "one example at a time"),
+    Mutant("outer products summed in a generator", softmax_outer_products_in_a_loop,
+           "hint", "one example at a time"),
+]
+
+
 # --------------------------------------------------------------------------------------
 # Exercise 2: FLOPs of a layer
 # --------------------------------------------------------------------------------------

@@ -245,6 +245,38 @@ STOPPING += [
            "counterexample", "val_losses="),
 ]
 
+
+
+def stopping_with_tolerance(losses, patience):
+    # An improvement must beat the best loss by more than 1e-4 (a common library default,
+    # but not the rule the exercise states).
+    best_epoch, best = 0, np.inf
+    for epoch, loss in enumerate(losses, start=1):
+        if loss < best - 1e-4:
+            best_epoch, best = epoch, loss
+        if epoch - best_epoch >= patience:
+            return epoch, best_epoch
+    return len(losses), best_epoch
+
+
+def stopping_peeks_ahead(losses, patience):
+    # Stops only when the next epoch is no improvement either: looks one epoch past the stop.
+    best_epoch, best = 0, np.inf
+    for epoch, loss in enumerate(losses, start=1):
+        if loss < best:
+            best_epoch, best = epoch, loss
+        if epoch - best_epoch >= patience and not (epoch < len(losses) and losses[epoch] < best):
+            return epoch, best_epoch
+    return len(losses), best_epoch
+
+
+STOPPING += [
+    Mutant("improvement needs a margin of 1e-4", stopping_with_tolerance,
+           "counterexample", "val_losses="),
+    Mutant("looks one epoch past the stop", stopping_peeks_ahead,
+           "counterexample", "val_losses="),
+]
+
 BANKS = [
     Bank(exercises.check_split, SPLIT, {"nnkit's Standardizer": split_with_nnkit}),
     Bank(exercises.check_early_stopping, STOPPING, {"by index": stopping_by_index}),

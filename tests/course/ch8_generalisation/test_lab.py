@@ -113,3 +113,33 @@ def test_tune_digits_picks_the_lowest_validation_loss():
     assert tuned.best == int(np.argmin(losses))
     assert tuned.model is not None and not tuned.model.training
     assert len(tuned.split.y_test) == 359
+
+
+def test_compare_regularisers_tunes_each_on_validation_then_tests_once():
+    duel = lab.compare_regularisers(20, weight_decays=(1e-3, 1e-1), dropouts=(0.1, 0.5),
+                                    epochs=10, width=8)
+    for kind, chosen, strengths in (("weight decay", duel.weight_decay, (1e-3, 1e-1)),
+                                    ("dropout", duel.dropout, (0.1, 0.5))):
+        assert chosen == min(strengths, key=lambda s, kind=kind: duel.val_loss[kind, s])
+        assert duel.test_loss[kind].shape == (lab.N_TEST,)
+        assert np.all(duel.test_loss[kind] >= 0)
+        assert set(np.unique(duel.test_correct[kind])) <= {0.0, 1.0}
+
+
+def test_duel_verdict_calls_a_difference_within_two_standard_errors_a_tie():
+    def duel(decay_losses, dropout_losses):
+        return lab.RegulariserDuel(
+            80, {}, 0.01, 0.5,
+            {"weight decay": np.array(decay_losses), "dropout": np.array(dropout_losses)},
+            {"weight decay": 1.0 - np.array(decay_losses),
+             "dropout": 1.0 - np.array(dropout_losses)})
+
+    clear = duel([0.1, 0.2, 0.1, 0.2], [0.5, 0.6, 0.5, 0.6])   # differences −0.4 each
+    assert clear.difference() == pytest.approx((-0.4, 0.0))
+    assert clear.verdict("loss") == "weight decay"
+    assert clear.verdict("accuracy") == "weight decay"
+    reverse = duel([0.5, 0.6, 0.5, 0.6], [0.1, 0.2, 0.1, 0.2])
+    assert reverse.verdict("loss") == "dropout"
+    # differences +0.3, −0.3, +0.3, −0.2: mean 0.025, standard error about 0.14
+    noisy = duel([0.4, 0.1, 0.4, 0.1], [0.1, 0.4, 0.1, 0.3])
+    assert noisy.verdict("loss") == "tie"
