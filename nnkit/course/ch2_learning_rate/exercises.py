@@ -192,6 +192,9 @@ check_descent_loop = Exercise(
         Case((QuadraticGradient(4.0, 0.0), 1.0, 0.4, 4)),
         Case((QuadraticGradient(1.0, 0.0), np.array([2.0, 1.0]), 0.05, 6)),
         Case((QuadraticGradient(2.0, 0.0), np.array([0.5, -0.5]), 0.1, 0), note="no steps"),
+        Case((QuadraticGradient(2.0, 3.0), np.array([0, 1]), 0.1, 3),
+             note="integer starting weights: the later ones are not integers"),
+        Case((QuadraticGradient(2.0, 3.0), 1, 0.1, 2), note="an integer w0, a Python int"),
     ],
     strategy=_loops(),
     hints=[

@@ -136,6 +136,25 @@ def descend_while(grad, w0, lr, steps):
     return path
 
 
+def descend_into_array_like_w0(grad, w0, lr, steps):
+    # The path stored in an array of w0's dtype: integer starting weights truncate it.
+    out = np.empty((steps + 1,) + np.shape(w0), dtype=np.asarray(w0).dtype)
+    out[0] = w0
+    for t in range(steps):
+        out[t + 1] = out[t] - lr * grad(out[t])
+    return out
+
+
+def descend_in_place_on_a_copy(grad, w0, lr, steps):
+    # w0 copied first (so it is left alone), then updated in place: fails for integers.
+    w = np.array(w0)
+    path = [w.copy()]
+    for _ in range(steps):
+        w -= lr * grad(w)
+        path.append(w.copy())
+    return path
+
+
 LOOP = [
     Mutant("ascent", lambda g, w0, lr, s: descend(lambda w: -g(w), w0, lr, s), "hint", "uphill"),
     Mutant("gradient of w0 only", lambda g, w0, lr, s: descend(lambda w: g(w0), w0, lr, s),
@@ -158,6 +177,10 @@ LOOP = [
     Mutant("returns None", lambda g, w0, lr, s: None, "form", "forget `return`"),
     Mutant("step by η·w", lambda g, w0, lr, s: descend(lambda w: w, w0, lr, s),
            "counterexample", "expected"),
+    Mutant("path in w0's integer dtype", descend_into_array_like_w0, "counterexample",
+           "integer"),
+    Mutant("in place on an integer copy", descend_in_place_on_a_copy, "raised",
+           "integer"),
 ]
 
 
