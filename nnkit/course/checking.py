@@ -19,11 +19,14 @@ result with the reference's and prints exactly one line:
 * ``… <title>: not attempted yet ...`` -- the code still raises ``NotImplementedError``;
 * ``✘ <title>: <why>`` -- otherwise. A rejection always helps: the function changed its
   input in place; or it raised (``your function raised AxisError on input …: message``);
-  or it returned the wrong kind of thing (a number instead of a pair, a transposed
-  array); or a known mistake explains *every* failing case (its hint is printed); or a
-  generic mistake does (the sign, a constant factor, a constant offset, nan/inf where
-  the answer is finite); or, when nothing explains it, the smallest failing case is
-  shown concretely: the input, the expected value and what the function returned.
+  or it returned the wrong kind of thing (a number instead of a pair or an array, a
+  transposed array, a list where the reference returns a NumPy array); or a known
+  mistake explains *every* failing case (its hint is printed); or a generic mistake does
+  (the sign, a constant factor, a constant offset, nan/inf where the answer is finite);
+  or, when nothing explains it, the smallest failing case is shown concretely: the
+  input, the expected value and what the function returned (with the digits it takes to
+  tell them apart, and the dtype when it is the cause; an exercise done with pen and
+  paper, ``reveal=False``, shows only what was returned).
   Hypothesis searches the strategy for a failing input and shrinks it.
 
 A ``like`` hint is only given when the wrong implementation reproduces the student's results
@@ -178,9 +181,9 @@ class _NotAttempted(Exception):
 # --------------------------------------------------------------------------- formatting
 
 
-def show(value: Any) -> str:
-    """A value as the student would type it: numbers with up to 6 significant digits,
-    small arrays in full, large ones by shape, tuples/lists/dicts element by element."""
+def show(value: Any, digits: int = _SHOWN_DIGITS) -> str:
+    """A value as the student would type it: numbers with up to ``digits`` (6) significant
+    digits, small arrays in full, large ones by shape, tuples/lists/dicts element by element."""
     if isinstance(value, (bool, np.bool_)):
         return str(bool(value))
     if value is None or value is Ellipsis or isinstance(value, str):
@@ -188,16 +191,17 @@ def show(value: Any) -> str:
     if isinstance(value, np.random.Generator):
         return "a numpy Generator"
     if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k!r}: {show(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{k!r}: {show(v, digits)}" for k, v in value.items()) + "}"
     if isinstance(value, tuple):
-        return "(" + ", ".join(show(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+        return ("(" + ", ".join(show(v, digits) for v in value)
+                + ("," if len(value) == 1 else "") + ")")
     if isinstance(value, list) and not _is_numeric(value):
-        return "[" + ", ".join(show(v) for v in value) + "]"
+        return "[" + ", ".join(show(v, digits) for v in value) + "]"
     if _is_numeric(value):
         arr = np.asarray(value)
         if arr.size > _MAX_SHOWN_VALUES and arr.ndim > 0:
             return f"an array of shape {arr.shape}"
-        text = format_number(arr.astype(np.float64), max_digits=_SHOWN_DIGITS)
+        text = format_number(arr.astype(np.float64), max_digits=digits)
         if arr.ndim > 0 and arr.dtype == np.float32:
             text += " (float32)"
         return text
@@ -230,7 +234,15 @@ def _one_line(text: str) -> str:
 
 
 def _compare(
-    got: Any, expected: Any, rtol: float, atol: float, name: str, parts: Sequence[str] = ()
+    got: Any,
+    expected: Any,
+    rtol: float,
+    atol: float,
+    name: str,
+    parts: Sequence[str] = (),
+    *,
+    lists_ok: bool = False,
+    reveal: bool = True,
 ) -> None:
     """Raise _Mismatch unless ``got`` matches ``expected``: the one way results are compared.
 
@@ -238,8 +250,11 @@ def _compare(
     keys, a bool as a bool; numbers and arrays must have the expected shape (a single
     number also matches a one-element array), be finite where the expected value is, and
     agree within ``atol + rtol·|expected|`` elementwise. ``parts`` names the entries of a
-    tuple in messages.
+    tuple in messages. Where the expected value is a NumPy array (not a 0-d one), a list or
+    tuple is the wrong form unless ``lists_ok``. With ``reveal=False`` a wrong value is
+    reported without the expected one (an exercise done with pen and paper).
     """
+    options = {"lists_ok": lists_ok, "reveal": reveal}
     where = f"{name}: " if name else ""
     if got is Ellipsis:
         raise _NotAttempted
@@ -254,7 +269,7 @@ def _compare(
                 "form", f"{where}return {len(expected)} values {wanted}; got {_kind_of(got)}."
             )
         for k, (g, e) in enumerate(zip(got, expected, strict=True)):
-            _compare(g, e, rtol, atol, parts[k] if parts else _part(name, k))
+            _compare(g, e, rtol, atol, parts[k] if parts else _part(name, k), **options)
         return
     if isinstance(expected, Mapping):
         if not isinstance(got, Mapping):
@@ -271,19 +286,62 @@ def _compare(
                 + ".",
             )
         for k in expected:
-            _compare(got[k], expected[k], rtol, atol, f"{name}[{k!r}]" if name else repr(k))
+            _compare(got[k], expected[k], rtol, atol, f"{name}[{k!r}]" if name else repr(k),
+                     **options)
         return
     if isinstance(expected, str):
         if got != expected:
-            raise _Mismatch("value", f"{where}expected {show(expected)}, returned {show(got)}")
+            raise _Mismatch("value", _wrong_value(where, expected, got, reveal))
         return
     if isinstance(expected, (bool, np.bool_)):
         if not isinstance(got, (bool, np.bool_)):
             raise _Mismatch("form", f"{where}return True or False; got {_kind_of(got)}.")
         if bool(got) != bool(expected):
-            raise _Mismatch("value", f"{where}expected {show(expected)}, returned {show(got)}")
+            raise _Mismatch("value", _wrong_value(where, expected, got, reveal))
         return
-    _compare_numbers(got, expected, rtol, atol, name)
+    if (
+        not lists_ok
+        and isinstance(expected, np.ndarray)
+        and expected.ndim > 0
+        and isinstance(got, (list, tuple))
+    ):
+        raise _Mismatch(
+            "form",
+            f"{where}you returned a Python {type(got).__name__}; return a NumPy array "
+            f"(np.array(...) or a NumPy operation), of shape {expected.shape}.",
+        )
+    _compare_numbers(got, expected, rtol, atol, name, reveal)
+
+
+def _wrong_value(where: str, expected: Any, got: Any, reveal: bool) -> str:
+    """"expected X, returned Y", with X and Y shown to as many digits as it takes for them
+    to differ (a float32 result can agree with the answer to 6 digits and still fail), and
+    the dtype named when it is the likely cause. Without ``reveal``: only what was returned."""
+    if not reveal:
+        return (f"{where}returned {show(got)}, which is not the expected value; work it out "
+                "again step by step")
+    digits = _SHOWN_DIGITS
+    if _is_numeric(expected) and _is_numeric(got):
+        want = np.asarray(expected, dtype=np.float64)
+        have = np.asarray(got, dtype=np.float64)
+        for digits in (_SHOWN_DIGITS, 9, 12, 17):
+            if format_number(want, max_digits=digits) != format_number(have, max_digits=digits):
+                break
+    text = f"{where}expected {show(expected, digits)}, returned {show(got, digits)}"
+    got_dtype, want_dtype = _dtype(got), _dtype(expected)
+    if got_dtype is not None and want_dtype is not None and got_dtype != want_dtype and (
+        got_dtype.itemsize < want_dtype.itemsize or got_dtype.kind != want_dtype.kind
+    ):
+        text += (f" (your result is {got_dtype.name}, the expected one {want_dtype.name}: "
+                 "keep the precision of the inputs)")
+    return text
+
+
+def _dtype(value: Any) -> np.dtype | None:
+    """The dtype of a NumPy number or array (None for Python numbers and other values)."""
+    if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "iuf":
+        return value.dtype
+    return None
 
 
 def _part(name: str, k: int) -> str:
@@ -320,12 +378,21 @@ def _as_float_array(got: Any, where: str) -> np.ndarray:
     return arr.astype(np.float64)
 
 
-def _compare_numbers(got: Any, expected: Any, rtol: float, atol: float, name: str) -> None:
+def _compare_numbers(
+    got: Any, expected: Any, rtol: float, atol: float, name: str, reveal: bool = True
+) -> None:
     where = f"{name}: " if name else ""
     want = np.asarray(expected, dtype=np.float64)
     arr = _as_float_array(got, where)
     if want.ndim == 0 and arr.size == 1:
         arr = arr.reshape(())
+    if arr.ndim == 0 and want.ndim > 0:
+        wanted = "a list" if isinstance(expected, list) else "an array"
+        raise _Mismatch(
+            "form",
+            f"{where}expected shape {want.shape} ({wanted}), got a single number: return "
+            f"{wanted} of that shape, not one value.",
+        )
     if arr.shape != want.shape:
         if arr.ndim == 2 and want.ndim == 2 and arr.shape == want.shape[::-1]:
             raise _Mismatch(
@@ -340,13 +407,13 @@ def _compare_numbers(got: Any, expected: Any, rtol: float, atol: float, name: st
         raise _Mismatch("form", f"{where}expected shape {want.shape}, got {arr.shape}.")
     finite = np.isfinite(want)
     if np.any(finite & ~np.isfinite(arr)):
-        raise _Mismatch("nonfinite", f"{where}expected {show(want)}, returned {show(arr)}")
+        raise _Mismatch("nonfinite", _wrong_value(where, expected, got, reveal))
     # Where the expected value itself is not finite (a known mistake's nan or inf), any
     # non-finite value matches: nan and inf are the same failure to the student.
     if np.any(np.isfinite(arr[~finite])) or not np.allclose(
         arr[finite], want[finite], rtol=rtol, atol=atol
     ):
-        raise _Mismatch("value", f"{where}expected {show(want)}, returned {show(arr)}")
+        raise _Mismatch("value", _wrong_value(where, expected, got, reveal))
 
 
 def _leaves(got: Any, expected: Any) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -438,6 +505,13 @@ class Exercise:
         answers are right (e.g. two equivalent designs).
     returns : sequence of str
         Names of the entries when the result is a tuple, e.g. ``("dW1", "dW2")``.
+    lists_ok : bool
+        Accept a list or tuple where the reference returns a NumPy array (only when the
+        statement allows both); by default that is the wrong form.
+    reveal : bool
+        Show the expected value when a result is wrong (the default). An exercise to be
+        done with pen and paper sets it False: a rejection then names what was returned,
+        never the answer.
     """
 
     def __init__(
@@ -456,6 +530,8 @@ class Exercise:
         mutable: Sequence[str] = (),
         same: Callable[[Any, Any], bool] | None = None,
         returns: Sequence[str] = (),
+        lists_ok: bool = False,
+        reveal: bool = True,
     ):
         if not isinstance(title, str) or not title.strip():
             raise TypeError("Exercise(title): title must be a non-empty string")
@@ -483,6 +559,7 @@ class Exercise:
         self.mutable = set(mutable)
         self.same = same
         self.returns = tuple(returns)
+        self.options = {"lists_ok": bool(lists_ok), "reveal": bool(reveal)}
 
     # ---- the public entry points -------------------------------------------------------
 
@@ -570,8 +647,10 @@ class Exercise:
             if self.same is not None:
                 if self.same(got, expected):
                     return _Failure("ok", case, received, got, expected, size=_size(case))
-                raise _Mismatch("value", f"expected {show(expected)}, returned {show(got)}")
-            _compare(got, expected, rtol, atol, "", self.returns)
+                raise _Mismatch(
+                    "value", _wrong_value("", expected, got, self.options["reveal"])
+                )
+            _compare(got, expected, rtol, atol, "", self.returns, **self.options)
         except _Mismatch as mismatch:
             return _Failure(mismatch.kind, case, received, got, expected, mismatch.detail,
                             _size(case))
@@ -680,7 +759,11 @@ class Exercise:
             return "form", f"wrong kind of result{self._on(form)}: {form.detail}"
         wrong = failures
         first = min(wrong, key=lambda f: f.size)
-        generic = None if self.same is not None else self._generic(wrong, first)
+        generic = (
+            None
+            if self.same is not None or not self.options["reveal"]
+            else self._generic(wrong, first)
+        )
         if generic is not None:
             return "generic", generic
         kind = "nonfinite" if first.kind == "nonfinite" else "value"
@@ -707,7 +790,7 @@ class Exercise:
             rtol = self.rtol if call.case.rtol is None else call.case.rtol
             atol = self.atol if call.case.atol is None else call.case.atol
             try:
-                _compare(call.got, wrong, rtol, atol, "", self.returns)
+                _compare(call.got, wrong, rtol, atol, "", self.returns, **self.options)
             except _Mismatch:
                 return False
             return True

@@ -133,3 +133,53 @@ def test_exercise_definitions_are_validated():
         Exercise("t", double, args=("a", "b"), cases=[Case((1.0,))])
     with pytest.raises(ValueError, match="at least one case"):
         Exercise("t", double, args=("x",))
+
+
+# ---- issue 21: lists for arrays, float32 look-alikes, a scalar for an array, no answer shown
+
+
+def test_a_list_where_an_array_is_asked_is_the_wrong_form_unless_allowed():
+    ex = exercise()
+    for wrong in (lambda x: (2.0 * x).tolist(), lambda x: tuple(2.0 * x)):
+        verdict = ex.verdict(lambda x, wrong=wrong: wrong(x) if np.ndim(x) else 2.0 * x)
+        assert verdict.kind == "form", verdict
+        assert "return a NumPy array" in verdict.message
+    allowed = exercise(lists_ok=True).verdict(lambda x: (2.0 * x).tolist())
+    assert allowed.kind == "passed", allowed
+    # A 0-d result is a number: a Python float for it is fine.
+    assert exercise().verdict(lambda x: (2.0 * x).tolist()).kind == "form"
+    scalar = Exercise("Scalar", lambda x: np.float64(2.0 * x), args=("x",), cases=[Case((1.5,))])
+    assert scalar.verdict(lambda x: 2.0 * x).kind == "passed"
+
+
+def test_a_float32_result_that_looks_right_is_shown_with_the_digits_that_differ():
+    ex = Exercise("Third", lambda x: x / 3.0, args=("x",), cases=[Case((np.array([1.0]),))],
+                  rtol=1e-9)
+    verdict = ex.verdict(lambda x: (x / 3.0).astype(np.float32))
+    assert verdict.kind == "counterexample", verdict
+    expected = verdict.message.split("expected ")[1].split(", returned")[0]
+    returned = verdict.message.split("returned ")[1].split(" (float32)")[0]
+    assert expected != returned, verdict.message
+    assert "your result is float32, the expected one float64" in verdict.message
+
+
+def test_a_scalar_where_an_array_is_asked_gets_no_axis_hint():
+    ex = Exercise("One", lambda x: np.array([x]), args=("x",), cases=[Case((2.0,))])
+    verdict = ex.verdict(lambda x: x)
+    assert verdict.kind == "form", verdict
+    assert "expected shape (1,) (an array), got a single number" in verdict.message
+    assert "axis" not in verdict.message and "keepdims" not in verdict.message
+    listed = Exercise("Path", lambda x: [x], args=("x",), cases=[Case((2.0,))])
+    assert "(a list), got a single number" in listed.verdict(lambda x: x).message
+
+
+def test_a_pen_and_paper_exercise_never_prints_the_answer():
+    ex = Exercise("By hand", lambda: (-4.0, 1.4), returns=("grad", "w_new"), reveal=False,
+                  cases=[Case(())])
+    for wrong in [(-4.0, 1.5), (-2.0, 0.7), (-8.0, 2.8), (1.0, 1.0)]:
+        verdict = ex.verdict(lambda wrong=wrong: wrong)
+        assert verdict.kind == "counterexample", verdict
+        assert "-4" not in verdict.message and "1.4" not in verdict.message, verdict.message
+        assert "returned" in verdict.message
+    shown = Exercise("Shown", lambda: (-4.0, 1.4), returns=("grad", "w_new"), cases=[Case(())])
+    assert "expected 1.4" in shown.verdict(lambda: (-4.0, 1.5)).message

@@ -4,12 +4,12 @@
 checker                          the student writes
 ===============================  ===============================================================
 :data:`check_pre_activation`     ``pre_activation(X, w, b)``: :math:`z = Xw + b`, one sample
-                                 (n,) -> a number, a batch (m, n) -> (m,)
+                                 (n0,) -> a number, a batch (n, n0) -> (n,)
 :data:`check_fold_bias`          ``fold_bias(x, w, b)`` -> ``(x_aug, w_aug)`` with
                                  :math:`x_0 = 1` and :math:`w_0 = b` put first, so that
                                  :math:`w_{aug}\\cdot x_{aug} = w\\cdot x + b`
 :data:`check_and_gate`           ``and_gate(X)``: a step neuron with hand-picked weights that
-                                 outputs x1 AND x2 for binary inputs X (m, 2)
+                                 outputs x1 AND x2 for binary inputs X (n, 2)
 :data:`check_perceptron_update`  ``perceptron_update(w, b, x, t, lr)`` -> ``(w_new, b_new)``,
                                  Rosenblatt's rule for one sample
 ===============================  ===============================================================
@@ -44,12 +44,12 @@ def _pre_activation(X, w, b):
 
 @st.composite
 def _neuron_inputs(draw):
-    """One sample (n,) or a batch (m, n), weights (n,), a bias; any scale, zeros, float32."""
-    n = draw(st.integers(1, 4))
-    shape = draw(st.sampled_from([(n,), (draw(st.integers(1, 5)), n)]))
+    """One example (n0,) or a batch (n, n0), weights (n0,), a bias; any scale, zeros, float32."""
+    n0 = draw(st.integers(1, 4))
+    shape = draw(st.sampled_from([(n0,), (draw(st.integers(1, 5)), n0)]))
     scale = draw(st.sampled_from([1.0, 1e-3, 1e3]))
     X = draw(arrays(shape, 10.0)) * scale
-    w = draw(arrays((n,), 10.0))
+    w = draw(arrays((n0,), 10.0))
     b = draw(reals(10.0))
     if draw(st.booleans()):
         return Case((X.astype(np.float32), w.astype(np.float32), np.float32(b)), rtol=1e-4,
@@ -65,6 +65,9 @@ check_pre_activation = Exercise(
     cases=[
         Case((np.array([1.0, 2.0, 0.5]), _W, 0.25)),
         Case((np.array([[1.0, 2.0, 0.5], [0.0, 0.0, 0.0], [-1.0, 1.0, 3.0]]), _W, 0.25)),
+        Case((np.array([[1, 2], [3, 0]]), np.array([0.5, -0.25]), 0.1),
+             note="integer inputs, a real-valued z"),
+        Case((np.array([2, -1, 0]), np.array([1, 3, 5]), -2), note="all integers"),
     ],
     strategy=_neuron_inputs(),
     hints=[
@@ -76,7 +79,7 @@ check_pre_activation = Exercise(
             like=lambda X, w, b: X * w + b,
         ),
         Hint(
-            "for a batch return shape (m,), one z per row, not a column (m, 1).",
+            "for a batch return shape (n,), one z per row, not a column (n, 1).",
             like=lambda X, w, b: (X @ w + b).reshape(-1, 1) if np.ndim(X) == 2 else X @ w + b,
         ),
     ],
@@ -92,8 +95,8 @@ def _fold_bias(x, w, b):
 
 @st.composite
 def _fold_inputs(draw):
-    n = draw(st.integers(1, 5))
-    return Case((draw(arrays((n,), 100.0)), draw(arrays((n,), 100.0)), draw(reals(100.0))))
+    n0 = draw(st.integers(1, 5))
+    return Case((draw(arrays((n0,), 100.0)), draw(arrays((n0,), 100.0)), draw(reals(100.0))))
 
 
 check_fold_bias = Exercise(
@@ -103,6 +106,8 @@ check_fold_bias = Exercise(
     cases=[
         Case((np.array([2.0, -1.0]), np.array([0.5, 3.0]), -1.5)),
         Case((np.array([1.0, 0.0, 4.0]), np.array([-2.0, 1.0, 0.25]), 0.75)),
+        Case((np.array([2, -1]), np.array([3, 1]), 0.5),
+             note="integer inputs and weights, a real-valued bias"),
     ],
     strategy=_fold_inputs(),
     hints=[
@@ -149,8 +154,8 @@ def _gate(truth):
 
 @st.composite
 def _binary_rows(draw):
-    m = draw(st.integers(1, 8))
-    return Case((draw(st.lists(st.sampled_from(_GATE_INPUTS.tolist()), min_size=m, max_size=m)
+    n = draw(st.integers(1, 8))
+    return Case((draw(st.lists(st.sampled_from(_GATE_INPUTS.tolist()), min_size=n, max_size=n)
                       .map(lambda rows: np.array(rows, dtype=np.float64))),))
 
 
@@ -158,7 +163,8 @@ check_and_gate = Exercise(
     "A step neuron that computes AND",
     _and_gate,
     args=("X",),
-    cases=[Case((_GATE_INPUTS,))] + [Case((row.reshape(1, 2),)) for row in _GATE_INPUTS],
+    cases=[Case((_GATE_INPUTS,)), Case((_GATE_INPUTS.astype(int),), note="integer inputs")]
+    + [Case((row.reshape(1, 2),)) for row in _GATE_INPUTS],
     strategy=_binary_rows(),
     examples=20,
     hints=[
@@ -204,10 +210,10 @@ def _rule(w, b, x, t, lr, *, sign=1.0, use_lr=True, output="step", step_at_zero=
 @st.composite
 def _perceptron_inputs(draw):
     """Small integer weights and inputs make z = 0 (the tie) frequent."""
-    n = draw(st.integers(1, 4))
+    n0 = draw(st.integers(1, 4))
     ints = st.integers(-3, 3).map(float)
-    w = np.array(draw(st.lists(ints, min_size=n, max_size=n)))
-    x = np.array(draw(st.lists(ints, min_size=n, max_size=n)))
+    w = np.array(draw(st.lists(ints, min_size=n0, max_size=n0)))
+    x = np.array(draw(st.lists(ints, min_size=n0, max_size=n0)))
     return Case((w, draw(ints), x, draw(st.sampled_from([0, 1])),
                  draw(st.sampled_from([1.0, 0.5, 0.1]))))
 
@@ -225,6 +231,8 @@ check_perceptron_update = Exercise(
              note="an example it already gets right"),
         Case((np.array([2.0, -1.0]), -2.0, np.array([1.0, 0.0]), 0, 0.1),
              note="z = 0 exactly: the step fires at 0"),
+        Case((np.array([1, 2]), 0, np.array([1, 1]), 0, 0.5),
+             note="integer weights and input, η = 0.5: the new weights are not integers"),
     ],
     strategy=_perceptron_inputs(),
     hints=[

@@ -119,7 +119,7 @@ def perceptron_frame(X, y, history, epoch: int, title: str = ""):
     """The perceptron after ``epoch`` epochs: its line over the data (left) and its weights
     and bias after every update so far (right), with the mistakes made in each epoch.
 
-    ``history`` is the :class:`nnkit.PerceptronHistory` of a run on ``X`` (m, 2), ``y`` (m,).
+    ``history`` is the :class:`nnkit.PerceptronHistory` of a run on ``X`` (n, 2), ``y`` (n,).
     The positions the line passed through *during* that epoch (one per update) are drawn
     as thin dashed lines, so a rule that keeps changing its mind is visible even when it
     ends every epoch in the same place. Epochs after the last recorded one (training
@@ -133,8 +133,8 @@ def perceptron_frame(X, y, history, epoch: int, title: str = ""):
     w, b = _check_weights(*history.weights[min(epoch, len(history.weights) - 1)])
     fig, (left, right) = new_figure((6.4, 2.9), ncols=2, layout="fixed")
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.17, top=0.86, wspace=0.35)
-    m = len(X)
-    during = history.steps[(epoch - 1) * m : epoch * m] if 1 <= epoch <= len(history.errors) else []
+    n = len(X)
+    during = history.steps[(epoch - 1) * n : epoch * n] if 1 <= epoch <= len(history.errors) else []
     for w_k, b_k, _, error in during[:-1]:
         if error:
             _draw_line(left, np.asarray(w_k, dtype=np.float64), float(b_k))
@@ -146,7 +146,7 @@ def perceptron_frame(X, y, history, epoch: int, title: str = ""):
     left.set_title(control_title(title, {"epoch": epoch}), fontsize=FONT_SIZE + 1)
     # Right: every parameter after every update, on an axis measured in epochs, so a
     # run that settles goes flat and one that cycles repeats the same pattern.
-    n_steps = min(epoch * m, len(history.steps))
+    n_steps = min(epoch * n, len(history.steps))
     w0, b0 = history.weights[0]
     params = np.array(
         [[*np.asarray(w0, dtype=np.float64), float(b0)]]
@@ -155,7 +155,7 @@ def perceptron_frame(X, y, history, epoch: int, title: str = ""):
             for w_k, b_k, _, _ in history.steps[:n_steps]
         ]
     )
-    t = np.arange(len(params)) / m
+    t = np.arange(len(params)) / n
     # Blue, orange and black, with three line styles: w1 and b stay apart in colour
     # (and for colour-blind readers and in greyscale, in style).
     traces = (("$w_1$", curve_color(0), "-"), ("$w_2$", curve_color(1), "--"),
@@ -215,8 +215,8 @@ def neuron_diagram(n_inputs: int = 3):
     centre = np.array([5.0, 2.5])
     node = dict(boxstyle="circle,pad=0.35", facecolor="white", edgecolor=BOUNDARY_COLOR)
     for i, yi in enumerate(ys, start=1):
-        name = f"$x_{i}$" if i < n_inputs or n_inputs < 3 else "$x_n$"
-        weight = f"$w_{i}$" if i < n_inputs or n_inputs < 3 else "$w_n$"
+        name = f"$x_{i}$" if i < n_inputs or n_inputs < 3 else "$x_{n_0}$"
+        weight = f"$w_{i}$" if i < n_inputs or n_inputs < 3 else "$w_{n_0}$"
         ax.annotate(
             "",
             xy=centre + [-0.55, 0],
@@ -268,5 +268,6 @@ def neuron_diagram(n_inputs: int = 3):
         arrowprops=dict(arrowstyle="->", color=BOUNDARY_COLOR, linewidth=1.3),
     )
     ax.text(9.3, 2.75, "$a$", ha="center", fontsize=FONT_SIZE + 2)
-    ax.text(5.0, 0.15, "$z = w_1x_1 + \\dots + w_nx_n + b$", ha="center", fontsize=FONT_SIZE + 1)
+    ax.text(5.0, 0.15, "$z = w_1x_1 + \\dots + w_{n_0}x_{n_0} + b$", ha="center",
+            fontsize=FONT_SIZE + 1)
     return fig

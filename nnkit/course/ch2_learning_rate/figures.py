@@ -107,7 +107,7 @@ def _landscape_1d(ax: Axes, objective: Objective, xlim, ylim) -> None:
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_xlabel("weight $w$")
-    ax.set_ylabel("loss $L(w)$")
+    ax.set_ylabel("loss $J(w)$")
 
 
 def _path_artists_1d(ax: Axes, path: DescentPath, last: int, xlim, ylim) -> list:
@@ -168,7 +168,7 @@ def _loss_axis(ax: Axes, steps: int, ylim) -> None:
     ax.set_xlim(-0.5, max(steps, 1) + 0.5)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
     ax.set_xlabel("step $t$")
-    ax.set_ylabel("loss $L(w_t)$")
+    ax.set_ylabel("loss $J(w_t)$")
 
 
 def _loss_artists(ax: Axes, path: DescentPath, step: int | None, ylim) -> list:

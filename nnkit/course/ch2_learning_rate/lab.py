@@ -2,11 +2,11 @@
 
 Chapter 2 of the course studies the update
 
-    w_{t+1} = w_t - η ∇L(w_t)
+    w_{t+1} = w_t - η ∇J(w_t)
 
 on losses small enough to draw: a 1-D curve or a 2-D surface. This module provides
 
-* :class:`Quadratic` — L(w) = ½ (w - c)ᵀ H (w - c) in any dimension, with the curvatures
+* :class:`Quadratic` — J(w) = ½ (w - c)ᵀ H (w - c) in any dimension, with the curvatures
   (eigenvalues of H) that decide which learning rates are stable;
 * :func:`plateau_bowl` — a 1-D loss with a flat shoulder, where small steps stall;
 * :func:`gradient_descent` — the plain loop, stopping cleanly (no NaN, no overflow warnings)
@@ -72,7 +72,7 @@ class Objective:
     value : callable
         ``value(w)`` with ``w`` of shape (d,) returns the loss (float).
     gradient : callable
-        ``gradient(w)`` returns ∇L(w), shape (d,).
+        ``gradient(w)`` returns ∇J(w), shape (d,).
     dim : int
         Number of parameters d (1 or 2 for anything that is drawn).
     name : str
@@ -108,11 +108,11 @@ class Objective:
         return np.array([float(self._value(w)) for w in W])
 
     def __call__(self, w) -> float:
-        """L(w) for a point of shape (d,) (a bare number is accepted when d == 1)."""
+        """J(w) for a point of shape (d,) (a bare number is accepted when d == 1)."""
         return float(self._value(_as_point(w, self.dim, "w")))
 
     def grad(self, w) -> np.ndarray:
-        """∇L(w), shape (d,)."""
+        """∇J(w), shape (d,)."""
         return np.asarray(self._gradient(_as_point(w, self.dim, "w")), dtype=np.float64).reshape(
             self.dim)
 
@@ -121,10 +121,10 @@ class Objective:
 
 
 class Quadratic(Objective):
-    """The quadratic bowl L(w) = ½ (w - c)ᵀ H (w - c) with a symmetric positive-definite H.
+    """The quadratic bowl J(w) = ½ (w - c)ᵀ H (w - c) with a symmetric positive-definite H.
 
-    Its gradient is ∇L(w) = H (w - c) and its curvatures are the eigenvalues λ_1 ≤ … ≤ λ_d
-    of H. In 1-D, pass ``hessian`` as a number a: L(w) = ½ a (w - c)².
+    Its gradient is ∇J(w) = H (w - c) and its curvatures are the eigenvalues λ_1 ≤ … ≤ λ_d
+    of H. In 1-D, pass ``hessian`` as a number a: J(w) = ½ a (w - c)².
 
     Parameters
     ----------
@@ -177,10 +177,10 @@ class Quadratic(Objective):
 
 
 def plateau_bowl(width: float = 1.0, depth: float = 1.0) -> Objective:
-    """A 1-D loss with flat shoulders: L(w) = depth · (1 - exp(-(w/width)²)).
+    """A 1-D loss with flat shoulders: J(w) = depth · (1 - exp(-(w/width)²)).
 
-    Near 0 it is a bowl of curvature L''(0) = 2·depth/width²; for |w| ≫ width it is almost
-    flat (L → depth, L' → 0), so gradient descent started out there with a small η barely
+    Near 0 it is a bowl of curvature J''(0) = 2·depth/width²; for |w| ≫ width it is almost
+    flat (J → depth, J' → 0), so gradient descent started out there with a small η barely
     moves: the "stalls on a plateau" failure of a too-small learning rate.
     """
     width = check_positive(width, "width")
@@ -210,7 +210,7 @@ class DescentPath:
     weights : ndarray, shape (k + 1, d)
         w_0 (the start) and the point after each of the k steps taken.
     losses : ndarray, shape (k + 1,)
-        L(w_t) for each stored point.
+        J(w_t) for each stored point.
     diverged : bool
         True when the run was stopped because the loss left the threshold (or became
         non-finite); the last stored point is then the first one past the threshold, if finite.
@@ -240,7 +240,7 @@ class DescentPath:
         return float(self.losses[-1])
 
     def steps_to_reach(self, target: float) -> int | None:
-        """The first step t with L(w_t) ≤ target, or None if the run never got there."""
+        """The first step t with J(w_t) ≤ target, or None if the run never got there."""
         hit = np.flatnonzero(self.losses <= target)
         return int(hit[0]) if hit.size else None
 
@@ -262,7 +262,7 @@ class DescentPath:
 
 def gradient_descent(objective: Objective, w0, lr: float, steps: int,
                      divergence_threshold: float = 1e6) -> DescentPath:
-    """Run w_{t+1} = w_t - η ∇L(w_t) for ``steps`` steps from ``w0``.
+    """Run w_{t+1} = w_t - η ∇J(w_t) for ``steps`` steps from ``w0``.
 
     The run stops early, with ``diverged=True`` and ``diverged_step = t``, at the first step t
     whose loss is non-finite or above ``divergence_threshold``; no overflow warning escapes
@@ -316,7 +316,7 @@ def gradient_descent(objective: Objective, w0, lr: float, steps: int,
 
 
 def max_stable_lr(curvature) -> float:
-    """The largest stable learning rate 2/λ for a quadratic of curvature λ = L''.
+    """The largest stable learning rate 2/λ for a quadratic of curvature λ = J''.
 
     Each step multiplies the distance to the minimum by (1 - ηλ), so it shrinks exactly
     when |1 - ηλ| < 1, i.e. 0 < η < 2/λ. For a matrix of curvatures pass the largest one.
@@ -325,7 +325,7 @@ def max_stable_lr(curvature) -> float:
 
 
 def quadratic_regime(lr: float, curvature: float) -> str:
-    """Name what gradient descent does on L(w) = ½ λ w² with step η.
+    """Name what gradient descent does on J(w) = ½ λ w² with step η.
 
     With r = 1 - ηλ the iterate is w_t = r^t w_0, so:
 

@@ -15,7 +15,16 @@ def _spoil_input(X, w, b):
     return z
 
 
+def _into_input_dtype(X, w, b):
+    # The result stored in an array of X's dtype: integer inputs truncate z.
+    z = np.zeros_like(X, shape=np.shape(X)[:-1])
+    z[...] = X @ w + b
+    return z
+
+
 PRE_ACTIVATION = [
+    Mutant("result in X's integer dtype", _into_input_dtype, "counterexample",
+           "integer inputs, a real-valued z"),
     Mutant("drop the bias", lambda X, w, b: X @ w, "hint", "left out the bias"),
     Mutant("bias with a minus sign", lambda X, w, b: X @ w - b, "hint", "plus sign"),
     Mutant("products not summed", lambda X, w, b: X * w + b, "hint", "add them up"),
@@ -60,7 +69,21 @@ def _fold_in_place(x, w, b):
     return out
 
 
+def _fold_into_like(x, w, b):
+    # Arrays made like the inputs: an integer w truncates the bias.
+    x_aug, w_aug = np.ones_like(x, shape=len(x) + 1), np.zeros_like(w, shape=len(w) + 1)
+    x_aug[1:], w_aug[0], w_aug[1:] = x, b, w
+    return x_aug, w_aug
+
+
 FOLD_BIAS = [
+    Mutant("lists, not arrays", lambda x, w, b: ([1.0, *x], [b, *w]), "form",
+           "return a NumPy array"),
+    Mutant("np.insert into integer weights", lambda x, w, b: (np.insert(x, 0, 1.0),
+                                                              np.insert(w, 0, b)),
+           "counterexample", "real-valued bias"),
+    Mutant("arrays in the inputs' integer dtype", _fold_into_like, "counterexample",
+           "real-valued bias"),
     Mutant("constant at the end", lambda x, w, b: (np.append(x, 1.0), np.append(w, b)),
            "hint", "at the end"),
     Mutant("x0 = 0", lambda x, w, b: (np.concatenate([[0.0], x]), np.concatenate([[b], w])),
@@ -88,9 +111,9 @@ FOLD_BIAS = [
 ]
 
 FOLD_BIAS_RIGHT = {
-    "np.insert": lambda x, w, b: (np.insert(x, 0, 1.0), np.insert(w, 0, b)),
+    "np.insert, floats": lambda x, w, b: (np.insert(np.asarray(x, float), 0, 1.0),
+                                          np.insert(np.asarray(w, float), 0, b)),
     "np.r_": lambda x, w, b: (np.r_[1.0, x], np.r_[b, w]),
-    "lists": lambda x, w, b: ([1.0, *x], [b, *w]),
 }
 
 
@@ -138,7 +161,16 @@ def _rule_in_place(w, b, x, t, lr):
     return w, b + lr * (t - y)
 
 
+def _rule_like_w(w, b, x, t, lr):
+    # The new weights stored in an array like w: integer weights truncate the step.
+    w_new = np.empty_like(w)
+    w_new[:] = _rule(w, b, x, t, lr)[0]
+    return w_new, _rule(w, b, x, t, lr)[1]
+
+
 PERCEPTRON = [
+    Mutant("new weights in w's integer dtype", _rule_like_w, "counterexample",
+           "the new weights are not integers"),
     Mutant("wrong direction", lambda w, b, x, t, lr: _rule(w, b, x, t, -lr), "hint",
            "wrong way"),
     Mutant("no learning rate", lambda w, b, x, t, lr: _rule(w, b, x, t, 1.0), "hint",

@@ -20,14 +20,16 @@ BY_HAND = [
     Mutant("factor 2 and sign", pair(2.0, 0.8), "hint", "check both"),
     Mutant("step added", pair(-4.0, 0.6), "hint", "the update subtracts it"),
     Mutant("no learning rate", pair(-4.0, 5.0), "hint", "missing the learning rate"),
-    Mutant("change only", pair(-4.0, 0.4), "hint", "change −η·∂L/∂w only"),
+    Mutant("change only", pair(-4.0, 0.4), "hint", "change −η·∂J/∂w only"),
     Mutant("step size only", pair(-4.0, -0.4), "hint", "the step size"),
     Mutant("divided by η", pair(-4.0, 41.0), "hint", "do not divide"),
     Mutant("only the new weight", lambda: 1.4, "form", "2 values (grad, w_new)"),
-    Mutant("order swapped", pair(1.4, -4.0), "counterexample", "grad: expected -4, returned 1.4"),
+    Mutant("order swapped", pair(1.4, -4.0), "counterexample",
+           "grad: returned 1.4, which is not the expected value"),
     Mutant("loss instead of gradient", pair(4.0, 1.0 - 0.1 * 4.0), "hint", "sign flipped"),
     Mutant("w_new off by rounding", pair(-4.0, 1.5), "counterexample",
-           "w_new: expected 1.4, returned 1.5"),
+           "w_new: returned 1.5, which is not the expected value"),
+    Mutant("half the step", pair(-4.0, 1.2), "counterexample", "w_new: returned 1.2"),
     Mutant("returns None", lambda: None, "form", "did you forget `return`"),
     Mutant("strings", pair("-4", "1.4"), "form", "expected numbers"),
 ]
@@ -43,16 +45,45 @@ def diverges(lr):
     return abs(1 - 10 * lr) > 1
 
 
+def simulate(steps, threshold):
+    """A wrong answer the statement forbids: run the descent and see whether it blew up."""
+
+    def diverges_by_running(lr):
+        w = 0.0
+        for _ in range(steps):
+            w = w - lr * 10 * (w - 1)
+            if abs(w - 1) > threshold:
+                return True
+        return False
+
+    return diverges_by_running
+
+
+def floats_only(lr):
+    if not isinstance(lr, float):
+        raise TypeError("lr must be a float")
+    return abs(1 - 10 * lr) > 1
+
+
 DIVERGES = [
     Mutant("overshoot is divergence", lambda lr: lr > 0.1, "hint", "still converges"),
     Mutant("curvature 5", lambda lr: lr > 0.4, "hint", "curvature to be 5"),
     Mutant("edge included", lambda lr: lr >= 0.2, "hint", "η = 0.2 exactly"),
     Mutant("backwards", lambda lr: lr < 0.2, "hint", "backwards"),
     Mutant("edge 2/5", lambda lr: lr > 0.4 - 1e-9, "counterexample",
-           "on input lr=0.205: expected True, returned False"),
+           "on input lr=0.200001 (η = 0.2 + 1e-6, just above the edge): expected True"),
     Mutant("edge 1/λ", lambda lr: lr > 0.1 + 1e-9, "hint", "still converges"),
     Mutant("sign of the factor", lambda lr: (1 - 10 * lr) > 1, "counterexample",
-           "on input lr=0.205: expected True, returned False"),
+           "on input lr=0.200001 (η = 0.2 + 1e-6, just above the edge): expected True"),
+    Mutant("simulates 1000 steps", simulate(1000, 1e6), "counterexample",
+           "on input lr=0.200001 (η = 0.2 + 1e-6, just above the edge): expected True"),
+    Mutant("simulates 10000 steps, grown tenfold", simulate(10_000, 10.0), "counterexample",
+           "on input lr=0.200001 (η = 0.2 + 1e-6, just above the edge): expected True"),
+    Mutant("edge with a tolerance", lambda lr: lr > 0.2 + 1e-4, "counterexample",
+           "just above the edge"),
+    Mutant("edge rounded", lambda lr: round(lr, 3) > 0.2, "counterexample",
+           "just above the edge"),
+    Mutant("η must be a float", floats_only, "raised", "η as a Python int"),
     Mutant("edge 0.25", lambda lr: lr > 0.25, "counterexample", "expected True, returned False"),
     Mutant("never", lambda lr: False, "counterexample", "expected True, returned False"),
     Mutant("always", lambda lr: True, "counterexample", "expected False, returned True"),
@@ -105,6 +136,25 @@ def descend_while(grad, w0, lr, steps):
     return path
 
 
+def descend_into_array_like_w0(grad, w0, lr, steps):
+    # The path stored in an array of w0's dtype: integer starting weights truncate it.
+    out = np.empty((steps + 1,) + np.shape(w0), dtype=np.asarray(w0).dtype)
+    out[0] = w0
+    for t in range(steps):
+        out[t + 1] = out[t] - lr * grad(out[t])
+    return out
+
+
+def descend_in_place_on_a_copy(grad, w0, lr, steps):
+    # w0 copied first (so it is left alone), then updated in place: fails for integers.
+    w = np.array(w0)
+    path = [w.copy()]
+    for _ in range(steps):
+        w -= lr * grad(w)
+        path.append(w.copy())
+    return path
+
+
 LOOP = [
     Mutant("ascent", lambda g, w0, lr, s: descend(lambda w: -g(w), w0, lr, s), "hint", "uphill"),
     Mutant("gradient of w0 only", lambda g, w0, lr, s: descend(lambda w: g(w0), w0, lr, s),
@@ -127,6 +177,10 @@ LOOP = [
     Mutant("returns None", lambda g, w0, lr, s: None, "form", "forget `return`"),
     Mutant("step by η·w", lambda g, w0, lr, s: descend(lambda w: w, w0, lr, s),
            "counterexample", "expected"),
+    Mutant("path in w0's integer dtype", descend_into_array_like_w0, "counterexample",
+           "integer"),
+    Mutant("in place on an integer copy", descend_in_place_on_a_copy, "raised",
+           "integer"),
 ]
 
 
