@@ -194,6 +194,8 @@ FASTEST = [
     Mutant("too large η", lambda: (16, 3.0), "hint", "bounce"),
     Mutant("tiny η", lambda: (450, 0.01), "hint", "raise η"),
     Mutant("mini-batch, tiny η", lambda: (32, 0.05), "hint", "raise η"),
+    # Issue 21: told to *lower* η before the two cases of a loss that does not fall were split.
+    Mutant("stochastic, minute η", lambda: (1, 0.0001), "hint", "hardly fell"),
     Mutant("zero batch", lambda: (0, 0.5), "hint", "whole number from 1"),
     Mutant("negative η", lambda: (32, -0.5), "hint", "positive number"),
     Mutant("one number", lambda: 32, "hint", "return a pair"),
