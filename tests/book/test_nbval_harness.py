@@ -62,8 +62,9 @@ E = np.exp(Z - Z.max(axis=1, keepdims=True))
 out["Softmax.forward"] = rel(nk.Softmax().forward(Z), E / E.sum(axis=1, keepdims=True))
 P = 1 / (1 + np.exp(-Z))
 for name, loss, target in [("MSELoss", nk.MSELoss(), T), ("BCELoss", nk.BCELoss(), T.round()),
+                           ("BCEWithLogitsLoss", nk.BCEWithLogitsLoss(), T.round()),
                            ("CrossEntropyLoss", nk.CrossEntropyLoss(), labels)]:
-    pred = Z if name == "CrossEntropyLoss" else P
+    pred = P if name in ("MSELoss", "BCELoss") else Z
     exact_forward = type(loss).forward.__wrapped__
     exact_backward = type(loss).backward.__wrapped__
     want = exact_forward(loss, pred, target)

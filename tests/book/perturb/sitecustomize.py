@@ -16,7 +16,8 @@ that each floating-point result x becomes x * (1 + 1e-12 s(x)), with a sign s(x)
 * the backward pass of Dense: the stored dL/dW, dL/db in ``backward_params`` (which
   ``backward`` calls, and which the first layer of a network runs alone) and the returned
   dL/dX in ``backward``;
-* forward (the formula) and backward of MSELoss, BCELoss and CrossEntropyLoss;
+* forward (the formula) and backward of MSELoss, BCELoss, BCEWithLogitsLoss and
+  CrossEntropyLoss;
 * SGD.step (every parameter after the update).
 
 Finite differences are the exception. ``gradcheck`` and ``numerical_gradient`` divide
@@ -58,6 +59,7 @@ TARGETS = {
     "Softmax": {"forward": "forward"},
     "MSELoss": {"forward": "compute", "backward": "backward"},
     "BCELoss": {"forward": "compute", "backward": "backward"},
+    "BCEWithLogitsLoss": {"forward": "forward", "backward": "backward"},
     "CrossEntropyLoss": {"forward": "compute", "backward": "backward"},
     "SGD": {"step": "step"},
 }
