@@ -45,7 +45,7 @@ __all__ = [
 
 
 def _hidden_layer_gradients(X, Y, W1, W2):
-    """nnkit's (dL/dW1, dL/dW2) of the MSE loss for ``Ŷ = sigmoid(X W1ᵀ) W2ᵀ`` (no biases)."""
+    """nnkit's (dJ/dW1, dJ/dW2) of the MSE loss for ``Ŷ = sigmoid(X W1ᵀ) W2ᵀ`` (no biases)."""
     model = nk.mlp([W1.shape[1], W1.shape[0], W2.shape[0]], activation="sigmoid",
                    weights=[W1, W2], bias=False)
     loss = nk.MSELoss()

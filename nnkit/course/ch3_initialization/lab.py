@@ -6,9 +6,9 @@ mean-squared-error loss against random targets. :func:`probe` records, for every
 :math:`l = 1, \\dots, L`,
 
 * the activations :math:`A^{[l]} = g(A^{[l-1]} W^{[l]\\top} + b^{[l]})`, shape ``(n, width)``,
-* the Frobenius norm of the gradient :math:`\\partial L / \\partial Z^{[l]}` that one backward
+* the Frobenius norm of the gradient :math:`\\partial J / \\partial Z^{[l]}` that one backward
   pass delivers to the layer (:math:`Z^{[l]}` is its pre-activation), and of the gradient
-  :math:`\\partial L / \\partial W^{[l]}` of its weights.
+  :math:`\\partial J / \\partial W^{[l]}` of its weights.
 
 This is the experiment behind chapter 3: with a badly scaled initialisation the activations and the
 gradients shrink (vanish) or grow (explode) geometrically with depth, and the Xavier/Glorot and He
@@ -78,9 +78,9 @@ class Probe:
     With :math:`Z^{[l]}` the output of Dense layer ``l`` (before its activation):
 
     * ``activations[l]``: hidden layer ``l + 1``'s output after its activation, shape (n, width);
-    * ``delta_norms[l]``: :math:`\lVert \partial L / \partial Z^{[l+1]} \rVert_F`, the gradient
+    * ``delta_norms[l]``: :math:`\lVert \partial J / \partial Z^{[l+1]} \rVert_F`, the gradient
       that the backward pass delivers to Dense layer ``l + 1``; the last entry is the output layer;
-    * ``grad_norms[l]``: :math:`\lVert \partial L / \partial W^{[l+1]} \rVert_F`, the weight
+    * ``grad_norms[l]``: :math:`\lVert \partial J / \partial W^{[l+1]} \rVert_F`, the weight
       gradient of Dense layer ``l + 1`` (last entry: output layer);
     * ``weight_norms[l]``: :math:`\lVert W^{[l+1]} \rVert_F`;
     * ``loss``: the MSE loss of the batch.
