@@ -25,7 +25,15 @@ from .activations import (
 from .callbacks import Callback, EarlyStopping, EvaluateTrain, GradientNorms
 from .gradcheck import gradcheck, numerical_gradient, relative_error
 from .layers import Dense, Dropout, Layer, Parameter, Sequential
-from .losses import BCELoss, CrossEntropyLoss, Loss, MSELoss, accuracy, one_hot
+from .losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    Loss,
+    MSELoss,
+    accuracy,
+    one_hot,
+)
 from .networks import mlp
 from .optim import SGD
 from .perceptron import Perceptron, PerceptronHistory
@@ -37,7 +45,7 @@ __all__ = [
     "activations", "callbacks", "datasets", "init", "losses",
     "Parameter", "Layer", "Dense", "Sequential", "Dropout",
     "Step", "Identity", "Sigmoid", "Tanh", "ReLU", "Softmax", "get_activation",
-    "Loss", "MSELoss", "BCELoss", "CrossEntropyLoss",
+    "Loss", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
     "SGD",
     "mlp",
     "fit", "History", "DivergenceWarning", "accuracy", "one_hot",

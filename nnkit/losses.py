@@ -2,19 +2,22 @@
 
 Calling a loss, ``loss(pred, target)``, is the door: it checks the two arrays once
 (``check``) and returns ``forward(pred, target)``, the formula (a float).  Then
-``backward()`` returns dL/dpred (same shape as ``pred``), the starting point of
-back-propagation.  The functional forms ``mse``, ``bce`` and ``cross_entropy`` return
-just the value; ``accuracy`` and ``one_hot`` help with classification targets.
+``backward()`` returns dJ/dpred (same shape as ``pred``), the starting point of
+back-propagation.  The functional forms ``mse``, ``bce``, ``bce_with_logits`` and
+``cross_entropy`` return just the value; ``accuracy`` and ``one_hot`` help with
+classification targets.
 
 =================  ==========================================  =====================
-loss               L                                           dL/dpred
+loss               J                                           dJ/dpred
 =================  ==========================================  =====================
 MSELoss            (1/N) Σ (ŷ - y)²  over all N entries        2 (ŷ - y) / N
 BCELoss            -(1/N) Σ [y log p + (1-y) log(1-p)]         (p - y) / (p (1-p) N)
+BCEWithLogitsLoss  (1/N) Σ [max(z,0) - y z + log(1+e^(-|z|))]  (σ(z) - y) / N
 CrossEntropyLoss   -(1/n) Σ_i log softmax(z_i)[y_i]            (softmax(z) - Y) / n
 =================  ==========================================  =====================
 
-(ŷ predictions, p predicted probabilities, z logits, Y one-hot targets, n samples.)
+(ŷ predictions, p predicted probabilities, z logits, σ the sigmoid, Y one-hot targets,
+n examples, N entries.)
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from .validation import (
 )
 
 __all__ = [
-    "Loss", "MSELoss", "BCELoss", "CrossEntropyLoss", "mse", "bce", "cross_entropy",
+    "Loss", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "mse", "bce",
+    "bce_with_logits", "cross_entropy",
     "accuracy", "one_hot",
 ]
 
@@ -107,10 +111,10 @@ class Loss:
 
 
 class MSELoss(Loss):
-    """Mean squared error over all entries, L = (1/N) Σ (ŷ - y)².
+    """Mean squared error over all entries, J = (1/N) Σ (ŷ - y)².
 
     ``pred`` and ``target`` have the same shape, e.g. (n, k); a (n,) target is
-    accepted for a (n, 1) prediction.  dL/dŷ = 2 (ŷ - y) / N.
+    accepted for a (n, 1) prediction.  dJ/dŷ = 2 (ŷ - y) / N.
     """
 
     def forward(self, pred, target) -> float:
@@ -126,7 +130,7 @@ class MSELoss(Loss):
 class BCELoss(Loss):
     """Binary cross-entropy on probabilities (e.g. the output of ``Sigmoid``):
 
-        L = -(1/N) Σ [y log p + (1 - y) log(1 - p)],   dL/dp = (p - y) / (p (1 - p) N)
+        J = -(1/N) Σ [y log p + (1 - y) log(1 - p)],   dJ/dp = (p - y) / (p (1 - p) N)
 
     ``p`` is clipped to [ε, 1 - ε] (ε = machine epsilon of its dtype) so p = 0 or 1
     gives a large but finite loss and gradient instead of log(0) = -inf.
@@ -151,6 +155,38 @@ class BCELoss(Loss):
         return (p - target) / (p * (1.0 - p) * p.size)
 
 
+class BCEWithLogitsLoss(Loss):
+    """Binary cross-entropy on logits z (a network that ends with ``Dense``, no Sigmoid):
+    the Sigmoid and the logarithm in one formula,
+
+        J = (1/N) Σ [max(z, 0) - y z + log(1 + e^(-|z|))],   dJ/dz = (σ(z) - y) / N
+
+    This is BCELoss(σ(z), y) written so that nothing overflows or is clipped: a
+    confident mistake (z = -50 for y = 1) costs about 50 and keeps the gradient
+    -1/N, where Sigmoid followed by BCELoss loses it to the clipping of p.
+    Targets may be 0/1 labels or soft probabilities, shape as ``pred``; the
+    predicted class is 1 where z >= 0.
+    """
+
+    def check(self, pred, target, name: str = "target"):
+        logits = _check_pred(pred, "logits")
+        target = _match_target(logits, target, name)
+        check_probabilities(target, name)
+        return logits, target
+
+    def forward(self, pred, target) -> float:
+        self.cache = (pred, target)
+        return float((np.maximum(pred, 0.0) - target * pred
+                      + np.log1p(np.exp(-np.abs(pred)))).mean())
+
+    def backward(self) -> np.ndarray:
+        z, target = self.cache
+        # σ(z) from e^(-|z|), which never overflows: σ(z) = 1/(1+e) for z >= 0, e/(1+e) else.
+        e = np.exp(-np.abs(z))
+        sigma = np.where(z >= 0, 1.0, e) / (1.0 + e)
+        return (sigma - target) / z.size
+
+
 class CrossEntropyLoss(Loss):
     """Softmax cross-entropy on logits, averaged over samples.
 
@@ -158,11 +194,11 @@ class CrossEntropyLoss(Loss):
     Y of shape (n, C)):
 
         log p_ik = z_ik - log Σ_j e^(z_ij)          (log-softmax)
-        L = -(1/n) Σ_i log p_i,y_i                   dL/dz = (p - Y) / n
+        J = -(1/n) Σ_i log p_i,y_i                   dJ/dz = (p - Y) / n
 
     The softmax is fused with the logarithm: the log-sum-exp is taken after
     subtracting each row's maximum, so logits of ±1000 give finite values.
-    A network that knows nothing (p = 1/C) scores L = ln C.
+    A network that knows nothing (p = 1/C) scores J = ln C.
     """
 
     def check(self, pred, target, name: str = "target"):
@@ -215,6 +251,11 @@ def mse(pred, target) -> float:
 def bce(prob, target) -> float:
     """Binary cross-entropy of probabilities ``prob``; see :class:`BCELoss`."""
     return BCELoss()(prob, target)
+
+
+def bce_with_logits(logits, target) -> float:
+    """Binary cross-entropy of ``logits`` z (probabilities σ(z)); see :class:`BCEWithLogitsLoss`."""
+    return BCEWithLogitsLoss()(logits, target)
 
 
 def cross_entropy(logits, target) -> float:

@@ -85,7 +85,7 @@ nbval=(--nbval --nbval-current-env --nbval-sanitize-with tests/book/nbval_saniti
 # arithmetic changed by a relative 1e-12 (tests/book/perturb/sitecustomize.py, loaded
 # by every kernel through PYTHONPATH). tests/book/test_nbval_harness.py proves that
 # both reach the kernels.
-portable=(env OPENBLAS_NUM_THREADS=2 PYTHONPATH="$ROOT/tests/book/perturb${PYTHONPATH:+:$PYTHONPATH}")
+portable=(env OPENBLAS_NUM_THREADS=2 NNKIT_PERTURB_FORM=sine PYTHONPATH="$ROOT/tests/book/perturb${PYTHONPATH:+:$PYTHONPATH}")
 
 step "lint" "$VENV/bin/ruff" check .
 

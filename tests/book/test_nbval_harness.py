@@ -2,7 +2,8 @@
 
 scripts/test.sh runs strict nbval twice: as stored (one BLAS thread), and with two BLAS
 threads and nnkit's arithmetic perturbed by a relative 1e-12 together
-(tests/book/perturb/sitecustomize.py, put on the kernels' PYTHONPATH), both with two
+(tests/book/perturb/sitecustomize.py, put on the kernels' PYTHONPATH, in its sine form;
+its default sign form is the one to try with NNKIT_PERTURB_SEED by hand), both with two
 pytest-xdist workers. Passing runs prove nothing unless the kernels really ran that
 way; these tests show they do, and that nbval notices a change of that size when a
 notebook prints too many digits.
@@ -39,12 +40,16 @@ labels = np.arange(6) % 4
 
 
 def rel(got, want):
+    # [largest relative change, largest distance of the change from the sine form's]
     got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
     mask = want != 0
-    return float(np.max(np.abs(got[mask] / want[mask] - 1)))
+    change = got[mask] / want[mask] - 1
+    sine = 1e-12 * np.sin(1e4 * want[mask] + 1)
+    return [float(np.max(np.abs(change))), float(np.max(np.abs(change - sine)))]
 
 
-out = {"flag": getattr(nk, "__perturbed__", None)}
+out = {"flag": getattr(nk, "__perturbed__", None),
+       "form": getattr(nk, "__perturbed_form__", None)}
 dense = nk.Dense(3, 4, rng=0)
 W, b = dense.W.value.copy(), dense.b.value.copy()
 out["Dense.forward"] = rel(dense.forward(X), X @ W.T + b)
@@ -62,8 +67,9 @@ E = np.exp(Z - Z.max(axis=1, keepdims=True))
 out["Softmax.forward"] = rel(nk.Softmax().forward(Z), E / E.sum(axis=1, keepdims=True))
 P = 1 / (1 + np.exp(-Z))
 for name, loss, target in [("MSELoss", nk.MSELoss(), T), ("BCELoss", nk.BCELoss(), T.round()),
+                           ("BCEWithLogitsLoss", nk.BCEWithLogitsLoss(), T.round()),
                            ("CrossEntropyLoss", nk.CrossEntropyLoss(), labels)]:
-    pred = Z if name == "CrossEntropyLoss" else P
+    pred = P if name in ("MSELoss", "BCELoss") else Z
     exact_forward = type(loss).forward.__wrapped__
     exact_backward = type(loss).backward.__wrapped__
     want = exact_forward(loss, pred, target)
@@ -82,8 +88,8 @@ print(json.dumps(out))
 """
 
 
-def test_perturbation_changes_every_wrapped_result_by_1e_12():
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PERTURB), str(ROOT)])}
+def _measure(**env):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PERTURB), str(ROOT)]), **env}
     result = subprocess.run(
         [sys.executable, "-c", MEASURE], env=env, capture_output=True, text=True, timeout=120
     )
@@ -93,9 +99,40 @@ def test_perturbation_changes_every_wrapped_result_by_1e_12():
     # Inside finite differences the change is realistic, so a right gradient passes.
     assert deviations.pop("gradcheck wrapped") is True
     assert deviations.pop("gradcheck") < 1e-7
-    for name, deviation in deviations.items():
+    return deviations.pop("form"), deviations
+
+
+def test_perturbation_changes_every_wrapped_result_by_1e_12():
+    form, deviations = _measure(NNKIT_PERTURB_FORM="sign")
+    assert form == "sign"
+    for name, (deviation, _) in deviations.items():
         # one ±1e-12 factor; a few roundings of 1e-16 may come on top
         assert 0.9e-12 < deviation < 1.1e-12, f"{name}: relative change {deviation:.3g}"
+
+
+def test_sine_form_changes_every_wrapped_result_by_its_sine():
+    # NNKIT_PERTURB_FORM=sine, as the portability run of scripts/test.sh uses it:
+    # x becomes x (1 + 1e-12 sin(10⁴ x + 1)), another pattern than the signs' hash.
+    form, deviations = _measure(NNKIT_PERTURB_FORM="sine")
+    assert form == "sine"
+    for name, (deviation, off_sine) in deviations.items():
+        assert 1e-14 < deviation < 1.1e-12, f"{name}: relative change {deviation:.3g}"
+        assert off_sine < 1e-14, f"{name}: change differs from the sine form by {off_sine:.3g}"
+
+
+def test_the_two_forms_are_different_patterns():
+    _, sign = _measure(NNKIT_PERTURB_FORM="sign")
+    # under the sign form the change is ±1e-12 exactly, nowhere the sine's value
+    assert all(off_sine > 1e-14 for _, off_sine in sign.values())
+
+
+def test_an_unknown_form_is_refused():
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PERTURB), str(ROOT)]),
+           "NNKIT_PERTURB_FORM": "cosine"}
+    result = subprocess.run([sys.executable, "-c", "import nnkit"], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "NNKIT_PERTURB_FORM must be one of ('sign', 'sine'), got 'cosine'" in result.stderr
 
 
 def test_nnkit_is_not_perturbed_without_the_harness():

@@ -136,3 +136,74 @@ def test_calling_a_loss_is_check_then_forward(loss, pred, target):
 def test_the_check_names_the_target():
     with pytest.raises(ValueError, match=r"labels contains label 5 but there are only 2"):
         nk.CrossEntropyLoss().check(np.zeros((2, 2)), [0, 5], "labels")
+
+
+# ------------------------------------------------------- binary cross-entropy on logits
+
+def test_bce_with_logits_equals_bce_of_the_sigmoid_on_moderate_logits():
+    rng = np.random.default_rng(3)
+    z = rng.normal(scale=3.0, size=(9, 1))
+    t = rng.integers(0, 2, size=(9, 1)).astype(float)
+    p = 1.0 / (1.0 + np.exp(-z))
+    loss = nk.BCEWithLogitsLoss()
+    assert loss(z, t) == pytest.approx(nk.BCELoss()(p, t), rel=1e-12)
+    np.testing.assert_allclose(loss.backward(), (p - t) / z.size, rtol=1e-12)
+    soft = rng.uniform(size=(9, 1))  # soft targets too
+    assert loss(z, soft) == pytest.approx(nk.BCELoss()(p, soft), rel=1e-12)
+
+
+def test_bce_with_logits_gradient_matches_finite_differences():
+    rng = np.random.default_rng(4)
+    z = rng.normal(scale=2.0, size=(6, 2))
+    t = rng.integers(0, 2, size=(6, 2)).astype(float)
+    loss = nk.BCEWithLogitsLoss()
+    loss(z, t)
+    np.testing.assert_allclose(loss.backward(), numeric_grad(loss, z, t), rtol=1e-6, atol=1e-10)
+
+
+def test_bce_with_logits_is_exact_for_extreme_logits():
+    z = np.array([[1000.0], [-1000.0], [1000.0], [-1000.0], [-50.0]])
+    t = np.array([[1.0], [0.0], [0.0], [1.0], [1.0]])
+    loss = nk.BCEWithLogitsLoss()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow in exp
+        value = loss(z, t)
+        grad = loss.backward()
+    # two confident mistakes cost 1000 each, the -50 mistake 50: no clipping
+    assert value == pytest.approx((1000.0 + 1000.0 + 50.0) / 5, rel=1e-12)
+    # the gradient of a confident mistake keeps its full size, (σ(z) - y)/N = ±1/N
+    np.testing.assert_array_equal(grad[:4, 0], np.array([0.0, 0.0, 1.0, -1.0]) / 5)
+    assert grad[4, 0] == pytest.approx(-1.0 / 5, rel=1e-12)
+    assert np.all(np.isfinite(grad))
+
+
+def test_sigmoid_then_bce_loses_the_gradient_the_logits_loss_keeps():
+    z = np.array([[-50.0]])
+    sigmoid, bce = nk.Sigmoid(), nk.BCELoss()
+    bce(sigmoid(z), [[1.0]])
+    through_sigmoid = sigmoid.backward(bce.backward())[0, 0]
+    logits = nk.BCEWithLogitsLoss()
+    logits(z, [[1.0]])
+    assert abs(through_sigmoid) < 1e-5 and logits.backward()[0, 0] == pytest.approx(-1.0)
+
+
+def test_bce_with_logits_accepts_integer_logits_and_flat_targets():
+    loss = nk.BCEWithLogitsLoss()
+    assert loss(np.array([[0], [2]]), [1, 0]) == pytest.approx(
+        (math.log(2) + 2 + math.log1p(math.exp(-2))) / 2)
+    assert losses.bce_with_logits(np.zeros((2, 1)), [0, 1]) == pytest.approx(math.log(2))
+
+
+@pytest.mark.parametrize("pred, target, message", [
+    (np.zeros((2, 1)), [0, 2], r"target must be probabilities in \[0, 1\]"),
+    (np.zeros((2, 1)), [0, 1, 1], r"target has shape \(3,\) but the predictions have shape"),
+    ("abc", [0], r"logits"),
+])
+def test_bce_with_logits_rejects_bad_input_at_the_door(pred, target, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        nk.BCEWithLogitsLoss()(pred, target)
+
+
+def test_bce_with_logits_takes_logits_outside_zero_one():
+    # BCELoss would refuse these as probabilities; they are ordinary logits
+    assert math.isfinite(nk.BCEWithLogitsLoss()(np.array([[-3.0], [7.0]]), [0, 1]))

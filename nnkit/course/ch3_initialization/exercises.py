@@ -45,7 +45,7 @@ __all__ = [
 
 
 def _hidden_layer_gradients(X, Y, W1, W2):
-    """nnkit's (dL/dW1, dL/dW2) of the MSE loss for ``Ŷ = sigmoid(X W1ᵀ) W2ᵀ`` (no biases)."""
+    """nnkit's (dJ/dW1, dJ/dW2) of the MSE loss for ``Ŷ = sigmoid(X W1ᵀ) W2ᵀ`` (no biases)."""
     model = nk.mlp([W1.shape[1], W1.shape[0], W2.shape[0]], activation="sigmoid",
                    weights=[W1, W2], bias=False)
     loss = nk.MSELoss()
@@ -93,6 +93,9 @@ check_hidden_layer_gradients = Exercise(
         _random_network(4, 1, 2, 5, 1),
         _random_network(6, 3, 2, 3, 3),
         Case((*_ZERO.args[:2], np.zeros((4, 3)), np.zeros((2, 4))), note="all weights zero"),
+        Case((np.array([[0, 0], [0, 1], [1, 0], [1, 1]]), np.array([[0], [1], [1], [0]]),
+              _random_network(7, 1, 2, 3, 1).args[2], _random_network(7, 1, 2, 3, 1).args[3]),
+             note="integer X and Y (the XOR corners)"),
     ],
     strategy=_networks(),
     examples=30,
@@ -190,6 +193,8 @@ check_sigmoid_derivative = Exercise(
         Case((np.array([-6.0, -2.0, -0.5, 0.0, 0.5, 2.0, 6.0]),)),
         Case((np.linspace(-3.0, 3.0, 6).reshape(2, 3),)),
         Case((np.array([-1000.0, -50.0, 50.0, 1000.0]),), note="large |z|"),
+        Case((0,), note="the integer 0"),
+        Case((np.array([-3, 0, 2]),), note="integer z"),
     ],
     strategy=_z_arrays(),
     rtol=1e-6,
@@ -225,6 +230,7 @@ check_sigmoid_chain = Exercise(
         Case((np.array([-3.0, 0.0, 2.0]),)),
         Case((np.array([-1.0, 4.0, 0.5, -6.0, 2.5]),)),
         Case((np.array([]),), note="an empty path, no layers"),
+        Case((np.array([0, -2, 3]),), note="integer z"),
     ],
     strategy=st.integers(0, 12).flatmap(lambda n: arrays((n,), 8.0)).map(lambda z: Case((z,))),
     rtol=1e-6,

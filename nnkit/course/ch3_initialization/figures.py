@@ -129,7 +129,7 @@ def plot_activation_ridges(ax: Axes, activations: Sequence[np.ndarray], activati
     return ax
 
 
-def plot_grad_norms(ax: Axes, grad_norms: Sequence[float], ylabel: str = "‖∂L/∂z‖") -> Axes:
+def plot_grad_norms(ax: Axes, grad_norms: Sequence[float], ylabel: str = "‖∂J/∂z‖") -> Axes:
     """Bar chart of one gradient norm per Dense layer (last bar: the output layer).
 
     Log scale, so that factors of 10 look alike at every size. Exact zeros cannot sit on a log

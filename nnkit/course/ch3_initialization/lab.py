@@ -6,9 +6,9 @@ mean-squared-error loss against random targets. :func:`probe` records, for every
 :math:`l = 1, \\dots, L`,
 
 * the activations :math:`A^{[l]} = g(A^{[l-1]} W^{[l]\\top} + b^{[l]})`, shape ``(n, width)``,
-* the Frobenius norm of the gradient :math:`\\partial L / \\partial Z^{[l]}` that one backward
+* the Frobenius norm of the gradient :math:`\\partial J / \\partial Z^{[l]}` that one backward
   pass delivers to the layer (:math:`Z^{[l]}` is its pre-activation), and of the gradient
-  :math:`\\partial L / \\partial W^{[l]}` of its weights.
+  :math:`\\partial J / \\partial W^{[l]}` of its weights.
 
 This is the experiment behind chapter 3: with a badly scaled initialisation the activations and the
 gradients shrink (vanish) or grow (explode) geometrically with depth, and the Xavier/Glorot and He
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnkit.activations import Sigmoid
 from nnkit.layers import Dense, Sequential
 from nnkit.losses import MSELoss
 from nnkit.networks import mlp
@@ -40,6 +41,21 @@ SCHEMES: dict[str, dict] = {
 
 #: The hidden-layer activations compared in chapter 3.
 ACTIVATIONS: tuple[str, ...] = ("sigmoid", "tanh", "relu")
+
+#: The zero-centred sigmoid that :func:`probe_scheme` also accepts, to separate the sigmoid's
+#: mean of 1/2 from its slope of at most 1/4.
+CENTRED_SIGMOID = "sigmoid - 1/2"
+
+
+class CentredSigmoid(Sigmoid):
+    """a = σ(z) - 1/2, mean 0 for z symmetric about 0; da/dz = σ(z) (1 - σ(z)), at most 1/4.
+
+    The same slope as the sigmoid, without its mean: ``forward`` returns the sigmoid's output
+    minus 1/2 (a new array, so the stored σ(z) stays what ``backward`` needs).
+    """
+
+    def forward(self, X):
+        return super().forward(X) - 0.5
 
 
 def deep_network(depth: int = 10, width: int = 100, scheme: str = "xavier",
@@ -62,9 +78,9 @@ class Probe:
     With :math:`Z^{[l]}` the output of Dense layer ``l`` (before its activation):
 
     * ``activations[l]``: hidden layer ``l + 1``'s output after its activation, shape (n, width);
-    * ``delta_norms[l]``: :math:`\lVert \partial L / \partial Z^{[l+1]} \rVert_F`, the gradient
+    * ``delta_norms[l]``: :math:`\lVert \partial J / \partial Z^{[l+1]} \rVert_F`, the gradient
       that the backward pass delivers to Dense layer ``l + 1``; the last entry is the output layer;
-    * ``grad_norms[l]``: :math:`\lVert \partial L / \partial W^{[l+1]} \rVert_F`, the weight
+    * ``grad_norms[l]``: :math:`\lVert \partial J / \partial W^{[l+1]} \rVert_F`, the weight
       gradient of Dense layer ``l + 1`` (last entry: output layer);
     * ``weight_norms[l]``: :math:`\lVert W^{[l+1]} \rVert_F`;
     * ``loss``: the MSE loss of the batch.
@@ -154,9 +170,47 @@ def probe_scheme(
 
     The random batch (``n`` samples, ``width`` features) and then the weights are drawn from one
     generator seeded with ``rng`` (one stream, so inputs and weights are independent draws), and
-    every call with the same arguments gives the same numbers.
+    every call with the same arguments gives the same numbers. ``activation`` may also be
+    :data:`CENTRED_SIGMOID`: the sigmoid network with the same weights, its units shifted to
+    σ(z) - 1/2.
     """
     generator = as_rng(rng)
     X, Y = random_batch(n, width, 1, rng=generator)
-    model = deep_network(depth, width, scheme, activation, rng=generator)
+    if activation == CENTRED_SIGMOID:
+        # The sigmoid network with the same weights, each Sigmoid shifted down by 1/2.
+        model = deep_network(depth, width, scheme, "sigmoid", rng=generator)
+        model.layers = [CentredSigmoid() if isinstance(layer, Sigmoid) else layer
+                        for layer in model.layers]
+    else:
+        model = deep_network(depth, width, scheme, activation, rng=generator)
     return probe(model, X, Y)
+
+
+def best_line_accuracy(X, y, n_directions: int = 3600) -> float:
+    """The highest training accuracy of one straight line on 2-D points ``X`` (n, 2) with 0/1
+    labels ``y`` (n,): class 1 on one side of the line, class 0 on the other.
+
+    The search tries ``n_directions`` directions of the line's normal, evenly spaced over a
+    half turn (every 0.05° for 3600), and for each every threshold: below the smallest
+    projection, between any two consecutive projections and above the largest, with class 1
+    on either side. A line whose normal lies between two of the directions tried can do
+    better only if some point lies within that angle of the line.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y).reshape(-1)
+    if X.ndim != 2 or X.shape[1] != 2 or len(y) != len(X) or len(X) == 0:
+        raise ValueError(f"X must be (n, 2) and y (n,), n > 0; got {X.shape} and {y.shape}")
+    n_directions = check_int(n_directions, "n_directions", low=1)
+    angles = np.pi * np.arange(n_directions) / n_directions
+    projections = X @ np.stack([np.cos(angles), np.sin(angles)])  # (n, n_directions)
+    order = np.argsort(projections, axis=0, kind="stable")
+    ones_sorted = (y[order] == 1).astype(np.int64)
+    # ones_below[k]: class-1 points among the k smallest projections (k = 0..n)
+    ones_below = np.vstack([np.zeros((1, n_directions), dtype=np.int64),
+                            np.cumsum(ones_sorted, axis=0)])
+    k = np.arange(len(X) + 1)[:, None]
+    total_ones = int(np.sum(y == 1))
+    # class 0 below the threshold, class 1 above: (k - ones_below) + (total_ones - ones_below)
+    correct = k - 2 * ones_below + total_ones
+    best = np.maximum(correct, len(X) - correct).max()
+    return float(best / len(X))

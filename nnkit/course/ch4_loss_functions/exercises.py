@@ -145,6 +145,8 @@ check_bce = Exercise(
         Case((np.array([0.0]), np.array([1.0])), note="p = 0 on target 1: a confident mistake"),
         Case((np.array([1.0]), np.array([0.0])), note="p = 1 on target 0: a confident mistake"),
         Case((np.array([1e-6, 1 - 1e-6]), np.array([1.0, 0.0]))),
+        Case((np.array([0.0, 1.0]), np.array([1.0, 0.0])), note="two confident mistakes"),
+        Case((np.array([0.8, 0.3, 0.6]), np.array([1, 0, 0])), note="integer targets"),
     ],
     strategy=_binary(),
     outcome=_capped,
@@ -242,6 +244,7 @@ check_cross_entropy = Exercise(
     cases=[
         Case((_Z, _Y)),
         Case((_Z, np.eye(3)[_Y]), note="the same targets one-hot"),
+        Case((_Z, np.eye(3, dtype=np.int64)[_Y]), note="the same targets one-hot, integers"),
         Case((np.array([[1000.0, 0.0, -1000.0], [-1000.0, 1000.0, 0.0]]), np.array([0, 2])),
              note="logits of ±1000"),
         Case((_FAR_BELOW, np.array([0, 2])),

@@ -147,7 +147,7 @@ class SoftmaxFigure:
         ax_p.legend(fontsize=FONT_SIZE - 2, loc="upper right", framealpha=0.85)
         self._bars_g = ax_g.bar(classes, zeros, color=colors)
         ax_g.set_ylim(-1.05, 1.05)
-        ax_g.set_title(r"$\partial L/\partial z = \hat y - y$")
+        ax_g.set_title(r"$\partial J/\partial z = \hat y - y$")
         for ax in axes:
             ax.axhline(0.0, color=BOUNDARY_COLOR, linewidth=0.8)
             ax.set_xticks(classes, [f"class {k}" for k in classes])
@@ -291,7 +291,7 @@ def mismatch_frame(runs: Mapping[str, Mapping[str, Sequence[float]]],
     ax_acc.legend(fontsize=FONT_SIZE - 1, loc="lower right", framealpha=0.85)
     ax_grad.set_yscale("log")
     ax_grad.set_xlabel("epoch")
-    ax_grad.set_ylabel(r"$\|\partial L/\partial W\|$")
+    ax_grad.set_ylabel(r"$\|\partial J/\partial W\|$")
     if title:
         fig.suptitle(title, fontsize=FONT_SIZE + 1)
     return fig

@@ -8,15 +8,19 @@ folder on the path checks that every stored output survives a difference of that
 
 How: Python imports ``sitecustomize`` at start-up. This one installs an import hook that,
 right after ``nnkit`` itself has been imported, wraps public methods of its classes so
-that each floating-point result x becomes x * (1 + 1e-12 s(x)), with a sign s(x) = +1 or
--1 taken from a hash of the bits of x (and of a label of the quantity, see TARGETS):
+that each floating-point result x becomes x * (1 + 1e-12 s(x)). In the default form
+(``NNKIT_PERTURB_FORM=sign``) s(x) = +1 or -1 is taken from a hash of the bits of x and of
+the wrapped method's name; in the form ``NNKIT_PERTURB_FORM=sine`` it is
+s(x) = sin(10⁴ x + 1), a smooth function of the value alone, so that a printed number that
+survives only one pattern of signs is caught by the other. Wrapped:
 
 * the forward pass of Dense, Sigmoid, Tanh, ReLU and Softmax (in place, so a layer's
   cached output is the one the next layer saw);
-* the backward pass of Dense: the stored dL/dW, dL/db in ``backward_params`` (which
+* the backward pass of Dense: the stored dJ/dW, dJ/db in ``backward_params`` (which
   ``backward`` calls, and which the first layer of a network runs alone) and the returned
-  dL/dX in ``backward``;
-* forward (the formula) and backward of MSELoss, BCELoss and CrossEntropyLoss;
+  dJ/dX in ``backward``;
+* forward (the formula) and backward of MSELoss, BCELoss, BCEWithLogitsLoss and
+  CrossEntropyLoss;
 * SGD.step (every parameter after the update).
 
 Finite differences are the exception. ``gradcheck`` and ``numerical_gradient`` divide
@@ -28,8 +32,9 @@ Like a rounding difference, the change is a fixed function of the value: equal n
 stay equal (so the units of a symmetric network stay exact copies, as they do under
 every real BLAS), a rerun gives the same digits, and finite differences see a change of
 1e-12, not noise divided by the step size. ``NNKIT_PERTURB_SEED`` (an integer) picks
-another sign pattern, to see how far a printed number moves. nnkit itself has no switch
-for any of this; nothing in the library knows about it. If a wrapped name no longer
+another sign pattern (or, for the sine, adds the seed to its phase), to see how far a
+printed number moves. nnkit itself has no switch for any of this; nothing in the library
+knows about it. If a wrapped name no longer
 exists, importing nnkit fails loudly, so a renamed API cannot silently switch the
 perturbation off.
 """
@@ -44,23 +49,27 @@ import zlib
 RELATIVE = 1e-12
 FINITE_DIFFERENCE_RELATIVE = 4e-16
 
-# public class name in the nnkit namespace -> {method whose results are perturbed: label}.
-# The label (with the class name and NNKIT_PERTURB_SEED) picks the sign pattern. It names
-# the quantity, not the method: the losses' formula was called ``compute`` and the weight
-# gradients came out of ``backward`` when the stored outputs were first checked this way,
-# and renaming a method must not re-roll the default pattern (some chaotic runs pass under
-# one pattern and not under another; NNKIT_PERTURB_SEED is the way to try others).
+# public class name in the nnkit namespace -> methods whose results are perturbed. The sign
+# pattern of each is keyed to "Class.method" (and NNKIT_PERTURB_SEED).
 TARGETS = {
-    "Dense": {"forward": "forward", "backward": "backward", "backward_params": "backward"},
-    "Sigmoid": {"forward": "forward"},
-    "Tanh": {"forward": "forward"},
-    "ReLU": {"forward": "forward"},
-    "Softmax": {"forward": "forward"},
-    "MSELoss": {"forward": "compute", "backward": "backward"},
-    "BCELoss": {"forward": "compute", "backward": "backward"},
-    "CrossEntropyLoss": {"forward": "compute", "backward": "backward"},
-    "SGD": {"step": "step"},
+    "Dense": ("forward", "backward", "backward_params"),
+    "Sigmoid": ("forward",),
+    "Tanh": ("forward",),
+    "ReLU": ("forward",),
+    "Softmax": ("forward",),
+    "MSELoss": ("forward", "backward"),
+    "BCELoss": ("forward", "backward"),
+    "BCEWithLogitsLoss": ("forward", "backward"),
+    "CrossEntropyLoss": ("forward", "backward"),
+    "SGD": ("step",),
 }
+
+# The forms of the perturbation, chosen by NNKIT_PERTURB_FORM:
+# "sign"  x (1 + ε s(x)), s(x) = ±1 from a hash of the bits of x (the default);
+# "sine"  x (1 + ε sin(10⁴ x + 1 + seed)), a smooth function of the value.
+FORMS = ("sign", "sine")
+_FORM = os.environ.get("NNKIT_PERTURB_FORM", "sign")  # checked by perturb(): an error
+# raised here, at start-up, would only be printed, and nnkit would run unperturbed
 
 
 _SEED = int(os.environ.get("NNKIT_PERTURB_SEED", "0"))
@@ -75,9 +84,14 @@ _size = [RELATIVE]  # the current relative size; smaller inside finite differenc
 
 
 def _factors(value, salt: int):
-    """1 + size * s(value), elementwise; s from the top bit of a hash of the bits."""
+    """1 + size * s(value), elementwise: s = ±1 from the top bit of a hash of the bits
+    (form "sign"), or s = sin(10⁴ value + 1 + seed) (form "sine")."""
     import numpy as np
 
+    if _FORM == "sine":
+        with np.errstate(invalid="ignore"):  # sin(±inf) is nan: leave such values alone
+            wave = np.sin(1e4 * np.asarray(value, dtype=np.float64) + 1.0 + _SEED)
+        return 1.0 + _size[0] * np.nan_to_num(wave, nan=0.0)
     bits = np.asarray(value, dtype=np.float64).view(np.uint64)
     with np.errstate(over="ignore"):
         mixed = (bits ^ np.uint64(salt)) * np.uint64(_GOLDEN)
@@ -99,9 +113,9 @@ def _perturbed(value, salt: int):
     return value
 
 
-def _wrap(cls, method: str, label: str):
+def _wrap(cls, method: str):
     exact = getattr(cls, method)
-    salt = _salt(f"{cls.__name__}.{label}")
+    salt = _salt(f"{cls.__name__}.{method}")
 
     if method == "step":
 
@@ -157,19 +171,23 @@ FINITE_DIFFERENCES = ("gradcheck", "numerical_gradient")
 
 
 def perturb(nnkit_module) -> None:
-    """Wrap every method in TARGETS and the finite differences; fail if a name is gone."""
+    """Wrap every method in TARGETS and the finite differences; fail if a name is gone
+    or NNKIT_PERTURB_FORM names no form (so ``import nnkit`` fails loudly)."""
+    if _FORM not in FORMS:
+        raise ValueError(f"NNKIT_PERTURB_FORM must be one of {FORMS}, got {_FORM!r}")
     for class_name, methods in TARGETS.items():
         cls = getattr(nnkit_module, class_name)
-        for method, label in methods.items():
+        for method in methods:
             if not callable(getattr(cls, method, None)):
                 raise AttributeError(f"nnkit.{class_name}.{method} is gone: update {__file__}")
-            _wrap(cls, method, label)
+            _wrap(cls, method)
     module = sys.modules["nnkit.gradcheck"]
     for name in FINITE_DIFFERENCES:
         wrapped = _realistic_inside(getattr(module, name))
         setattr(module, name, wrapped)
         setattr(nnkit_module, name, wrapped)
     nnkit_module.__perturbed__ = RELATIVE
+    nnkit_module.__perturbed_form__ = _FORM
 
 
 class _PerturbingLoader(importlib.abc.Loader):

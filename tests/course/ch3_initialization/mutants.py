@@ -33,7 +33,28 @@ def grads_in_place(X, Y, W1, W2):
     return out
 
 
+def grads_dY_like_Y(X, Y, W1, W2):
+    # dŶ stored in an array made like Y: integer targets truncate it
+    dY = np.zeros_like(Y)
+    dY[...] = 2 * (sigmoid(X @ W1.T) @ W2.T - Y) / Y.size
+    A1 = sigmoid(X @ W1.T)
+    return ((dY @ W2) * A1 * (1 - A1)).T @ X, dY.T @ A1
+
+
+def sigmoid_prime_empty_like(z):
+    out = np.empty_like(z)  # integer z gives an integer array: 0.25 is stored as 0
+    out[...] = sigmoid(z) * (1 - sigmoid(z))
+    return out
+
+
+def chain_zeros_like(z):
+    local = np.zeros_like(z)  # integer z: every σ'(z) truncates to 0
+    local[...] = sigmoid(z) * (1 - sigmoid(z))
+    return float(np.prod(local))
+
+
 GRADIENTS = [
+    Mutant("dŶ made like Y", grads_dY_like_Y, "counterexample", "expected"),
     Mutant("no σ'", lambda *a: grads(*a, mask=False), "hint", "missing the sigmoid's derivative"),
     Mutant("σ'(Z) from Z", lambda X, Y, W1, W2: (
         ((2 * (sigmoid(X @ W1.T) @ W2.T - Y) / Y.size @ W2) * (X @ W1.T) * (1 - X @ W1.T)).T @ X,
@@ -106,6 +127,7 @@ HE_RIGHT = {"math.sqrt": lambda i, o: math.sqrt(2 / i), "power 0.5": lambda i, o
 # ---------------------------------------------------------------- σ'
 
 SIGMOID_PRIME = [
+    Mutant("np.empty_like(z)", sigmoid_prime_empty_like, "counterexample", "expected"),
     Mutant("σ itself", sigmoid, "hint", "σ(z) itself"),
     Mutant("plus inside", lambda z: sigmoid(z) * (1 + sigmoid(z)), "hint", "minus sign inside"),
     Mutant("1 - σ²", lambda z: 1 - sigmoid(z) ** 2, "hint", "not 1 − σ(z)²"),
@@ -144,6 +166,7 @@ def chain(z):
 
 
 CHAIN = [
+    Mutant("np.zeros_like(z)", chain_zeros_like, "counterexample", "expected"),
     Mutant("sum", lambda z: float(np.sum(sigmoid(z) * (1 - sigmoid(z)))), "hint",
            "you added them"),
     Mutant("product of σ", lambda z: float(np.prod(sigmoid(z))), "hint", "not the activations"),

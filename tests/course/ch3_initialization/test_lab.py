@@ -152,9 +152,58 @@ def test_sigmoid_gradients_vanish_even_with_xavier():
     assert result.grad_ratio < 4.0 ** -5
 
 
+def test_centred_sigmoid_is_the_sigmoid_network_shifted_by_a_half():
+    sigmoid = lab.probe_scheme("xavier", "sigmoid", depth=3, width=20, n=50)
+    centred = lab.probe_scheme("xavier", lab.CENTRED_SIGMOID, depth=3, width=20, n=50)
+    # layer 1 sees the same inputs and weights: the same outputs, shifted by 1/2
+    np.testing.assert_allclose(centred.activations[0], sigmoid.activations[0] - 0.5, atol=1e-15)
+    assert abs(centred.activations[0].mean()) < 0.05 < abs(sigmoid.activations[0].mean())
+    np.testing.assert_array_equal(centred.weight_norms, sigmoid.weight_norms)
+
+
+def test_centred_sigmoid_layer_has_the_sigmoids_slope():
+    layer = lab.CentredSigmoid()
+    z = np.array([[-2.0, 0.0, 3.0]])
+    s = 1 / (1 + np.exp(-z))
+    np.testing.assert_allclose(layer(z), s - 0.5)
+    np.testing.assert_allclose(layer.backward(np.ones_like(z)), s * (1 - s))
+
+
+def test_a_centred_sigmoid_loses_the_signal_with_depth_as_fast_as_the_sigmoid():
+    # The slope of at most 1/4, not the mean of 1/2, is what loses the signal.
+    for activation in ["sigmoid", lab.CENTRED_SIGMOID]:
+        result = lab.probe_scheme("xavier", activation, depth=10, width=100, n=500)
+        across = [a.std(axis=0).mean() for a in result.activations]
+        assert across[-1] < 1e-4 * across[0], activation
+    tanh = lab.probe_scheme("xavier", "tanh", depth=10, width=100, n=500)
+    assert tanh.activations[-1].std(axis=0).mean() > 0.1
+
+
 def test_zero_weights_stop_every_gradient_below_the_output():
     result = lab.probe_scheme("zeros", "sigmoid", depth=4, width=10, n=20)
     assert np.all(result.delta_norms[:-1] == 0)
     assert result.delta_norms[-1] > 0
     assert np.all(result.activation_std == 0)
     assert result.grad_ratio == 0.0
+
+
+def test_best_line_accuracy_separable_and_xor_by_hand():
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    assert lab.best_line_accuracy(X, [0, 0, 1, 1]) == 1.0  # a horizontal line separates
+    assert lab.best_line_accuracy(X, [1, 1, 0, 0]) == 1.0  # either side may be class 1
+    assert lab.best_line_accuracy(X, [0, 1, 1, 0]) == 0.75  # XOR: one corner is always lost
+
+
+def test_best_line_accuracy_beats_every_random_line():
+    rng = np.random.default_rng(0)
+    X, y = nk.datasets.xor(n=60, noise=0.1, rng=0)
+    best = lab.best_line_accuracy(X, y)
+    for _ in range(500):
+        w, b = rng.normal(size=2), rng.normal()
+        side = (X @ w + b >= 0).astype(int)
+        assert max(np.mean(side == y), np.mean(side != y)) <= best + 1e-12
+
+
+def test_best_line_accuracy_rejects_bad_shapes():
+    with pytest.raises(ValueError, match=r"X must be \(n, 2\)"):
+        lab.best_line_accuracy(np.zeros((3, 3)), [0, 1, 0])

@@ -48,7 +48,24 @@ def bce(p, y, eps=1e-12):
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
+def bce_likelihood_product(p, y):
+    # -log of the product of the probabilities given to the truth, each at least 1e-200:
+    # one confident mistake costs 460, two underflow the product to 0 and cost inf
+    truth = np.maximum(np.where(y == 1, p, 1 - p), 1e-200)
+    return float(-np.log(np.prod(truth)) / len(p))
+
+
+def bce_made_like_target(p, y):
+    per_sample = np.empty_like(y)  # integer targets give an integer array: losses truncate
+    q = np.clip(p, 1e-12, 1 - 1e-12)
+    per_sample[...] = -(y * np.log(q) + (1 - y) * np.log(1 - q))
+    return float(np.mean(per_sample))
+
+
 BCE = [
+    Mutant("log of a product of likelihoods", bce_likelihood_product, "counterexample",
+           "two confident mistakes"),
+    Mutant("np.empty_like(target)", bce_made_like_target, "counterexample", "integer targets"),
     Mutant("no clipping", lambda p, y: float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))),
            "hint", "clip p"),
     Mutant("eps too large", lambda p, y: bce(p, y, eps=1e-4), "hint", "too large"),
@@ -104,7 +121,18 @@ def cross_entropy(z, t, shift="row"):
     return float(-np.mean(log_p[np.arange(len(y)), y]))
 
 
+def ce_dtype_decides(z, t):
+    # integer targets taken for labels: integer one-hot rows are misread
+    t = np.asarray(t)
+    labels = t if t.dtype.kind in "iu" else t.argmax(axis=1)
+    z = z - z.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return float(-np.mean(log_p[np.arange(len(z)), labels]))
+
+
 CE = [
+    Mutant("integer dtype means labels", ce_dtype_decides, "counterexample",
+           "one-hot, integers"),
     Mutant("batch maximum", lambda z, t: cross_entropy(z, t, "batch"), "hint",
            "maximum of the whole batch"),
     Mutant("no shift", lambda z, t: cross_entropy(z, t, "none"), "hint", "overflows"),
