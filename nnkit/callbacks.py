@@ -43,7 +43,7 @@ import math
 import numpy as np
 
 from .layers import Dense, Layer, Sequential
-from .losses import BCELoss, CrossEntropyLoss, Loss
+from .losses import Loss
 from .validation import check_int
 
 __all__ = [
@@ -114,19 +114,9 @@ def outputs(model: Layer, X: np.ndarray, chunk: int) -> np.ndarray:
                            for start in range(0, len(X), chunk)])
 
 
-def _count_correct(loss: Loss, out: np.ndarray, y: np.ndarray) -> tuple[int, int]:
-    """(correct predictions, predictions) for a classification loss, else (0, 0)."""
-    if isinstance(loss, CrossEntropyLoss):
-        labels = y if y.ndim == 1 else y.argmax(axis=1)
-        return int(np.count_nonzero(out.argmax(axis=1) == labels)), len(labels)
-    if isinstance(loss, BCELoss):
-        return int(np.count_nonzero((out >= 0.5) == (y >= 0.5))), y.size
-    return 0, 0
-
-
 def evaluate(model: Layer, loss: Loss, X: np.ndarray, y: np.ndarray,
              chunk: int) -> tuple[float, float | None]:
-    """Loss and accuracy (None unless ``loss`` is cross-entropy or BCE) of ``model`` on
+    """Loss and accuracy (None unless ``loss`` classifies: ``loss.count_correct``) of ``model`` on
     all of (X, y), already checked, in chunks of ``chunk`` rows.
 
     Losses are means over samples, so a chunk's loss is weighted by its number of rows.
@@ -140,15 +130,15 @@ def evaluate(model: Layer, loss: Loss, X: np.ndarray, y: np.ndarray,
         rows = slice(start, start + chunk)
         out = model.forward(X[rows])
         total += loss.forward(out, y[rows]) * len(out)
-        right, seen = _count_correct(loss, out, y[rows])
+        right, seen = loss.count_correct(out, y[rows])
         correct, counted = correct + right, counted + seen
     return total / len(X), (correct / counted if counted else None)
 
 
 class EvaluateTrain(Callback):
     """The loss and accuracy of the whole training set after every epoch, in
-    ``history.train_loss`` and ``history.train_accuracy`` (accuracy for cross-entropy
-    and BCE only).
+    ``history.train_loss`` and ``history.train_accuracy`` (accuracy for a loss that
+    classifies: cross-entropy, BCE, BCE on logits; see ``Loss.count_correct``).
 
     ``history.epoch_loss`` averages the epoch's update losses, measured while the weights
     changed; this is one more forward pass over the data, with the weights at the end of

@@ -106,6 +106,11 @@ class Loss:
     def backward(self) -> np.ndarray:
         raise NotImplementedError
 
+    def count_correct(self, pred: np.ndarray, target: np.ndarray) -> tuple[int, int]:
+        """(correct predictions, predictions) on checked arrays, for the accuracy that
+        ``fit``'s callbacks record; (0, 0) for a loss that does not classify."""
+        return 0, 0
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -154,6 +159,10 @@ class BCELoss(Loss):
         p, target = self.cache
         return (p - target) / (p * (1.0 - p) * p.size)
 
+    def count_correct(self, pred, target) -> tuple[int, int]:
+        """A probability p predicts class 1 when p >= 0.5."""
+        return int(np.count_nonzero((pred >= 0.5) == (target >= 0.5))), target.size
+
 
 class BCEWithLogitsLoss(Loss):
     """Binary cross-entropy on logits z (a network that ends with ``Dense``, no Sigmoid):
@@ -185,6 +194,10 @@ class BCEWithLogitsLoss(Loss):
         e = np.exp(-np.abs(z))
         sigma = np.where(z >= 0, 1.0, e) / (1.0 + e)
         return (sigma - target) / z.size
+
+    def count_correct(self, pred, target) -> tuple[int, int]:
+        """A logit z predicts class 1 when z >= 0, that is when σ(z) >= 0.5."""
+        return int(np.count_nonzero((pred >= 0.0) == (target >= 0.5))), target.size
 
 
 class CrossEntropyLoss(Loss):
@@ -241,6 +254,11 @@ class CrossEntropyLoss(Loss):
             grad -= target
         grad /= n
         return grad
+
+    def count_correct(self, pred, target) -> tuple[int, int]:
+        """The predicted class is the largest logit of each row."""
+        labels = target if target.ndim == 1 else target.argmax(axis=1)
+        return int(np.count_nonzero(pred.argmax(axis=1) == labels)), len(labels)
 
 
 def mse(pred, target) -> float:

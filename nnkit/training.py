@@ -40,7 +40,7 @@ class DivergenceWarning(RuntimeWarning):
 class History:
     """What happened during :func:`fit`: what ``fit`` records itself, then what the
     callbacks record (:mod:`nnkit.callbacks`; their lists stay empty without them).
-    Accuracies are recorded for classification losses (cross-entropy, BCE) only."""
+    Accuracies are recorded for losses that classify (``Loss.count_correct``)."""
 
     def __init__(self):
         self.initial_loss = math.nan        # whole training set, before the first update

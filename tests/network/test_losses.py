@@ -207,3 +207,29 @@ def test_bce_with_logits_rejects_bad_input_at_the_door(pred, target, message):
 def test_bce_with_logits_takes_logits_outside_zero_one():
     # BCELoss would refuse these as probabilities; they are ordinary logits
     assert math.isfinite(nk.BCEWithLogitsLoss()(np.array([[-3.0], [7.0]]), [0, 1]))
+
+
+def test_each_classifying_loss_counts_its_own_correct_predictions():
+    """The accuracy fit records: argmax for logits over classes, p >= 0.5 for
+    probabilities, z >= 0 for one logit; a regression loss counts nothing."""
+    z = np.array([[2.0], [-1.0], [0.5], [-3.0]])
+    y = np.array([[1.0], [1.0], [0.0], [0.0]])
+    assert nk.BCEWithLogitsLoss().count_correct(z, y) == (2, 4)
+    p = nk.activations.sigmoid(z)
+    assert nk.BCELoss().count_correct(p, y) == (2, 4)
+    logits = np.array([[0.1, 2.0], [3.0, -1.0], [0.0, 0.5]])
+    assert nk.CrossEntropyLoss().count_correct(logits, np.array([1, 1, 1])) == (2, 3)
+    assert nk.MSELoss().count_correct(z, y) == (0, 0)
+
+
+def test_fit_records_the_accuracy_of_a_logits_classifier():
+    gen = np.random.default_rng(4)
+    X = gen.normal(size=(60, 2))
+    y = (X[:, 0] + X[:, 1] > 0).astype(float)
+    model = nk.mlp([2, 8, 1], activation="tanh", rng=0)
+    history = nk.fit(model, X, y, nk.BCEWithLogitsLoss(), nk.SGD(model.parameters(), lr=0.5),
+                     epochs=5, callbacks=[nk.EvaluateTrain()])
+    z = model(X)
+    assert len(history.train_accuracy) == 5
+    assert history.train_accuracy[-1] == nk.accuracy(nk.activations.sigmoid(z), y)
+    assert history.train_accuracy[-1] > 0.5
