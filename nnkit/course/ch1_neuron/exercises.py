@@ -289,7 +289,7 @@ def quizzes() -> dict[str, Quiz]:
                        "XOR these moves undo one another: the weights stay bounded and cycle."),
                 Option("It gets all four right, but only after many more epochs.", False,
                        "More epochs cannot help: no choice of w1, w2 and b classifies all four "
-                       "points, as the previous section showed."),
+                       "points, as section 1.4 showed."),
             ],
         ),
     }
