@@ -533,15 +533,17 @@ def quizzes() -> dict[str, Quiz]:
                        "The first and last layers do grow ×2 (d·h and h·C), but the middle "
                        "layer's h·h weights grow ×4, and with d = 64, C = 10 they dominate."),
                 Option("Close to ×4", True,
-                       "FLOPs are 6 per weight per example, and the h × h layer holds most "
-                       "weights: 65 536 of 84 480 at h = 256. The total grows to 300 032 "
-                       "weights, about ×3.6."),
+                       "FLOPs are 6 per weight per example (4 in the first layer, which skips "
+                       "∂X), and the h × h layer holds most weights: 65 536 of 84 480 at "
+                       "h = 256. The total grows to 300 032 weights, about ×3.6, and the "
+                       "FLOPs about ×3.7."),
                 Option("×8", False,
                        "Cubic growth comes from multiplying two h × h matrices; a layer "
                        "multiplies a batch by one h × h matrix, quadratic in h."),
                 Option("Unchanged per example", False,
-                       "Every weight is used once per example in the forward pass and twice in "
-                       "the backward pass, so more weights always mean more work."),
+                       "Every weight is used once per example in the forward pass and again in "
+                       "the backward pass (twice, except in the first layer), so more weights "
+                       "always mean more work."),
             ],
         ),
     }

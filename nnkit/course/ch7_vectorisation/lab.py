@@ -419,10 +419,12 @@ def profile_parts(fn: Callable[[], object], names: Sequence[str]) -> dict[str, t
     """Run ``fn()`` under cProfile; return ``{name: (calls, cumulative seconds)}`` for ``names``.
 
     Cumulative time includes everything a function calls, so for the parts of a training
-    step it says how much of the step each part is responsible for.
+    step it says how much of the step each part is responsible for. BLAS runs on one thread,
+    as in :func:`measure`.
     """
     profiler = cProfile.Profile()
-    profiler.runcall(fn)
+    with threadpool_limits(limits=1, user_api="blas"):
+        profiler.runcall(fn)
     stats = pstats.Stats(profiler).stats
     found = {}
     for (_, _, function), (_, calls, _, cumulative, _) in stats.items():

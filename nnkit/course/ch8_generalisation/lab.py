@@ -21,6 +21,7 @@ avoids learning rates near the stability edge, so its printed figures survive an
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -295,7 +296,7 @@ class RegulariserDuel:
 
 
 def compare_regularisers(n_train: int, weight_decays=(1e-3, 3e-3, 1e-2, 3e-2, 1e-1),
-                         dropouts=(0.1, 0.2, 0.3, 0.5, 0.6), epochs: int = 200,
+                         dropouts=(0.1, 0.2, 0.3, 0.5, 0.6, 0.7, 0.8), epochs: int = 200,
                          width: int = 64) -> RegulariserDuel:
     """Weight decay against dropout on ``n_train`` moons, each at its own best strength.
 
@@ -313,9 +314,14 @@ def compare_regularisers(n_train: int, weight_decays=(1e-3, 3e-3, 1e-2, 3e-2, 1e
             model = build_network(width, p)
             optimizer = nk.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM,
                                weight_decay=decay)
-            history = nk.fit(model, data[0], data[1], nk.CrossEntropyLoss(), optimizer,
-                             epochs=epochs, batch_size=None, validation=(data[2], data[3]))
-            val_loss[kind, strength] = history.val_loss[-1]
+            with warnings.catch_warnings():
+                # a strong p can diverge on few points; its validation loss then rules it out
+                warnings.simplefilter("ignore", nk.training.DivergenceWarning)
+                history = nk.fit(model, data[0], data[1], nk.CrossEntropyLoss(), optimizer,
+                                 epochs=epochs, batch_size=None,
+                                 validation=(data[2], data[3]))
+            final = float(history.val_loss[-1])
+            val_loss[kind, strength] = final if np.isfinite(final) else np.inf
             models[kind, strength] = model
     chosen = {kind: min(strengths, key=lambda s, kind=kind: val_loss[kind, s])
               for kind, strengths in (("weight decay", weight_decays), ("dropout", dropouts))}
