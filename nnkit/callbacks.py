@@ -11,6 +11,9 @@ hook                                            when
 ``on_train_begin(model, loss, X, y,             once, before the first update, with the
 batch_size, validation)``                       checked data (``validation``: None or the
                                                 checked pair (X_val, y_val))
+``on_gradients(model, history)``                after every backward pass, before the
+                                                optimiser's step: the gradients are fresh
+                                                and may be changed (clipping)
 ``on_update(model, history)``                   after every update (the model in training
                                                 mode, its gradients still in place)
 ``on_epoch_end(epoch, model, history)``         after every epoch (1, 2, ...), the model in
@@ -59,6 +62,10 @@ class Callback:
                        batch_size: int, validation) -> None:
         """Before the first update: the checked training data and ``batch_size`` (an int;
         the number of samples for full batch), and the checked validation pair or None."""
+
+    def on_gradients(self, model: Layer, history) -> None:
+        """After each backward pass, before the optimiser's step; a callback may change
+        the gradients here (clipping) or remember the weights before the step."""
 
     def on_update(self, model: Layer, history) -> None:
         """After each update; ``history.update_loss[-1]`` is its mini-batch loss."""

@@ -165,6 +165,8 @@ def fit(
                     if history.diverges(epoch, value, history.update_loss):
                         return history
                     model.backward(loss.backward(), input_grad=False)
+                    for callback in callbacks:
+                        callback.on_gradients(model, history)
                     optimizer.step()
                     history.n_updates += 1
                     total += value * len(out)

@@ -37,6 +37,9 @@ class Log(Callback):
     def on_train_begin(self, model, loss, X, y, batch_size, validation):
         self.log.append((self.name, "begin", X.dtype, y.dtype, batch_size, validation is None))
 
+    def on_gradients(self, model, history):
+        self.log.append((self.name, "gradients", model.training, history.n_updates))
+
     def on_update(self, model, history):
         self.log.append((self.name, "update", model.training, len(history.update_loss)))
 
@@ -56,6 +59,10 @@ def test_hooks_are_called_in_order_with_the_checked_data(blobs):
     # The data as the model and the loss take them: float64 inputs, integer labels.
     assert log[:2] == [("a", "begin", np.float64, np.int64, 45, True),
                        ("b", "begin", np.float64, np.int64, 45, True)]
+    # Between backward and step (no update counted yet), then after the step.
+    assert [e[1:] for e in log[2:6]] == [("gradients", True, 0), ("gradients", True, 0),
+                                         ("update", True, 1), ("update", True, 1)]
+    assert sum(e[1] == "gradients" for e in log) == 2 * h.n_updates
     updates = [e for e in log if e[1] == "update"]
     assert updates[:2] == [("a", "update", True, 1), ("b", "update", True, 1)]
     assert len(updates) == 2 * h.n_updates == 8
