@@ -215,8 +215,8 @@ def quizzes() -> dict[str, Quiz]:
     before each; the student names the bug."""
     return {
         "flat zero": Quiz(
-            "Mystery run A: the loss stays flat; every gradient norm and every update ratio is "
-            "exactly 0 from the first epoch; the dead fraction of each ReLU layer is 1. "
+            "Mystery run A: the loss stays flat; every gradient norm is exactly 0 and every "
+            "update ratio below 1e-9 from the first epoch; every ReLU unit is dead. "
             "Which bug?",
             [
                 Option("Dead ReLUs", True,
@@ -225,7 +225,7 @@ def quizzes() -> dict[str, Quiz]:
                        "frozen where they started."),
                 Option("A learning rate far too high", False,
                        "A step that is too large shows as update ratios far above 1e-3, not "
-                       "as ratios of exactly 0."),
+                       "as ratios of almost 0."),
                 Option("A vanishing gradient in a deep sigmoid net", False,
                        "Vanishing gradients shrink layer by layer but are not exactly 0, and "
                        "sigmoid units are never dead in the ReLU sense."),
