@@ -36,7 +36,7 @@ from .layers import Layer, Parameter, Sequential
 __all__ = [
     "FLATNESS", "SATURATION", "UPDATE_RATIO_RULE",
     "ActivationStats", "GradientNorms", "LayerStats", "NonFinite", "NonFiniteAt",
-    "UpdateRatios",
+    "PerWeightLayer", "UpdateRatios",
     "activation_layers", "activation_stats", "first_nonfinite", "walk", "weight_layers",
 ]
 
@@ -98,12 +98,15 @@ def activation_layers(model: Layer) -> list[tuple[str, Layer]]:
     return [(name, layer) for name, layer, _ in walk(model) if type(layer) in FLATNESS]
 
 
-# ---------------------------------------------------------------- gradient norms
+# ---------------------------------------------------------------- per weight layer
 
-class GradientNorms(Callback):
-    """For each weight layer, the Frobenius norm ‖∂J/∂W^[l]‖ averaged over the epoch's
-    updates: ``history.grad_norms[e][l]`` for epoch e + 1 and weight layer l (counted from
-    the input; their names in ``history.weight_layers``)."""
+class PerWeightLayer(Callback):
+    """Shared plumbing of the monitors that measure one number per weight layer and
+    update: a subclass computes it in :meth:`measure`; the epoch's mean per layer is
+    appended to the History list named ``record``, the layers' names to
+    ``history.weight_layers``."""
+
+    record = ""
 
     def on_train_begin(self, model, loss, X, y, batch_size, validation) -> None:
         named = weight_layers(model)
@@ -111,45 +114,47 @@ class GradientNorms(Callback):
         self.names = [name for name, _ in named]
         self.sums, self.updates = [0.0] * len(self.weights), 0
 
+    def measure(self, k: int, W: Parameter) -> float:
+        """The number for weight layer k after an update."""
+        raise NotImplementedError
+
     def on_update(self, model, history) -> None:
         for k, W in enumerate(self.weights):
-            self.sums[k] += float(np.linalg.norm(W.grad))
+            self.sums[k] += self.measure(k, W)
         self.updates += 1
 
     def on_epoch_end(self, epoch, model, history) -> bool:
         history.weight_layers = self.names
-        history.grad_norms.append([total / self.updates for total in self.sums])
+        getattr(history, self.record).append([total / self.updates for total in self.sums])
         self.sums, self.updates = [0.0] * len(self.weights), 0
         return False
 
 
-# ---------------------------------------------------------------- update-to-weight ratio
+class GradientNorms(PerWeightLayer):
+    """For each weight layer, the Frobenius norm ‖∂J/∂W^[l]‖ averaged over the epoch's
+    updates: ``history.grad_norms[e][l]`` for epoch e + 1 and weight layer l (counted from
+    the input; their names in ``history.weight_layers``)."""
 
-class UpdateRatios(Callback):
+    record = "grad_norms"
+
+    def measure(self, k, W) -> float:
+        return float(np.linalg.norm(W.grad))
+
+
+class UpdateRatios(PerWeightLayer):
     """‖W^[l]_after − W^[l]_before‖ / ‖W^[l]_before‖ (Frobenius norms) for each weight
     layer, averaged over the epoch's updates: ``history.update_ratios[e][l]`` for epoch
     e + 1, with the layers named in ``history.weight_layers``.  The weights are copied in
     ``on_gradients``, just before the optimiser's step."""
 
-    def on_train_begin(self, model, loss, X, y, batch_size, validation) -> None:
-        named = weight_layers(model)
-        self.weights = [layer.W for _, layer in named]
-        self.names = [name for name, _ in named]
-        self.sums, self.updates, self.before = [0.0] * len(self.weights), 0, []
+    record = "update_ratios"
 
     def on_gradients(self, model, history) -> None:
         self.before = [W.value.copy() for W in self.weights]
 
-    def on_update(self, model, history) -> None:
-        for k, (W, old) in enumerate(zip(self.weights, self.before, strict=True)):
-            self.sums[k] += float(np.linalg.norm(W.value - old) / np.linalg.norm(old))
-        self.updates += 1
-
-    def on_epoch_end(self, epoch, model, history) -> bool:
-        history.weight_layers = self.names
-        history.update_ratios.append([total / self.updates for total in self.sums])
-        self.sums, self.updates = [0.0] * len(self.weights), 0
-        return False
+    def measure(self, k, W) -> float:
+        old = self.before[k]
+        return float(np.linalg.norm(W.value - old) / np.linalg.norm(old))
 
 
 # ---------------------------------------------------------------- activation statistics

@@ -48,6 +48,15 @@ class Blow(nk.Layer):
         return grad_out * np.inf
 
 
+def fit_quietly(model, X, y, loss=None, epochs=1):
+    """fit with the NonFinite monitor, its DivergenceWarning silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nk.DivergenceWarning)
+        return nk.fit(model, X, y, loss or nk.CrossEntropyLoss(),
+                      nk.SGD(model.parameters(), lr=0.1), epochs=epochs,
+                      callbacks=[nk.NonFinite()])
+
+
 def nested(seed=0):
     return nk.Sequential(
         nk.Dense(2, 4, init="he", rng=seed), nk.ReLU(),
@@ -163,33 +172,21 @@ def test_nonfinite_names_the_forward_layer():
     model = nk.Sequential(nk.Dense(2, 3, rng=0), nk.ReLU(), nk.Dense(3, 3, rng=1),
                           nk.Tanh(), nk.Dense(3, 2, rng=2))
     model.layers[2].W.value[0, 0] = np.inf
-    X, y = np.ones((4, 2)), np.array([0, 1, 0, 1])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", nk.DivergenceWarning)
-        h = nk.fit(model, X, y, nk.CrossEntropyLoss(), nk.SGD(model.parameters(), lr=0.1),
-                   epochs=1, callbacks=[nk.NonFinite()])
+    h = fit_quietly(model, np.ones((4, 2)), np.array([0, 1, 0, 1]))
     assert h.nonfinite == NonFiniteAt(0, "forward", "2 Dense")
     assert str(h.nonfinite) == "update 0: forward pass of layer 2 Dense"
 
 
 def test_nonfinite_names_the_backward_layer():
     model = nk.Sequential(nk.Dense(2, 3, rng=0), nk.ReLU(), Blow(), nk.Dense(3, 2, rng=2))
-    X, y = np.ones((4, 2)), np.array([0, 1, 0, 1])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", nk.DivergenceWarning)
-        h = nk.fit(model, X, y, nk.CrossEntropyLoss(), nk.SGD(model.parameters(), lr=0.1),
-                   epochs=2, callbacks=[nk.NonFinite()])
+    h = fit_quietly(model, np.ones((4, 2)), np.array([0, 1, 0, 1]), epochs=2)
     # The last layer's gradient is finite; Blow's backward sends inf into the first one.
     assert h.nonfinite == NonFiniteAt(1, "backward", "0 Dense")
 
 
 def test_nonfinite_blames_the_loss_when_every_output_is_finite():
     model = nk.Sequential(nk.Dense(1, 1, weights=np.array([[1e200]])))
-    X, y = np.ones((3, 1)), np.zeros((3, 1))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", nk.DivergenceWarning)
-        h = nk.fit(model, X, y, nk.MSELoss(), nk.SGD(model.parameters(), lr=0.1),
-                   epochs=1, callbacks=[nk.NonFinite()])
+    h = fit_quietly(model, np.ones((3, 1)), np.zeros((3, 1)), nk.MSELoss())
     assert h.nonfinite == NonFiniteAt(0, "loss", "loss")
 
 
