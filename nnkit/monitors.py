@@ -88,8 +88,11 @@ def walk(model: Layer, prefix: str = "") -> Iterator[tuple[str, Layer, np.ndarra
 
 
 def weight_layers(model: Layer) -> list[tuple[str, Layer]]:
-    """``(name, layer)`` of every layer with a weight matrix W, input to output."""
-    return [(name, layer) for name, layer, _ in walk(model)
+    """``(name, layer)`` of every layer with a weight matrix W, input to output (the model
+    itself when it is one such layer, e.g. a lone Dense)."""
+    everything = [(name, layer) for name, layer, _ in walk(model)] or [
+        (type(model).__name__, model)]
+    return [(name, layer) for name, layer in everything
             if isinstance(getattr(layer, "W", None), Parameter)]
 
 
@@ -240,7 +243,9 @@ def first_nonfinite(model: Layer, update: int = 0, backward: bool = True) -> Non
         if output is not None and not _finite(output):
             return NonFiniteAt(update, "forward", name)
     if backward:
-        named = [(name, layer) for name, layer, _ in walk(model) if layer.parameters()]
+        # Only layers that hold no other layers: a container's parameters are its parts'.
+        named = [(name, layer) for name, layer, _ in walk(model)
+                 if layer.parameters() and not _children(layer)]
         for name, layer in reversed(named):
             if not all(_finite(p.grad) for p in layer.parameters()):
                 return NonFiniteAt(update, "backward", name)

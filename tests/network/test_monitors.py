@@ -184,6 +184,20 @@ def test_nonfinite_names_the_backward_layer():
     assert h.nonfinite == NonFiniteAt(1, "backward", "0 Dense")
 
 
+def test_nonfinite_names_a_layer_inside_a_block_not_the_block():
+    model = nk.Sequential(nk.Dense(2, 4, rng=0), nk.ReLU(),
+                          Skip(nk.Sequential(nk.Dense(4, 4, rng=1), nk.Tanh())), Blow(),
+                          nk.Dense(4, 2, rng=2))
+    h = fit_quietly(model, np.ones((4, 2)), np.array([0, 1, 0, 1]), epochs=2)
+    assert h.nonfinite == NonFiniteAt(1, "backward", "2.0.0 Dense")
+
+
+def test_a_lone_weight_layer_is_its_own_weight_layer():
+    dense = nk.Dense(2, 3, rng=0)
+    assert weight_layers(dense) == [("Dense", dense)]
+    assert weight_layers(nk.ReLU()) == []
+
+
 def test_nonfinite_blames_the_loss_when_every_output_is_finite():
     model = nk.Sequential(nk.Dense(1, 1, weights=np.array([[1e200]])))
     h = fit_quietly(model, np.ones((3, 1)), np.zeros((3, 1)), nk.MSELoss())
