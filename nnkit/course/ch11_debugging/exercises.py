@@ -118,6 +118,7 @@ check_first_nonfinite = Exercise(
              note="1e308 is finite, though the sum of the two overflows"),
         Case(([np.array([np.nan, 1.0]), np.array([1.0])],), note="the NaN is in layer 0"),
         Case(([],), note="no layers"),
+        Case(([np.float64(2.0), np.float64(np.nan)],), note="single numbers"),
         Case(([np.array([1.0, -5.0]), np.array([2.0, 1e7])],),
              note="a large value is not a NaN or inf"),
     ],
@@ -183,6 +184,7 @@ check_dead_units = Exercise(
         Case((np.array([[0.0], [0.0], [2.0], [0.0]]),), note="one unit, alive for one sample"),
         Case((np.array([[0.0, 4.0, 0.0, 0.0], [0.0, 0.0, 0.0, 5.0]], dtype=np.float32),),
              note="float32"),
+        Case((np.array([[0.0, np.inf], [0.0, 0.0]]),), note="an overflowing unit is alive"),
     ],
     strategy=_relu_outputs(),
     hints=[
