@@ -12,7 +12,7 @@ The course's figures, live experiments and checked exercises live in
 :mod:`nnkit.course`, one folder per chapter, imported explicitly.
 """
 
-from . import activations, callbacks, datasets, init, losses
+from . import activations, callbacks, datasets, init, losses, monitors
 from .activations import (
     Identity,
     ReLU,
@@ -22,7 +22,7 @@ from .activations import (
     Tanh,
     get_activation,
 )
-from .callbacks import Callback, EarlyStopping, EvaluateTrain, GradientNorms
+from .callbacks import Callback, EarlyStopping, EvaluateTrain
 from .gradcheck import gradcheck, numerical_gradient, relative_error
 from .layers import Dense, Dropout, Layer, Parameter, Sequential
 from .losses import (
@@ -34,6 +34,7 @@ from .losses import (
     accuracy,
     one_hot,
 )
+from .monitors import ActivationStats, GradientNorms, NonFinite, UpdateRatios
 from .networks import mlp
 from .optim import SGD
 from .perceptron import Perceptron, PerceptronHistory
@@ -42,7 +43,7 @@ from .training import DivergenceWarning, History, fit
 __version__ = "0.1.0"
 
 __all__ = [
-    "activations", "callbacks", "datasets", "init", "losses",
+    "activations", "callbacks", "datasets", "init", "losses", "monitors",
     "Parameter", "Layer", "Dense", "Sequential", "Dropout",
     "Step", "Identity", "Sigmoid", "Tanh", "ReLU", "Softmax", "get_activation",
     "Loss", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
@@ -50,6 +51,7 @@ __all__ = [
     "mlp",
     "fit", "History", "DivergenceWarning", "accuracy", "one_hot",
     "Callback", "EvaluateTrain", "GradientNorms", "EarlyStopping",
+    "UpdateRatios", "ActivationStats", "NonFinite",
     "Perceptron", "PerceptronHistory",
     "gradcheck", "numerical_gradient", "relative_error",
 ]
