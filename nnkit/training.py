@@ -170,7 +170,7 @@ def fit(
                     value = loss.forward(out, y[rows])
                     if history.diverges(epoch, value, history.update_loss):
                         return history
-                    model.backward(loss.backward(), input_grad=False)
+                    model.backward_params(loss.backward())
                     for callback in callbacks:
                         callback.on_gradients(model, history)
                     optimizer.step()
