@@ -12,7 +12,7 @@ The course's figures, live experiments and checked exercises live in
 :mod:`nnkit.course`, one folder per chapter, imported explicitly.
 """
 
-from . import activations, callbacks, datasets, init, losses
+from . import activations, callbacks, datasets, init, losses, schedules
 from .activations import (
     Identity,
     ReLU,
@@ -35,18 +35,18 @@ from .losses import (
     one_hot,
 )
 from .networks import mlp
-from .optim import SGD
+from .optim import SGD, AdaGrad, Adam, AdamW, Optimizer, RMSProp
 from .perceptron import Perceptron, PerceptronHistory
 from .training import DivergenceWarning, History, fit
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "activations", "callbacks", "datasets", "init", "losses",
+    "activations", "callbacks", "datasets", "init", "losses", "schedules",
     "Parameter", "Layer", "Dense", "Sequential", "Dropout",
     "Step", "Identity", "Sigmoid", "Tanh", "ReLU", "Softmax", "get_activation",
     "Loss", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
-    "SGD",
+    "Optimizer", "SGD", "AdaGrad", "RMSProp", "Adam", "AdamW",
     "mlp",
     "fit", "History", "DivergenceWarning", "accuracy", "one_hot",
     "Callback", "EvaluateTrain", "GradientNorms", "EarlyStopping",
