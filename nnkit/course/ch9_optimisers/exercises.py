@@ -45,7 +45,8 @@ def _momentum(theta, buffer, grad, lr, momentum, *, keep=True, average=False, st
     if mu_on == "grad":
         b = buffer + momentum * grad
     else:
-        b = (momentum * buffer if keep else 0.0) + ((1 - momentum) if average else 1.0) * scale * grad
+        weight = (1 - momentum) if average else 1.0
+        b = (momentum * buffer if keep else 0.0) + weight * scale * grad
     direction = {"new": b, "old": buffer, "nesterov": grad + momentum * b}[step]
     theta_new = theta - sign * (1.0 if lr_in_buffer else lr) * direction
     return theta_new, (buffer if return_old else b)

@@ -35,6 +35,7 @@ from nnkit.validation import as_rng, check_int, check_positive
 
 __all__ = [
     "DIGITS_EPOCHS",
+    "DIGITS_WARMUP",
     "START",
     "DigitsRun",
     "Path",
@@ -60,6 +61,7 @@ __all__ = [
 # Where every descent on the valley starts: far along the flat axis, a little up the steep one.
 START = (-1.0, 0.25)
 DIGITS_EPOCHS = 20
+DIGITS_WARMUP = 100  # updates of linear warm-up before the cosine, in the comparison
 
 
 class Valley:
@@ -315,11 +317,12 @@ class Tuned:
     best: dict[str, DigitsRun]
 
 
-def tune_on_digits(parts, grids: dict[str, tuple[float, ...]],
-                   epochs: int = DIGITS_EPOCHS) -> Tuned:
-    """Train every optimiser at every learning rate of its grid; keep, per optimiser, the
-    run with the lowest validation loss after the last epoch."""
-    runs = {name: [train_digits(parts, name, lr, epochs) for lr in lrs]
+def tune_on_digits(parts, grids: dict[str, tuple[float, ...]], epochs: int = DIGITS_EPOCHS,
+                   warmup: int = DIGITS_WARMUP) -> Tuned:
+    """Train every optimiser at every learning rate of its grid (the same warm-up and
+    cosine for all); keep, per optimiser, the run with the lowest validation loss after the
+    last epoch (a run that diverged counts as infinitely bad)."""
+    runs = {name: [train_digits(parts, name, lr, epochs, warmup) for lr in lrs]
             for name, lrs in grids.items()}
     best = {name: min(rs, key=lambda r: r.val_loss) for name, rs in runs.items()}
     return Tuned(runs, best)

@@ -229,7 +229,8 @@ def schedule_with_sin_squared(t, warmup, total):
 
 BANKS = [
     Bank(exercises.check_momentum_step, MOMENTUM,
-         {"velocity form": momentum_velocity_form, "in place on copies": momentum_in_place_on_copies}),
+         {"velocity form": momentum_velocity_form,
+          "in place on copies": momentum_in_place_on_copies}),
     Bank(exercises.check_adam_step, ADAM,
          {"PyTorch's arrangement": adam_like_pytorch, "nnkit's Adam": adam_with_nnkit}),
     Bank(exercises.check_warmup_cosine, SCHEDULE,
