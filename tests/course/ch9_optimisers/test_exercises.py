@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nnkit as nk
-from nnkit.course.ch9_optimisers import exercises
+from nnkit.course.ch9_optimisers import exercises, lab
 
 
 def test_momentum_prints_one_passing_verdict(capsys):
@@ -51,11 +51,24 @@ def test_the_schedule_reference_is_nnkit_warmup_then_cosine(warmup, extra, data)
         ours(t), abs=1e-12)
 
 
-def test_every_quiz_option_explains_itself():
+def test_each_quiz_has_one_right_answer_and_the_runs_agree_with_it():
     questions = exercises.quizzes()
-    assert len(questions) >= 2
+    assert set(questions) == {"edge", "rotated", "floor"}
     for quiz in questions.values():
-        assert quiz.correct
-        for k, option in enumerate(quiz.options):
-            assert len(option.why) > 30 and quiz.feedback(k).startswith(("✔", "✘"))
+        assert [option.correct for option in quiz.options].count(True) == 1
+        assert all(len(option.why) > 30 for option in quiz.options)
         quiz.close()
+    right = {name: next(o.text for o in q.options if o.correct) for name, q in questions.items()}
+    # edge: stable just below 2(1 + μ)/λ = 3.8, unstable just above, with λ = 1
+    assert "3.8/λ" in right["edge"]
+    assert lab.heavy_ball_converges(3.7, 0.9) and not lab.heavy_ball_converges(3.9, 0.9)
+    # rotated: Adam slower on the turned valley
+    assert "slower" in right["rotated"]
+    aligned, turned = lab.Valley(100), lab.Valley(100, angle=np.pi / 4)
+    assert lab.descend(aligned, "Adam", 0.02, 100).losses[-1] < \
+        lab.descend(turned, "Adam", 0.02, 100).losses[-1]
+    # floor: halving η roughly halves the floor
+    assert "halves" in right["floor"]
+    ratio = lab.noise_floor(0.1, steps=1500)[500:].mean() / lab.noise_floor(
+        0.05, steps=1500)[500:].mean()
+    assert 1.8 < ratio < 2.2
