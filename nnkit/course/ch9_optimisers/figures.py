@@ -114,8 +114,11 @@ def schedule_curves(schedules: Mapping[str, Any], steps: int, ax: Axes | None = 
 def valley_frame(valley: Any, path: Any, title: str):
     """A frame of the valley experiment: the path over the level sets (left) and its loss
     against the update number, log scale (right)."""
-    fig, (ax_path, ax_loss) = new_figure("frame", 1, 2, width_ratios=[1.5, 1])
-    valley_paths(valley, {"": path}, ax=ax_path, title=title)
+    fig, (ax_path, ax_loss) = new_figure("frame", 1, 2, layout="constrained",
+                                         width_ratios=[1.4, 1])
+    valley_paths(valley, {"": path}, ax=ax_path)
+    ax_path.set_aspect("auto")  # a frame is too small for equal scales: use its height
+    fig.suptitle(title, fontsize=FONT_SIZE + 1)
     losses = path.losses
     keep = np.isfinite(losses) & (losses > 0)
     ax_loss.plot(np.arange(len(losses))[keep], losses[keep], color=curve_color(0),
@@ -125,7 +128,7 @@ def valley_frame(valley: Any, path: Any, title: str):
     ax_loss.set_xlabel("update t")
     ax_loss.set_ylabel("loss")
     if path.diverged:
-        ax_loss.set_title("diverged")
+        ax_loss.set_title("diverged", fontsize=FONT_SIZE)
     return fig
 
 
