@@ -12,7 +12,7 @@ The course's figures, live experiments and checked exercises live in
 :mod:`nnkit.course`, one folder per chapter, imported explicitly.
 """
 
-from . import activations, callbacks, datasets, init, losses, monitors
+from . import activations, callbacks, datasets, init, losses, monitors, schedules
 from .activations import (
     Identity,
     ReLU,
@@ -36,18 +36,18 @@ from .losses import (
 )
 from .monitors import ActivationStats, GradientNorms, NonFinite, UpdateRatios
 from .networks import mlp
-from .optim import SGD
+from .optim import SGD, AdaGrad, Adam, AdamW, Optimizer, RMSProp
 from .perceptron import Perceptron, PerceptronHistory
 from .training import DivergenceWarning, History, fit
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "activations", "callbacks", "datasets", "init", "losses", "monitors",
+    "activations", "callbacks", "datasets", "init", "losses", "monitors", "schedules",
     "Parameter", "Layer", "Dense", "Sequential", "Dropout",
     "Step", "Identity", "Sigmoid", "Tanh", "ReLU", "Softmax", "get_activation",
     "Loss", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
-    "SGD",
+    "Optimizer", "SGD", "AdaGrad", "RMSProp", "Adam", "AdamW",
     "mlp",
     "fit", "History", "DivergenceWarning", "accuracy", "one_hot",
     "Callback", "EvaluateTrain", "GradientNorms", "EarlyStopping",
