@@ -130,7 +130,7 @@ class SGD(Optimizer):
         b ← μ b + g,      θ ← θ - η b                      (heavy ball, Polyak 1964)
         b ← μ b + g,      θ ← θ - η (g + μ b)              (nesterov=True, Sutskever et al. 2013)
 
-    where g already includes weight decay, g = ∇L + αθ. With μ = 0 this is θ ← θ - η g.
+    where g already includes weight decay, g = ∇J + αθ. With μ = 0 this is θ ← θ - η g.
 
     Parameters
     ----------
@@ -262,7 +262,7 @@ class Adam(Optimizer):
         m̂ = m / (1 - ρ₁^t'),  v̂ = v / (1 - ρ₂^t')     undo the pull towards the zeros m, v start at
         θ ← θ - η m̂ / (√v̂ + ε)
 
-    Weight decay α is L2: g = ∇L + αθ enters both averages (as in ``torch.optim.Adam``).
+    Weight decay α is L2: g = ∇J + αθ enters both averages (as in ``torch.optim.Adam``).
     On the first update m̂ = g and v̂ = g², so every coordinate moves by about η·sign(g).
 
     Parameters
