@@ -55,8 +55,9 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
 
     Norms over the whole parameter array rather than entry by entry, so a tiny
     gradient entry drowned in rounding noise cannot dominate.  (The cs231n notes
-    divide by the larger of the two norms instead of their sum; that changes the
-    value by at most a factor 2 and none of the verdicts below.)
+    compute the error entry by entry, |a - n| / max(|a|, |n|), dividing by the
+    larger of the two values rather than their sum; :func:`gradcheck`'s rules of
+    thumb borrow their thresholds for this different measure.)
     """
     diff = np.linalg.norm(analytic - numeric)
     return float(diff / max(np.linalg.norm(analytic) + np.linalg.norm(numeric), 1e-12))

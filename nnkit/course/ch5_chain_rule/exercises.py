@@ -257,8 +257,8 @@ def quizzes() -> dict[str, Quiz]:
                        "The finite differences never use the backward pass, so they expose "
                        "the wrong local derivative in every gradient that passes through it."),
                 Option("Wrong gradients only for the parameters after the layer, closer to "
-                       "the cost.", False,
-                       "The other way round: gradients of parameters closer to the cost never "
+                       "the loss.", False,
+                       "The other way round: gradients of parameters closer to the loss never "
                        "pass through the slip; the layer's own inputs and everything before "
                        "them inherit it."),
             ],

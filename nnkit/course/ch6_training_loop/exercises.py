@@ -135,7 +135,7 @@ check_two_layer = Exercise(
         Hint("the loss and the gradients are n times too large: average the cross-entropy over "
              "the batch, and divide (p − Y) by the batch size n.",
              like=lambda *a: _with_slip(*a, average=False)),
-        Hint("∂L/∂W1 and ∂L/∂b1 ignore the ReLU: multiply the gradient arriving at the hidden "
+        Hint("∂J/∂W1 and ∂J/∂b1 ignore the ReLU: multiply the gradient arriving at the hidden "
              "layer by its derivative, 1 where z1 > 0 and 0 elsewhere.",
              like=lambda *a: _with_slip(*a, relu_mask=False)),
         Hint("you shifted the logits by the maximum of the whole batch; shift each row by its "
@@ -248,8 +248,8 @@ check_train_one_epoch = Exercise(
         Hint("X and y were shuffled by different permutations, so labels no longer match their "
              "inputs: use one `order` for both.",
              like=lambda *a: _epoch_variant(*a, order="apart")),
-        Hint("the last, smaller batch was dropped: with n = 23 and B = 5 there are ⌈23/5⌉ = 5 "
-             "updates, the last of 3 examples. Keep it: range(0, n, B).",
+        Hint("the last, smaller batch was dropped: with 23 examples in batches of 5 there are "
+             "⌈23/5⌉ = 5 updates, the last of 3 examples. Keep it: range(0, len(X), batch_size).",
              like=lambda *a: _epoch_variant(*a, drop_last=True)),
         Hint("use the `rng` you are given (order = rng.permutation(len(X))), not NumPy's global "
              "random functions: only then is the epoch reproducible from its seed.",
@@ -429,12 +429,12 @@ def quizzes() -> dict[str, Quiz]:
                        "Only while the steps stay below the stability edge of chapter 2; beyond "
                        "it every step overshoots."),
                 Option("The loss jumps up and keeps bouncing without settling.", True,
-                       "Every step overshoots. The tanh units saturate, which caps how far the "
-                       "outputs can go, so the loss bounces at a high level instead of "
-                       "blowing up."),
+                       "Every step overshoots, so the loss jumps up and then bounces at a high "
+                       "level; it never grows large enough for nnkit to stop the run."),
                 Option("It diverges to infinity and nnkit stops the run.", False,
-                       "Saturating tanh units cap the outputs, so the loss stays below nnkit's "
-                       "divergence threshold: it bounces rather than blows up."),
+                       "nnkit stops a run only when a loss is not a number or exceeds 10⁶; "
+                       "this one bounces without ever getting there, so it runs all 30 "
+                       "epochs."),
                 Option("It crawls, like η = 0.01.", False,
                        "A crawl comes from steps that are too small; these are far too large."),
             ],

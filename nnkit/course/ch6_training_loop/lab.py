@@ -26,6 +26,7 @@ __all__ = [
     "DATASETS",
     "NetConfig",
     "load_dataset",
+    "loss_after_updates",
     "straight_line_agreement",
     "train_run",
 ]
@@ -142,6 +143,43 @@ def train_run(
                       nk.SGD(model.parameters(), lr=config.lr), epochs=epochs,
                       batch_size=config.batch_size, rng=seed, grid=grid, snapshots=snapshots,
                       config={"data": dataset, "net": config})
+
+
+class _LossAfterEachUpdate(nk.callbacks.Callback):
+    """Records the whole training set's loss after each update, up to ``limit`` updates."""
+
+    def __init__(self, X, y, limit: int):
+        self.X, self.y, self.limit = X, y, limit
+        self.loss = nk.CrossEntropyLoss()
+        self.values: list[float] = []
+
+    def on_update(self, model, history) -> None:
+        if len(self.values) < self.limit:
+            self.values.append(float(self.loss.forward(model.forward(self.X), self.y)))
+
+
+def loss_after_updates(config: NetConfig, dataset: str, updates: int, seed: int = 0,
+                       n: int = 240) -> np.ndarray:
+    """The whole training set's loss before the first update and after each of the first
+    ``updates`` updates of the run :func:`train_run` makes with the same arguments.
+
+    Same data, same initial weights, same shuffling: entry ``k`` of the result (length
+    ``updates + 1``) is where that run stands after ``k`` updates, whatever its batch size,
+    so runs with different batch sizes can be compared update for update. (The recorded
+    run itself measures the whole training set only after every epoch.)
+    """
+    updates = check_int(updates, "updates", low=1)
+    X_train, y_train, _, _ = load_dataset(dataset, n=n, rng=seed)
+    model = nk.mlp([2, *config.hidden, 2], activation=config.activation, rng=seed)
+    loss = nk.CrossEntropyLoss()
+    initial = float(loss(model(X_train), y_train))
+    per_epoch = 1 if config.batch_size is None else -(-len(X_train) // config.batch_size)
+    recorder = _LossAfterEachUpdate(X_train, y_train, updates)
+    with np.errstate(over="ignore", invalid="ignore"):
+        nk.fit(model, X_train, y_train, nk.CrossEntropyLoss(),
+               nk.SGD(model.parameters(), lr=config.lr), epochs=-(-updates // per_epoch),
+               batch_size=config.batch_size, rng=seed, callbacks=[recorder])
+    return np.array([initial, *recorder.values])
 
 
 def straight_line_agreement(run: Run, epoch: int, directions: int = 720) -> float:

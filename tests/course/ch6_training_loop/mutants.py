@@ -209,5 +209,5 @@ BANKS = [
     Bank(ex.check_train_one_epoch, EPOCH, EPOCH_RIGHT),
     Bank(ex.check_fastest_settings, FASTEST,
          {f"{choice}": (lambda choice=choice: choice) for choice in [(32, 0.5), (24, 0.5),
-                                                                      (48, 0.8)]}),
+                                                                      (48, 0.8), (None, 3.0)]}),
 ]

@@ -10,6 +10,7 @@ from nnkit.course.ch6_training_loop.lab import (
     DATASETS,
     NetConfig,
     load_dataset,
+    loss_after_updates,
     straight_line_agreement,
     train_run,
 )
@@ -119,3 +120,18 @@ def test_straight_line_agreement_rejects_too_few_directions():
     grid = Grid.over((-1.0, 1.0), (-1.0, 1.0), 5)
     with pytest.raises(ValueError):
         straight_line_agreement(_run_with_map(np.zeros(grid.shape), grid), 0, directions=2)
+
+
+@pytest.mark.parametrize("batch_size", [None, 10])
+def test_loss_after_updates_replays_the_start_of_train_run(batch_size):
+    # 60 training points: with batches of 10, six updates make one epoch, so entry 6 is the
+    # recorded run's whole-set loss after epoch 1 and entry 12 after epoch 2.
+    config = NetConfig((4,), "tanh", 0.5, batch_size)
+    run = train_run(config, "moons", epochs=2, snapshots=[0], n=80, grid_size=2)
+    losses = loss_after_updates(config, "moons", 12, n=80)
+    assert losses.shape == (13,)
+    per_epoch = 1 if batch_size is None else 6
+    np.testing.assert_allclose(losses[[0, per_epoch, 2 * per_epoch]], run.train_loss[:3],
+                               rtol=1e-12)
+    with pytest.raises(ValueError):
+        loss_after_updates(config, "moons", 0)
