@@ -5,3 +5,7 @@ and the options; its front end (``js/``) trains the network in JavaScript -- in 
 book as well as in Jupyter -- and ``to_nnkit()`` returns the trained network as an nnkit
 ``Sequential``.
 """
+
+from .widget import Playground
+
+__all__ = ["Playground"]
