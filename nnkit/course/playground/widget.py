@@ -153,6 +153,7 @@ class Playground(anywidget.AnyWidget):
                 # The page uses these weights while its settings give this key.
                 key=json.dumps([sizes, activation, init, seed, output or "identity"],
                                separators=(",", ":")),
+                activation=activation,
                 weights=[d.W.value.tolist() for d in dense],
                 biases=[d.b.value.tolist() for d in dense],
                 source={"call": mlp_call.replace("'", '"')},
@@ -160,6 +161,42 @@ class Playground(anywidget.AnyWidget):
             question=question,
             **kwargs,
         )
+
+    def __repr__(self) -> str:
+        """What the widget is, in words (its text/plain output and the notebook's record)."""
+        s, points = self.settings, self.points
+        units = DATASETS[s["dataset"]][0] if s["loss"] == "cross_entropy" else 1
+        sizes = "-".join(map(str, [2] + [s["width"]] * s["hidden_layers"] + [units]))
+        n_val = len(points["X"]) - points["n_train"]
+        return (f"Playground: a {sizes} {s['activation']} network on {s['dataset']} "
+                f"({points['n_train']} training and {n_val} validation points), "
+                f"{LOSSES[s['loss']][0].__name__}, SGD with learning rate {s['lr']:g}; "
+                "it trains in the page (Play)")
+
+    def training_data(self) -> tuple[np.ndarray, np.ndarray]:
+        """The training points (X, y) that Python drew (the page may since have changed them)."""
+        n_train = self.points["n_train"]
+        return (np.array(self.points["X"][:n_train], dtype=float),
+                np.array(self.points["y"][:n_train], dtype=np.int64))
+
+    def initial_model(self) -> nk.Sequential:
+        """The network the page starts from, as nnkit drew it."""
+        return self._model(self.initial, self.settings["loss"])
+
+    def initial_loss(self) -> float:
+        """nnkit's loss of the initial network on the training points: the page's
+        training curve starts here (its readout shows the same number)."""
+        X, y = self.training_data()
+        return LOSSES[self.settings["loss"]][0]()(self.initial_model().forward(X), y)
+
+    @staticmethod
+    def _model(state: dict, loss: str) -> nk.Sequential:
+        sizes = [len(state["weights"][0][0])] + [len(W) for W in state["weights"]]
+        model = nk.mlp(sizes, activation=state.get("activation") or "relu",
+                       output_activation=LOSSES[loss][1],
+                       weights=[np.array(W, dtype=float) for W in state["weights"]],
+                       bias=[np.array(b, dtype=float) for b in state["biases"]])
+        return model.eval()
 
     def to_nnkit(self) -> nk.Sequential:
         """The network the page trained, as an nnkit Sequential (in evaluation mode).
@@ -172,11 +209,7 @@ class Playground(anywidget.AnyWidget):
             raise RuntimeError(
                 "the page has not handed back a network yet: display the playground, "
                 "train (Play, then Pause, or Step) and call to_nnkit() again")
-        output = LOSSES[state["loss"]][1]
-        model = nk.mlp(state["sizes"], activation=state["activation"], output_activation=output,
-                       weights=[np.array(W, dtype=float) for W in state["weights"]],
-                       bias=[np.array(b, dtype=float) for b in state["biases"]])
-        return model.eval()
+        return self._model(state, state["loss"])
 
     def code(self) -> str:
         """The nnkit code that reproduces the page's run (what "Show code" shows)."""
