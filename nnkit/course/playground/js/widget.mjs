@@ -99,7 +99,8 @@ class Playground {
   build() {
     const id = (name) => `${this.id}-${name}`;
     const s = this.settings;
-    this.root.classList.add("nnkit-playground");
+    // jupyter-widgets: the class every rendered widget carries (the book's tests look for it).
+    this.root.classList.add("nnkit-playground", "jupyter-widgets");
     const question = this.model.get("question");
     if (question) this.root.append(el("p", { class: "pg-question", text: question }));
 
@@ -155,6 +156,7 @@ class Playground {
       play: el("button", { type: "button", class: "pg-play", text: "Play" }),
       step: el("button", { type: "button", text: "Step" }),
       reset: el("button", { type: "button", text: "Reset" }),
+      clear: el("button", { type: "button", text: "Remove all points" }),
       code: el("button", { type: "button", "aria-expanded": "false", "aria-controls": id("code"), text: "Show code" }),
     };
     this.buttons.step.title = "Train one epoch";
@@ -311,6 +313,11 @@ class Playground {
       const playing = this.playing;
       this.rebuild();
       if (!playing) this.announce();
+    });
+    this.buttons.clear.addEventListener("click", () => {
+      this.points = { X: [], y: [], nTrain: 0, source: null };
+      this.rebuild();
+      this.announce("Removed every point.");
     });
     this.buttons.code.addEventListener("click", () => {
       const open = this.code.hidden;
