@@ -13,8 +13,11 @@
 //   nnkit/training.py     fit: the epoch loss, the divergence rule, mini-batches
 //   nnkit/callbacks.py    Validation (chunked evaluation), GradientNorms
 //
-// Arrays are Float64Array in row-major order: a batch of n rows of k values is X[i*k + j],
-// and a weight matrix has nnkit's shape (n_out, n_in): W[j*n_in + k].
+// Arrays are Float64Array. A weight matrix has nnkit's shape (n_out, n_in), row-major:
+// W[j*n_in + k]. A batch of n samples is stored feature by feature ("transposed"): feature
+// k of sample i is X[k*n + i], so that every inner loop below runs over contiguous
+// samples. Each output is still summed in nnkit's order -- z_ij = (Σ_k x_ik w_jk) + b_j,
+// k = 0, 1, ... -- so the layout changes the speed, not a single rounding.
 
 /** fit's divergence limit (nnkit.training.DIVERGENCE_LOSS). */
 export const DIVERGENCE_LOSS = 1e6;
@@ -141,10 +144,7 @@ export function initialWeights(sizes, activation, init, rng, scale = 0.01) {
 function activate(name, Z, A, count) {
   if (name === "relu") {
     // np.maximum(z, 0): NaN stays NaN, so a diverging run is seen by the loss.
-    for (let i = 0; i < count; i++) {
-      const z = Z[i];
-      A[i] = z > 0 || z !== z ? z : 0;
-    }
+    for (let i = 0; i < count; i++) A[i] = Math.max(Z[i], 0);
   } else if (name === "tanh") {
     for (let i = 0; i < count; i++) A[i] = Math.tanh(Z[i]);
   } else if (name === "sigmoid") {
@@ -165,7 +165,8 @@ export function sigmoid(z) {
 /** dL/dz from dL/da and the stored output a, in place in G (the layers' backward). */
 function activationBackward(name, G, A, count) {
   if (name === "relu") {
-    for (let i = 0; i < count; i++) if (!(A[i] > 0)) G[i] = G[i] * 0;
+    // nnkit: grad_out * (cache > 0), the mask as 1.0 or 0.0 (no branch to mispredict)
+    for (let i = 0; i < count; i++) G[i] *= +(A[i] > 0);
   } else if (name === "tanh") {
     for (let i = 0; i < count; i++) G[i] = G[i] * (1 - A[i] * A[i]);
   } else if (name === "sigmoid") {
@@ -176,9 +177,9 @@ function activationBackward(name, G, A, count) {
 // ---------------------------------------------------------------- losses
 
 /**
- * The loss of `n` rows of outputs P (n × units) against targets, and dJ/dP into G.
- * `y` holds class labels (integers); the one-output losses use them as 0/1 targets.
- * Returns the loss value; G is written only when given.
+ * The loss of `n` samples of outputs P (units × n, feature-major) against targets y[offset
+ * + i], and dJ/dP into G (same layout). `y` holds class labels (integers); the one-output
+ * losses use them as 0/1 targets. Returns the loss value; G is written only when given.
  */
 export function lossForward(name, P, y, offset, n, units, G) {
   if (name === "mse") {
@@ -216,17 +217,19 @@ export function lossForward(name, P, y, offset, n, units, G) {
   if (name === "cross_entropy") {
     let sum = 0;
     for (let i = 0; i < n; i++) {
-      const row = i * units;
-      let max = P[row];
-      for (let k = 1; k < units; k++) if (P[row + k] > max || P[row + k] !== P[row + k]) max = P[row + k];
+      let max = P[i];
+      for (let k = 1; k < units; k++) {
+        const v = P[k * n + i];
+        if (v > max || v !== v) max = v;
+      }
       let sums = 0;
-      for (let k = 0; k < units; k++) sums += Math.exp(P[row + k] - max);
+      for (let k = 0; k < units; k++) sums += Math.exp(P[k * n + i] - max);
       const label = y[offset + i];
-      sum += Math.log(sums) - (P[row + label] - max);
+      sum += Math.log(sums) - (P[label * n + i] - max);
       if (G) {
-        for (let k = 0; k < units; k++) G[row + k] = Math.exp(P[row + k] - max) / sums;
-        G[row + label] -= 1;
-        for (let k = 0; k < units; k++) G[row + k] /= n;
+        for (let k = 0; k < units; k++) G[k * n + i] = Math.exp(P[k * n + i] - max) / sums;
+        G[label * n + i] -= 1;
+        for (let k = 0; k < units; k++) G[k * n + i] /= n;
       }
     }
     return sum / n;
@@ -234,7 +237,7 @@ export function lossForward(name, P, y, offset, n, units, G) {
   throw new Error(`unknown loss ${JSON.stringify(name)}: use one of ${Object.keys(LOSSES).join(", ")}`);
 }
 
-/** Correct predictions among n rows (Loss.count_correct). */
+/** Correct predictions among n samples (Loss.count_correct); P as in lossForward. */
 function countCorrect(name, P, y, offset, n, units) {
   let correct = 0;
   for (let i = 0; i < n; i++) {
@@ -242,7 +245,7 @@ function countCorrect(name, P, y, offset, n, units) {
     let predicted;
     if (name === "cross_entropy") {
       predicted = 0;
-      for (let k = 1; k < units; k++) if (P[i * units + k] > P[i * units + predicted]) predicted = k;
+      for (let k = 1; k < units; k++) if (P[k * n + i] > P[predicted * n + i]) predicted = k;
     } else {
       const threshold = name === "bce_logits" ? 0 : 0.5;
       predicted = P[i] >= threshold ? 1 : 0;
@@ -355,22 +358,53 @@ export class Network {
       layer.A = layer.act === "identity" ? layer.Z : new Float64Array(rows * layer.nOut);
       layer.G = new Float64Array(rows * layer.nOut);
     }
-    this.dX = new Float64Array(rows * Math.max(...this.sizes));
   }
 
-  /** Outputs for `n` rows of X (n × sizes[0]); returns the last layer's buffer. */
+  // Speed: a sum is a chain of dependent additions, each waiting for the one before, so
+  // the loops below run four independent sums side by side (four samples, or four
+  // weights), each still added up in nnkit's order. Nothing else is reordered.
+
+  /**
+   * Outputs for the `n` samples of X (sizes[0] × n, feature-major); returns the last
+   * layer's buffer (units × n). z_ij = (Σ_k x_ik w_jk) + b_j, summed over k in order.
+   */
   forward(X, n) {
     this.reserve(n);
     let input = X;
     for (const layer of this.layers) {
       const { nIn, nOut, W, b, Z } = layer;
-      for (let i = 0; i < n; i++) {
-        const xi = i * nIn;
-        for (let j = 0; j < nOut; j++) {
-          const wj = j * nIn;
+      for (let j = 0; j < nOut; j++) {
+        const zj = j * n;
+        const wj = j * nIn;
+        const bj = b[j];
+        let i = 0;
+        for (; i + 7 < n; i += 8) {
+          let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+          for (let k = 0, x = i; k < nIn; k++, x += n) {
+            const w = W[wj + k];
+            s0 += input[x] * w;
+            s1 += input[x + 1] * w;
+            s2 += input[x + 2] * w;
+            s3 += input[x + 3] * w;
+            s4 += input[x + 4] * w;
+            s5 += input[x + 5] * w;
+            s6 += input[x + 6] * w;
+            s7 += input[x + 7] * w;
+          }
+          const z = zj + i;
+          Z[z] = s0 + bj;
+          Z[z + 1] = s1 + bj;
+          Z[z + 2] = s2 + bj;
+          Z[z + 3] = s3 + bj;
+          Z[z + 4] = s4 + bj;
+          Z[z + 5] = s5 + bj;
+          Z[z + 6] = s6 + bj;
+          Z[z + 7] = s7 + bj;
+        }
+        for (; i < n; i++) {
           let s = 0;
-          for (let k = 0; k < nIn; k++) s += input[xi + k] * W[wj + k];
-          Z[i * nOut + j] = s + b[j];
+          for (let k = 0, x = i; k < nIn; k++, x += n) s += input[x] * W[wj + k];
+          Z[zj + i] = s + bj;
         }
       }
       activate(layer.act, Z, layer.A, n * nOut);
@@ -381,34 +415,73 @@ export class Network {
   }
 
   /**
-   * Back-propagate dJ/d(output) (in the last layer's G, n rows) through the network,
+   * Back-propagate dJ/d(output) (in the last layer's G, n samples) through the network,
    * storing every gradient; the first layer computes no dL/dX (nnkit's input_grad=False).
+   * dW_jk = Σ_i g_ij x_ik and db_j = Σ_i g_ij (over i in order), dX_ik = Σ_j g_ij w_jk.
    */
   backward(n) {
     for (let l = this.layers.length - 1; l >= 0; l--) {
       const layer = this.layers[l];
       const { nIn, nOut, W, gW, gb, G, input } = layer;
       activationBackward(layer.act, G, layer.A, n * nOut);
-      gW.fill(0);
-      gb.fill(0);
-      for (let i = 0; i < n; i++) {
-        const gi = i * nOut;
-        const xi = i * nIn;
-        for (let j = 0; j < nOut; j++) {
-          const g = G[gi + j];
-          gb[j] += g;
-          const wj = j * nIn;
-          for (let k = 0; k < nIn; k++) gW[wj + k] += g * input[xi + k];
+      for (let j = 0; j < nOut; j++) {
+        const gj = j * n;
+        const wj = j * nIn;
+        // Four weights at a time; in a last, short block the missing ones repeat the
+        // first (their sums are dropped). The first block also sums db_j.
+        for (let k = 0; k < nIn; k += 4) {
+          const x0 = k * n;
+          const x1 = k + 1 < nIn ? x0 + n : x0;
+          const x2 = k + 2 < nIn ? x0 + 2 * n : x0;
+          const x3 = k + 3 < nIn ? x0 + 3 * n : x0;
+          let s0 = 0, s1 = 0, s2 = 0, s3 = 0, sb = 0;
+          for (let i = 0; i < n; i++) {
+            const g = G[gj + i];
+            sb += g;
+            s0 += g * input[x0 + i];
+            s1 += g * input[x1 + i];
+            s2 += g * input[x2 + i];
+            s3 += g * input[x3 + i];
+          }
+          if (k === 0) gb[j] = sb;
+          gW[wj + k] = s0;
+          if (k + 1 < nIn) gW[wj + k + 1] = s1;
+          if (k + 2 < nIn) gW[wj + k + 2] = s2;
+          if (k + 3 < nIn) gW[wj + k + 3] = s3;
         }
       }
       if (l === 0) break;
       const below = this.layers[l - 1].G;
-      for (let i = 0; i < n; i++) {
-        const gi = i * nOut;
-        for (let k = 0; k < nIn; k++) {
+      for (let k = 0; k < nIn; k++) {
+        const dk = k * n;
+        let i = 0;
+        for (; i + 7 < n; i += 8) {
+          let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+          for (let j = 0, g = i, w = k; j < nOut; j++, g += n, w += nIn) {
+            const wjk = W[w];
+            s0 += G[g] * wjk;
+            s1 += G[g + 1] * wjk;
+            s2 += G[g + 2] * wjk;
+            s3 += G[g + 3] * wjk;
+            s4 += G[g + 4] * wjk;
+            s5 += G[g + 5] * wjk;
+            s6 += G[g + 6] * wjk;
+            s7 += G[g + 7] * wjk;
+          }
+          const d = dk + i;
+          below[d] = s0;
+          below[d + 1] = s1;
+          below[d + 2] = s2;
+          below[d + 3] = s3;
+          below[d + 4] = s4;
+          below[d + 5] = s5;
+          below[d + 6] = s6;
+          below[d + 7] = s7;
+        }
+        for (; i < n; i++) {
           let s = 0;
-          for (let j = 0; j < nOut; j++) s += G[gi + j] * W[j * nIn + k];
-          below[i * nIn + k] = s;
+          for (let j = 0, g = i, w = k; j < nOut; j++, g += n, w += nIn) s += G[g] * W[w];
+          below[dk + i] = s;
         }
       }
     }
@@ -426,13 +499,21 @@ export class Network {
 
 // ---------------------------------------------------------------- the training loop
 
-/** Row-major Float64Array of the points [[x1, x2], ...]. */
+/** The points [[x1, x2], ...] as a feature-major Float64Array: X[k*n + i] = points[i][k]. */
 export function flatten(points, width = 2) {
-  const X = new Float64Array(points.length * width);
+  const n = points.length;
+  const X = new Float64Array(n * width);
   points.forEach((row, i) => {
-    for (let k = 0; k < width; k++) X[i * width + k] = row[k];
+    for (let k = 0; k < width; k++) X[k * n + i] = row[k];
   });
   return X;
+}
+
+/** Samples start..start+rows-1 of the feature-major X (n samples) into `out`, feature-major. */
+function samples(X, n, width, start, rows, out) {
+  if (start === 0 && rows === n) return X;
+  for (let k = 0; k < width; k++) out.set(X.subarray(k * n + start, k * n + start + rows), k * rows);
+  return out;
 }
 
 /**
@@ -481,7 +562,7 @@ export class Trainer {
     if (this.lossName === "cross_entropy" ? maxLabel >= this.units : maxLabel > 1) {
       throw new Error(`labels go up to ${maxLabel} but the network has ${this.units} output unit(s)`);
     }
-    this.Xb = new Float64Array(this.n * width);
+    this.Xb = new Float64Array(Math.max(this.n, this.nVal) * width);
     this.yb = new Float64Array(this.n);
   }
 
@@ -498,11 +579,13 @@ export class Trainer {
   /** The loss on all of X (fit's initial loss: outputs in chunks, one loss over all). */
   wholeLoss(X, y, n) {
     const units = this.units;
+    const width = this.net.sizes[0];
     const out = new Float64Array(n * units);
     const chunk = this.chunk;
     for (let start = 0; start < n; start += chunk) {
       const rows = Math.min(chunk, n - start);
-      out.set(this.net.forward(X.subarray(start * this.net.sizes[0]), rows).subarray(0, rows * units), start * units);
+      const P = this.net.forward(samples(X, n, width, start, rows, this.Xb), rows);
+      for (let k = 0; k < units; k++) out.set(P.subarray(k * rows, (k + 1) * rows), k * n + start);
     }
     return lossForward(this.lossName, out, y, 0, n, units, null);
   }
@@ -514,7 +597,7 @@ export class Trainer {
     let correct = 0;
     for (let start = 0; start < n; start += this.chunk) {
       const rows = Math.min(this.chunk, n - start);
-      const out = this.net.forward(X.subarray(start * width), rows);
+      const out = this.net.forward(samples(X, n, width, start, rows, this.Xb), rows);
       total += lossForward(this.lossName, out, y, start, rows, this.units, null) * rows;
       correct += countCorrect(this.lossName, out, y, start, rows, this.units);
     }
@@ -557,7 +640,7 @@ export class Trainer {
         yb = this.yb;
         for (let i = 0; i < rows; i++) {
           const r = order[start + i];
-          for (let k = 0; k < width; k++) Xb[i * width + k] = this.X[r * width + k];
+          for (let k = 0; k < width; k++) Xb[k * rows + i] = this.X[k * this.n + r];
           yb[i] = this.y[r];
         }
       }
@@ -570,11 +653,12 @@ export class Trainer {
       h.nUpdates++;
       updates++;
       total += value * rows;
-      net.layers.forEach((layer, l) => {
+      for (let l = 0; l < net.layers.length; l++) {
+        const gW = net.layers[l].gW;
         let sq = 0;
-        for (let i = 0; i < layer.gW.length; i++) sq += layer.gW[i] * layer.gW[i];
+        for (let i = 0; i < gW.length; i++) sq += gW[i] * gW[i];
         norms[l] += Math.sqrt(sq);
-      });
+      }
     }
     this.epoch = epoch;
     h.epochLoss.push(total / this.n);
@@ -591,6 +675,6 @@ export class Trainer {
   predict(points) {
     const n = points.length;
     const out = this.net.forward(flatten(points, this.net.sizes[0]), n);
-    return Array.from({ length: n }, (_, i) => Array.from(out.subarray(i * this.units, (i + 1) * this.units)));
+    return Array.from({ length: n }, (_, i) => Array.from({ length: this.units }, (_, k) => out[k * n + i]));
   }
 }

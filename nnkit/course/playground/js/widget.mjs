@@ -662,15 +662,15 @@ class Playground {
     ctx.fillRect(0, 0, size, size);
     const t = this.trainer;
     if (t) {
-      const cells = new Float64Array(GRID * GRID * 2);
+      const count = GRID * GRID;
+      const cells = new Float64Array(count * 2); // feature-major: all x1, then all x2
       for (let i = 0; i < GRID; i++) {
         for (let j = 0; j < GRID; j++) {
-          const r = (i * GRID + j) * 2;
-          cells[r] = b.x0 + ((j + 0.5) / GRID) * (b.x1 - b.x0);
-          cells[r + 1] = b.y1 - ((i + 0.5) / GRID) * (b.y1 - b.y0);
+          cells[i * GRID + j] = b.x0 + ((j + 0.5) / GRID) * (b.x1 - b.x0);
+          cells[count + i * GRID + j] = b.y1 - ((i + 0.5) / GRID) * (b.y1 - b.y0);
         }
       }
-      const out = t.net.forward(cells, GRID * GRID);
+      const out = t.net.forward(cells, count);
       const units = t.units;
       const image = ctx.createImageData(GRID, GRID);
       const rgb = c.classes.map(parseColour);
@@ -686,9 +686,9 @@ class Playground {
         } else {
           let max = -Infinity;
           k = 0;
-          for (let u = 0; u < units; u++) if (out[q * units + u] > max) { max = out[q * units + u]; k = u; }
+          for (let u = 0; u < units; u++) if (out[u * count + q] > max) { max = out[u * count + q]; k = u; }
           let sum = 0;
-          for (let u = 0; u < units; u++) sum += Math.exp(out[q * units + u] - max);
+          for (let u = 0; u < units; u++) sum += Math.exp(out[u * count + q] - max);
           confidence = (1 / sum - 1 / units) / (1 - 1 / units);
         }
         if (!Number.isFinite(confidence)) confidence = 0;
