@@ -15,8 +15,8 @@ import { generateCode } from "./codegen.mjs";
 
 /** Stop a run after this many epochs (memory for the curves stays bounded). */
 const MAX_EPOCHS = 20000;
-/** Milliseconds of training per animation frame: the rest of a 33 ms frame is drawing. */
-const TRAIN_BUDGET_MS = 12;
+/** Milliseconds of training per animation frame at most: the rest of a frame is drawing. */
+const TRAIN_BUDGET_MS = 10;
 /** Cells per side of the decision map's grid. */
 const GRID = 60;
 const LOSS_LABELS = {
@@ -614,7 +614,21 @@ class Playground {
 
   // ------------------------------------------------------------ drawing
 
+  /**
+   * The palette from the CSS variables (light or dark), read again only when the theme
+   * changes: reading computed styles every frame would cost more than the drawing.
+   */
   colours() {
+    const theme = `${document.documentElement.dataset.theme}|${document.body.dataset.jpThemeLight}`;
+    if (this.palette && this.palette.theme === theme) return this.palette;
+    this.palette = this.readColours();
+    this.palette.theme = theme;
+    this.palette.rgb = this.palette.classes.map(parseColour);
+    this.palette.bgRgb = parseColour(this.palette.bg);
+    return this.palette;
+  }
+
+  readColours() {
     const style = getComputedStyle(this.root);
     const get = (name, fallback) => style.getPropertyValue(name).trim() || fallback;
     return {
@@ -644,8 +658,12 @@ class Playground {
     this.colour = this.colours();
     this.drawMap();
     this.drawCurves();
-    this.drawNorms();
-    this.drawDiagram();
+    // While playing, the bars and the diagram follow every fourth frame (15 a second).
+    this.drawn = (this.drawn || 0) + 1;
+    if (!this.playing || this.drawn % 4 === 0) {
+      this.drawNorms();
+      this.drawDiagram();
+    }
     this.status.textContent = this.stateText();
     this.root.dataset.epoch = String(this.trainer ? this.trainer.epoch : 0);
     this.root.dataset.loss = this.trainer && this.trainer.epoch
@@ -673,8 +691,8 @@ class Playground {
       const out = t.net.forward(cells, count);
       const units = t.units;
       const image = ctx.createImageData(GRID, GRID);
-      const rgb = c.classes.map(parseColour);
-      const back = parseColour(c.bg);
+      const rgb = c.rgb;
+      const back = c.bgRgb;
       for (let q = 0; q < GRID * GRID; q++) {
         let k;
         let confidence;
@@ -696,9 +714,12 @@ class Playground {
         for (let ch = 0; ch < 3; ch++) image.data[q * 4 + ch] = back[ch] + (rgb[k][ch] - back[ch]) * mix;
         image.data[q * 4 + 3] = 255;
       }
-      const scratch = document.createElement("canvas");
-      scratch.width = GRID;
-      scratch.height = GRID;
+      if (!this.scratch) {
+        this.scratch = document.createElement("canvas");
+        this.scratch.width = GRID;
+        this.scratch.height = GRID;
+      }
+      const scratch = this.scratch;
       scratch.getContext("2d").putImageData(image, 0, 0);
       ctx.imageSmoothingEnabled = true;
       ctx.drawImage(scratch, 0, 0, size, size);
