@@ -147,3 +147,21 @@ def test_the_bundle_is_one_module_with_a_default_export():
     assert len(re.findall(r"^export default ", text, flags=re.M)) == 1
     assert "import {" not in text
     assert "class Trainer" in text and "function generateCode" in text
+
+
+def test_the_stored_page_carries_the_current_front_end():
+    """book/playground.ipynb keeps the widget's module in its saved state, and the built
+    book runs that copy: after a change to js/, the notebook must be executed again
+    (scripts/execute_notebooks.py book/playground.ipynb)."""
+    import json
+    from pathlib import Path
+
+    from nnkit.course.playground.widget import JS
+
+    notebook = Path(__file__).resolve().parents[3] / "book" / "playground.ipynb"
+    state = json.loads(notebook.read_text(encoding="utf-8"))["metadata"]["widgets"]
+    models = state["application/vnd.jupyter.widget-state+json"]["state"].values()
+    playgrounds = [m["state"] for m in models if m["model_name"] == "AnyModel"]
+    assert len(playgrounds) == 1
+    assert playgrounds[0]["_esm"] == bundle(), "re-execute book/playground.ipynb"
+    assert playgrounds[0]["_css"] == (JS / "playground.css").read_text(encoding="utf-8")
