@@ -147,6 +147,11 @@ def test_the_playground_in_use_has_no_serious_accessibility_violations(browser, 
         shots = built_book.screenshots / "playground"
         shots.mkdir(parents=True, exist_ok=True)
         root.screenshot(path=str(shots / f"in-use-{mode}.png"))
+        # The canvases follow the theme: the map's corner is dark on the dark page.
+        corner = root.locator("canvas.pg-map").evaluate(
+            "(c) => Array.from(c.getContext('2d').getImageData(1, 1, 1, 1).data.slice(0, 3))")
+        luminance = (0.2126 * corner[0] + 0.7152 * corner[1] + 0.0722 * corner[2]) / 255
+        assert (luminance < 0.5) == (mode == "dark"), (mode, corner)
         page.add_script_tag(path=str(AXE))
         violations = page.evaluate(AXE_JS)
         blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]

@@ -68,6 +68,7 @@ class Playground {
     this.speed = 10;
     this.build();
     this.rebuild();
+    this.watchTheme();
     this.onModel = () => {
       this.settings = { ...this.model.get("settings") };
       this.loadPoints(this.model.get("points"));
@@ -79,8 +80,25 @@ class Playground {
     this.raf = requestAnimationFrame((t) => this.frame(t));
   }
 
+  /**
+   * Redraw in the new colours when the book's theme (html[data-theme]) or JupyterLab's
+   * (body[data-jp-theme-light]) changes, and once the page's stylesheets have all loaded
+   * (a widget may render before the theme's colours apply).
+   */
+  watchTheme() {
+    const repaint = () => {
+      this.palette = null;
+      this.draw();
+    };
+    this.observer = new MutationObserver(repaint);
+    this.observer.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme", "class"] });
+    this.observer.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "class"] });
+    if (document.readyState !== "complete") window.addEventListener("load", repaint, { once: true });
+  }
+
   destroy() {
     cancelAnimationFrame(this.raf);
+    if (this.observer) this.observer.disconnect();
     for (const name of ["settings", "points", "initial"]) this.model.off(`change:${name}`, this.onModel);
   }
 
@@ -616,13 +634,12 @@ class Playground {
 
   /**
    * The palette from the CSS variables (light or dark), read again only when the theme
-   * changes: reading computed styles every frame would cost more than the drawing.
+   * changes (watchTheme): reading computed styles every frame would cost more than the
+   * drawing.
    */
   colours() {
-    const theme = `${document.documentElement.dataset.theme}|${document.body.dataset.jpThemeLight}`;
-    if (this.palette && this.palette.theme === theme) return this.palette;
+    if (this.palette) return this.palette;
     this.palette = this.readColours();
-    this.palette.theme = theme;
     this.palette.rgb = this.palette.classes.map(parseColour);
     this.palette.bgRgb = parseColour(this.palette.bg);
     return this.palette;
