@@ -12,7 +12,7 @@ The course's figures, live experiments and checked exercises live in
 :mod:`nnkit.course`, one folder per chapter, imported explicitly.
 """
 
-from . import activations, callbacks, datasets, init, losses
+from . import activations, callbacks, datasets, init, losses, monitors, schedules
 from .activations import (
     Identity,
     ReLU,
@@ -22,7 +22,7 @@ from .activations import (
     Tanh,
     get_activation,
 )
-from .callbacks import Callback, EarlyStopping, EvaluateTrain, GradientNorms
+from .callbacks import Callback, EarlyStopping, EvaluateTrain
 from .gradcheck import gradcheck, numerical_gradient, relative_error
 from .layers import Dense, Dropout, Layer, Parameter, Sequential
 from .losses import (
@@ -34,22 +34,24 @@ from .losses import (
     accuracy,
     one_hot,
 )
+from .monitors import ActivationStats, GradientNorms, NonFinite, UpdateRatios
 from .networks import mlp
-from .optim import SGD
+from .optim import SGD, AdaGrad, Adam, AdamW, Optimizer, RMSProp
 from .perceptron import Perceptron, PerceptronHistory
 from .training import DivergenceWarning, History, fit
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "activations", "callbacks", "datasets", "init", "losses",
+    "activations", "callbacks", "datasets", "init", "losses", "monitors", "schedules",
     "Parameter", "Layer", "Dense", "Sequential", "Dropout",
     "Step", "Identity", "Sigmoid", "Tanh", "ReLU", "Softmax", "get_activation",
     "Loss", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
-    "SGD",
+    "Optimizer", "SGD", "AdaGrad", "RMSProp", "Adam", "AdamW",
     "mlp",
     "fit", "History", "DivergenceWarning", "accuracy", "one_hot",
     "Callback", "EvaluateTrain", "GradientNorms", "EarlyStopping",
+    "UpdateRatios", "ActivationStats", "NonFinite",
     "Perceptron", "PerceptronHistory",
     "gradcheck", "numerical_gradient", "relative_error",
 ]

@@ -32,11 +32,30 @@ What a callback measures goes into the :class:`~nnkit.History` that ``fit`` retu
   epoch: ``history.train_loss``, ``history.train_accuracy``;
 * :class:`Validation` -- the same on the validation set, ``history.val_loss`` and
   ``history.val_accuracy`` (``fit(validation=(X_val, y_val))`` puts it first);
-* :class:`GradientNorms` -- ‖dL/dW‖ of each Dense layer, averaged over the epoch's
-  updates: ``history.grad_norms``;
 * :class:`EarlyStopping` -- stop once the validation loss has not improved for
   ``patience`` epochs and put back the weights of the best epoch:
   ``history.stopped_early``, ``history.best_epoch``, ``history.restored_best``.
+
+The monitors of :mod:`nnkit.monitors` watch a run layer by layer, with the same hooks
+(per epoch, one entry per layer, input to output):
+
+==================================  ======================================================
+monitor (hooks it uses)             records
+==================================  ======================================================
+``GradientNorms``                   ``history.grad_norms``: ‖∂J/∂W^[l]‖ of each weight
+(``on_update``)                     layer, the mean over the epoch's updates
+``UpdateRatios``                    ``history.update_ratios``: ‖ΔW^[l]‖/‖W^[l]‖, the mean
+(``on_gradients``: W before the     over the epoch's updates (rule of thumb: about 1e-3)
+step; ``on_update``)
+``ActivationStats(X)``              ``history.activation_stats``: mean, std, dead and
+(``on_train_begin``,                saturated fractions of each activation layer on the
+``on_epoch_end``)                   probe batch X (entry 0: at initialisation)
+``NonFinite``                       ``history.nonfinite``: the update, pass (forward,
+(``on_gradients``,                  loss, backward) and layer of the first NaN/inf, or
+``on_train_end``)                   None
+==================================  ======================================================
+
+The weight layers' names are in ``history.weight_layers`` (see ``nnkit.monitors.walk``).
 """
 
 from __future__ import annotations
@@ -45,13 +64,13 @@ import math
 
 import numpy as np
 
-from .layers import Dense, Layer, Sequential
+from .layers import Layer
 from .losses import Loss
 from .validation import check_int
 
 __all__ = [
     "Callback", "EpochFunction", "as_callback", "chunk_rows", "outputs", "evaluate",
-    "EvaluateTrain", "Validation", "GradientNorms", "EarlyStopping",
+    "EvaluateTrain", "Validation", "EarlyStopping",
 ]
 
 
@@ -183,33 +202,6 @@ class Validation(Callback):
         history.val_loss.append(value)
         if accuracy is not None:
             history.val_accuracy.append(accuracy)
-        return False
-
-
-def _dense_layers(model: Layer) -> list[Dense]:
-    if isinstance(model, Dense):
-        return [model]
-    if isinstance(model, Sequential):
-        return [d for layer in model.layers for d in _dense_layers(layer)]
-    return []
-
-
-class GradientNorms(Callback):
-    """For each Dense layer of the model, the Frobenius norm ‖dL/dW‖ averaged over the
-    epoch's updates: ``history.grad_norms[e][l]`` for epoch e + 1 and Dense layer l."""
-
-    def on_train_begin(self, model, loss, X, y, batch_size, validation) -> None:
-        self.dense = _dense_layers(model)
-        self.sums, self.updates = [0.0] * len(self.dense), 0
-
-    def on_update(self, model, history) -> None:
-        for k, layer in enumerate(self.dense):
-            self.sums[k] += float(np.linalg.norm(layer.W.grad))
-        self.updates += 1
-
-    def on_epoch_end(self, epoch, model, history) -> bool:
-        history.grad_norms.append([total / self.updates for total in self.sums])
-        self.sums, self.updates = [0.0] * len(self.dense), 0
         return False
 
 

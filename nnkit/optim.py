@@ -1,55 +1,69 @@
 """Optimisers: how parameters move once their gradients are known.
 
-Plain gradient descent takes a step against the gradient,
+Every optimiser here holds a list of parameters θ and, at each call of ``step()``, reads
+their gradients g (``p.grad``, left there by ``backward``) and changes ``p.value`` in
+place. The update number t = 0, 1, 2, ... counts the calls of ``step()``.
 
-    θ ← θ - η ∇L(θ),
+* :class:`SGD` -- gradient descent θ ← θ - η g, optionally with momentum μ (Polyak's
+  heavy ball, or Nesterov's look-ahead);
+* :class:`AdaGrad`, :class:`RMSProp`, :class:`Adam` -- a step size per coordinate,
+  divided by a running measure of that coordinate's squared gradients;
+* :class:`AdamW` -- Adam with decoupled weight decay.
 
-with learning rate η.  With momentum μ (Polyak's heavy ball) each parameter keeps
-a velocity that accumulates past gradients,
+Weight decay α (L2 regularisation, Krogh & Hertz 1992) adds the gradient of the penalty
+(α/2)‖θ‖² to every gradient before the update, g ← g + αθ (biases too, as in PyTorch);
+AdamW instead shrinks the weights directly, θ ← (1 - ηα) θ, outside the adaptive step
+(Loshchilov & Hutter 2019).
 
-    v ← μ v - η ∇L(θ),     θ ← θ + v,
+A *schedule* changes the learning rate from update to update: pass ``schedule=f``, a
+function of the update number t returning a multiplier, and update t uses the rate
+η_t = η · f(t) (``nnkit.schedules`` has step decay, cosine decay and linear warm-up).
+Without a schedule every update uses η.
 
-which speeds up progress along directions where the gradient keeps its sign and
-damps oscillation across narrow valleys.
-
-With weight decay λ (L2 regularisation, Krogh & Hertz 1992) the gradient of the
-penalty (λ/2)‖θ‖² is added to every parameter's gradient before the step,
-
-    g ← ∇L(θ) + λ θ,
-
-so plain descent becomes θ ← (1 - ηλ) θ - η ∇L(θ): each step first shrinks the
-weights by the factor 1 - ηλ.  This is what PyTorch's ``SGD(weight_decay=λ)`` does,
-with or without momentum, and nnkit gives the same numbers.
+The formulas are those of ``torch.optim`` (same names, same defaults, same order of
+operations up to rounding), so the same gradients give the same weights.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from .layers import Parameter
 from .validation import check_positive
 
-__all__ = ["SGD"]
+__all__ = ["Optimizer", "SGD", "AdaGrad", "RMSProp", "Adam", "AdamW"]
 
 
-class SGD:
-    """Stochastic gradient descent, optionally with momentum.
+def check_decay_rate(value, name: str) -> float:
+    """Return ``value`` as a float after checking it lies in [0, 1) (a momentum or the
+    decay rate of a running average: 1 would never forget, more would grow without bound)."""
+    value = check_positive(value, name, allow_zero=True)
+    if value >= 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {value}")
+    return value
+
+
+class Optimizer:
+    """What every optimiser shares: the parameter list, the learning rate η (settable,
+    checked), the weight-decay strength α, an optional schedule, the update count t and
+    ``zero_grad``. Subclasses write ``step()``: read ``self.rate()``, update, then call
+    ``self.tick()``.
 
     Parameters
     ----------
     params : iterable of Parameter
         Usually ``model.parameters()``.
     lr : float
-        Learning rate η > 0 (settable later: ``opt.lr = 0.01``).
-    momentum : float
-        μ in [0, 1); 0 gives plain gradient descent.
+        The base learning rate η > 0 (settable later: ``opt.lr = 0.01``).
     weight_decay : float
-        λ >= 0, added as λθ to every parameter's gradient (biases too, as in
-        PyTorch); 0 switches it off.
+        α >= 0; 0 switches weight decay off.
+    schedule : callable or None
+        ``schedule(t)`` -> the multiplier of η at update t (a finite number >= 0).
     """
 
-    def __init__(self, params, lr: float = 0.1, momentum: float = 0.0,
-                 weight_decay: float = 0.0):
+    def __init__(self, params, lr: float, weight_decay: float = 0.0, schedule=None):
         params = list(params)
         if not params:
             raise ValueError("params is empty: pass model.parameters() of a model with weights")
@@ -58,39 +72,42 @@ class SGD:
                 raise TypeError(
                     f"params[{i}] must be an nnkit Parameter, got {type(p).__name__}"
                 )
+        if schedule is not None and not callable(schedule):
+            raise TypeError(
+                "schedule must be None or a function of the update number t returning the "
+                f"learning-rate multiplier (e.g. nk.schedules.CosineDecay(100)), got {schedule!r}"
+            )
         self.params = params
         self.lr = lr
-        momentum = check_positive(momentum, "momentum", allow_zero=True)
-        if momentum >= 1.0:
-            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
-        self.momentum = momentum
         self.weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
-        self.velocities = [np.zeros_like(p.value) for p in params] if momentum else None
+        self.schedule = schedule
+        self.t = 0  # updates taken so far: the next update is update t
 
     @property
     def lr(self) -> float:
-        """The learning rate η (a positive, finite number)."""
+        """The base learning rate η (a positive, finite number)."""
         return self._lr
 
     @lr.setter
     def lr(self, value: float) -> None:
         self._lr = check_positive(value, "lr")
 
-    def step(self) -> None:
-        """Move every parameter one step against its gradient (in place)."""
-        lr = self._lr
-        if self.velocities is None:
-            for p in self.params:
-                p.value -= lr * self._gradient(p)
-        else:
-            for p, v in zip(self.params, self.velocities, strict=True):
-                v *= self.momentum
-                v -= lr * self._gradient(p)
-                p.value += v
+    def rate(self) -> float:
+        """The learning rate of the next update, η_t = η · schedule(t) (η without a schedule)."""
+        if self.schedule is None:
+            return self._lr
+        factor = self.schedule(self.t)
+        if isinstance(factor, bool) or not isinstance(factor, (int, float, np.number)) or not (
+                math.isfinite(factor) and factor >= 0):
+            raise ValueError(
+                f"schedule({self.t}) must be a finite number >= 0 (a multiplier of lr), "
+                f"got {factor!r}"
+            )
+        return self._lr * float(factor)
 
-    def _gradient(self, p: Parameter) -> np.ndarray:
-        """g = ∇L + λθ: the loss gradient plus the gradient of the penalty (λ/2)‖θ‖²."""
-        return p.grad + self.weight_decay * p.value if self.weight_decay else p.grad
+    def tick(self) -> None:
+        """Count one update (called at the end of every ``step``)."""
+        self.t += 1
 
     def zero_grad(self) -> None:
         """Set every gradient to zero.  nnkit's ``backward`` overwrites gradients
@@ -99,5 +116,211 @@ class SGD:
             p.grad = np.zeros_like(p.value)
 
     def __repr__(self) -> str:
+        extra = "" if self.schedule is None else f", schedule={self.schedule!r}"
+        return (f"{type(self).__name__}(lr={self._lr:g}, weight_decay={self.weight_decay:g}"
+                f"{extra}, n_params={len(self.params)})")
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with momentum.
+
+    With momentum μ each parameter keeps a buffer b, an exponentially weighted sum of its
+    past gradients (b = g₀ after the first update):
+
+        b ← μ b + g,      θ ← θ - η b                      (heavy ball, Polyak 1964)
+        b ← μ b + g,      θ ← θ - η (g + μ b)              (nesterov=True, Sutskever et al. 2013)
+
+    where g already includes weight decay, g = ∇J + αθ. With μ = 0 this is θ ← θ - η g.
+
+    Parameters
+    ----------
+    params, lr, weight_decay, schedule : see :class:`Optimizer`.
+    momentum : float
+        μ in [0, 1); 0 gives plain gradient descent.
+    nesterov : bool
+        Nesterov's look-ahead form (needs momentum > 0).
+    """
+
+    def __init__(self, params, lr: float = 0.1, momentum: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False, schedule=None):
+        super().__init__(params, lr, weight_decay, schedule)
+        self.momentum = check_decay_rate(momentum, "momentum")
+        if not isinstance(nesterov, bool):
+            raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
+        if nesterov and not self.momentum:
+            raise ValueError("nesterov=True needs a momentum > 0")
+        self.nesterov = nesterov
+        self.buffers = [np.zeros_like(p.value) for p in self.params] if self.momentum else None
+
+    def step(self) -> None:
+        """Move every parameter one step against its (momentum-averaged) gradient, in place."""
+        lr, mu, decay = self.rate(), self.momentum, self.weight_decay
+        if self.buffers is None:
+            for p in self.params:
+                g = p.grad + decay * p.value if decay else p.grad
+                p.value -= lr * g
+        else:
+            for p, b in zip(self.params, self.buffers, strict=True):
+                g = p.grad + decay * p.value if decay else p.grad
+                b *= mu
+                b += g
+                p.value -= lr * (g + mu * b if self.nesterov else b)
+        self.tick()
+
+    def __repr__(self) -> str:
         return (f"SGD(lr={self._lr:g}, momentum={self.momentum:g}, "
-                f"weight_decay={self.weight_decay:g}, n_params={len(self.params)})")
+                f"weight_decay={self.weight_decay:g}"
+                + (", nesterov=True" if self.nesterov else "")
+                + ("" if self.schedule is None else f", schedule={self.schedule!r}")
+                + f", n_params={len(self.params)})")
+
+
+class AdaGrad(Optimizer):
+    """AdaGrad (Duchi, Hazan & Singer 2011): every coordinate's step is divided by the
+    root of the sum of all its squared gradients so far,
+
+        s ← s + g²,       θ ← θ - η g / (√s + ε),
+
+    so coordinates with large or frequent gradients slow down for good.
+
+    Parameters
+    ----------
+    params, lr, weight_decay, schedule : see :class:`Optimizer`.
+    eps : float
+        ε > 0, keeps the division finite while s is still 0.
+    """
+
+    def __init__(self, params, lr: float = 0.01, eps: float = 1e-10,
+                 weight_decay: float = 0.0, schedule=None):
+        super().__init__(params, lr, weight_decay, schedule)
+        self.eps = check_positive(eps, "eps")
+        self.sums = [np.zeros_like(p.value) for p in self.params]
+
+    def step(self) -> None:
+        """One AdaGrad update of every parameter, in place."""
+        lr, decay = self.rate(), self.weight_decay
+        for p, s in zip(self.params, self.sums, strict=True):
+            g = p.grad + decay * p.value if decay else p.grad
+            s += g * g
+            p.value -= lr * g / (np.sqrt(s) + self.eps)
+        self.tick()
+
+
+class RMSProp(Optimizer):
+    """RMSProp (Tieleman & Hinton 2012): AdaGrad with a forgetting sum. Each coordinate
+    keeps an exponential moving average v of its squared gradient, decay rate ρ
+    (``alpha``, PyTorch's name),
+
+        v ← ρ v + (1 - ρ) g²,       θ ← θ - η g / (√v + ε).
+
+    Parameters
+    ----------
+    params, lr, weight_decay, schedule : see :class:`Optimizer`.
+    alpha : float
+        ρ in [0, 1): how much of v is kept at every update.
+    eps : float
+        ε > 0.
+    """
+
+    def __init__(self, params, lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0.0, schedule=None):
+        super().__init__(params, lr, weight_decay, schedule)
+        self.alpha = check_decay_rate(alpha, "alpha")
+        self.eps = check_positive(eps, "eps")
+        self.squares = [np.zeros_like(p.value) for p in self.params]
+
+    def step(self) -> None:
+        """One RMSProp update of every parameter, in place."""
+        lr, rho, decay = self.rate(), self.alpha, self.weight_decay
+        for p, v in zip(self.params, self.squares, strict=True):
+            g = p.grad + decay * p.value if decay else p.grad
+            v *= rho
+            v += (1.0 - rho) * g * g
+            p.value -= lr * g / (np.sqrt(v) + self.eps)
+        self.tick()
+
+
+def _check_betas(betas) -> tuple[float, float]:
+    """(ρ₁, ρ₂), each in [0, 1)."""
+    try:
+        beta1, beta2 = betas
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"betas must be a pair (ρ₁, ρ₂), e.g. (0.9, 0.999), got {betas!r}"
+        ) from None
+    return check_decay_rate(beta1, "betas[0]"), check_decay_rate(beta2, "betas[1]")
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2015): momentum and RMSProp together, with bias correction.
+
+    At update t (counting from 1 here: t' = t + 1), with decay rates ρ₁, ρ₂
+    (``betas``; β₁, β₂ in the paper):
+
+        m ← ρ₁ m + (1 - ρ₁) g            moving average of g
+        v ← ρ₂ v + (1 - ρ₂) g²           moving average of g²
+        m̂ = m / (1 - ρ₁^t'),  v̂ = v / (1 - ρ₂^t')     undo the pull towards the zeros m, v start at
+        θ ← θ - η m̂ / (√v̂ + ε)
+
+    Weight decay α is L2: g = ∇J + αθ enters both averages (as in ``torch.optim.Adam``).
+    On the first update m̂ = g and v̂ = g², so every coordinate moves by about η·sign(g).
+
+    Parameters
+    ----------
+    params, lr, weight_decay, schedule : see :class:`Optimizer`.
+    betas : (float, float)
+        (ρ₁, ρ₂), each in [0, 1).
+    eps : float
+        ε > 0.
+    """
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, schedule=None):
+        super().__init__(params, lr, weight_decay, schedule)
+        self.betas = _check_betas(betas)
+        self.eps = check_positive(eps, "eps")
+        self.means = [np.zeros_like(p.value) for p in self.params]
+        self.squares = [np.zeros_like(p.value) for p in self.params]
+
+    def step(self) -> None:
+        """One Adam update of every parameter, in place."""
+        self.adam_update(self.rate(), l2=self.weight_decay)
+        self.tick()
+
+    def adam_update(self, lr: float, l2: float) -> None:
+        """The update above with rate ``lr`` and L2 strength ``l2`` (AdamW passes 0)."""
+        beta1, beta2 = self.betas
+        n = self.t + 1
+        correction1 = 1.0 - beta1**n
+        root_correction2 = math.sqrt(1.0 - beta2**n)
+        for p, m, v in zip(self.params, self.means, self.squares, strict=True):
+            g = p.grad + l2 * p.value if l2 else p.grad
+            m *= beta1
+            m += (1.0 - beta1) * g
+            v *= beta2
+            v += (1.0 - beta2) * g * g
+            p.value -= (lr / correction1) * m / (np.sqrt(v) / root_correction2 + self.eps)
+
+
+class AdamW(Adam):
+    """AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay. Before the
+    Adam step (which sees the loss gradient alone) the weights shrink,
+
+        θ ← (1 - η_t α) θ,
+
+    so the decay is the same for every coordinate instead of being divided by √v̂ as an
+    L2 gradient would be. Parameters as :class:`Adam`; ``weight_decay`` defaults to 1e-2.
+    """
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, schedule=None):
+        super().__init__(params, lr, betas, eps, weight_decay, schedule)
+
+    def step(self) -> None:
+        """Shrink every parameter, then one Adam update without L2, in place."""
+        lr = self.rate()
+        if self.weight_decay:
+            for p in self.params:
+                p.value *= 1.0 - lr * self.weight_decay
+        self.adam_update(lr, l2=0.0)
+        self.tick()

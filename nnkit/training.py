@@ -57,7 +57,13 @@ class History:
         self.train_accuracy: list[float] = []
         self.val_loss: list[float] = []     # fit(validation=...): per epoch
         self.val_accuracy: list[float] = []
-        self.grad_norms: list[list[float]] = []  # GradientNorms: per epoch, per Dense layer
+        # The monitors (nnkit.monitors): per epoch, per weight layer (named in
+        # weight_layers) or per activation layer; nonfinite: where the first NaN/inf arose.
+        self.weight_layers: list[str] = []
+        self.grad_norms: list[list[float]] = []     # GradientNorms: ‖∂J/∂W‖
+        self.update_ratios: list[list[float]] = []  # UpdateRatios: ‖ΔW‖/‖W‖
+        self.activation_stats: list[dict] = []      # ActivationStats: entry 0 = initial
+        self.nonfinite = None                       # NonFinite: a NonFiniteAt, or None
         self.restored_best = False          # EarlyStopping put best_epoch's weights back
 
     @property
@@ -164,7 +170,7 @@ def fit(
                     value = loss.forward(out, y[rows])
                     if history.diverges(epoch, value, history.update_loss):
                         return history
-                    model.backward(loss.backward(), input_grad=False)
+                    model.backward_params(loss.backward())
                     for callback in callbacks:
                         callback.on_gradients(model, history)
                     optimizer.step()

@@ -94,9 +94,11 @@ nbval=(--nbval --nbval-current-env --nbval-sanitize-with tests/book/nbval_saniti
 # The stored outputs must not depend on the machine: the portability run compares them
 # with two BLAS threads (another summation order in matrix products) and with nnkit's
 # arithmetic changed by a relative 1e-12 (tests/book/perturb/sitecustomize.py, loaded
-# by every kernel through PYTHONPATH). tests/book/test_nbval_harness.py proves that
-# both reach the kernels.
-portable=(env OPENBLAS_NUM_THREADS=2 NNKIT_PERTURB_FORM=sine PYTHONPATH="$ROOT/tests/book/perturb${PYTHONPATH:+:$PYTHONPATH}")
+# by every kernel through PYTHONPATH, so the kernels also start with a sitecustomize
+# on the path), under another hash seed than the stored run's 0 (set and dict order of
+# strings). tests/book/test_nbval_harness.py proves that the perturbation reaches the
+# kernels.
+portable=(env OPENBLAS_NUM_THREADS=2 PYTHONHASHSEED=1 NNKIT_PERTURB_FORM=sine PYTHONPATH="$ROOT/tests/book/perturb${PYTHONPATH:+:$PYTHONPATH}")
 
 step "lint" "$VENV/bin/ruff" check .
 # The playground's trainer in JavaScript (nnkit/course/playground/js): node's test runner.

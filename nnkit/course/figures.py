@@ -1,5 +1,6 @@
 """Figures several chapters share: points by class, a classifier's probability map, a
-neuron's line, loss curves, and the frames of a recorded run.
+neuron's line, loss curves, the frames of a recorded run, and the monitors of a run
+(:func:`monitors`: what :mod:`nnkit.monitors` recorded, in four panels).
 
 Every helper draws into an ``ax`` you pass, or into a new styled figure, and returns the
 axes, so helpers can be layered (data over a probability map, a line over the data)::
@@ -37,7 +38,13 @@ from nnkit.course.style import (
 )
 from nnkit.validation import check_int
 
-__all__ = ["RunFigure", "loss_curves", "neuron_line", "probability_map", "scatter_classes"]
+__all__ = ["RunFigure", "loss_curves", "monitors", "neuron_line", "probability_map",
+           "scatter_classes"]
+
+#: The update-to-weight ratio a healthy run sits near (nnkit.monitors.UPDATE_RATIO_RULE).
+_RULE = 1e-3
+# Layers coloured by depth: a colormap with light enough ends for both themes' backgrounds.
+_DEPTH = LinearSegmentedColormap.from_list("depth", ["#0072B2", "#009E73", "#E69F00"])
 
 
 def _points_2d(X: Any, name: str = "X") -> np.ndarray:
@@ -444,3 +451,91 @@ class RunFigure:
         self._loss.set_ylim(low, high)
         self._loss_title.set_text(self.loss_title(run, epoch))
         return self.fig
+
+
+def _layer_curves(ax: Axes, rows: Any, names: Sequence[str], start: int, logy: bool,
+                  style: str = "-") -> None:
+    """One curve per column of ``rows`` (epochs × layers), coloured by depth (from the
+    input, dark, to the output, light); only the first and the last layer are labelled."""
+    values = np.asarray(rows, dtype=np.float64).reshape(len(rows), -1)
+    x = start + np.arange(len(values))
+    n_layers = values.shape[1]
+    for k in range(n_layers):
+        column = values[:, k]
+        shown = np.isfinite(column) & ((column > 0) if logy else True)
+        label = names[k] if k in (0, n_layers - 1) and k < len(names) else None
+        ax.plot(x[shown], column[shown], color=_DEPTH(k / max(n_layers - 1, 1)),
+                linewidth=1.4, linestyle=style, label=label)
+    if logy:
+        if np.any(values > 0):
+            ax.set_yscale("log")
+        else:
+            ax.text(0.5, 0.5, "all exactly 0", transform=ax.transAxes, ha="center")
+
+
+def monitors(history: Any, axes: Sequence[Axes] | None = None, title: str | None = None,
+             legend: bool = True) -> list[Axes]:
+    """Four panels of what nnkit's monitors recorded in an nnkit History, against the epoch:
+
+    1. the training (and validation) loss, from ``nk.EvaluateTrain`` (else the epoch loss);
+    2. ‖∂J/∂W^[l]‖ of each weight layer (``nk.GradientNorms``), log scale;
+    3. ‖ΔW^[l]‖/‖W^[l]‖ of each weight layer (``nk.UpdateRatios``), log scale, with the rule of
+       thumb 1e-3 as a dashed line;
+    4. per activation layer (``nk.ActivationStats``, from epoch 0), the fraction of dead units
+       (solid) and of saturated outputs (dotted).
+
+    A panel whose monitor did not run says so. ``axes`` are four axes to draw into (e.g.
+    of ``new_figure("wide", 1, 4)``), or None for a new figure; returns the four axes.
+    """
+    if axes is None:
+        _, axes = new_figure((10.0, 2.8), 1, 4)
+    axes = list(np.ravel(axes))
+    if len(axes) != 4 or not all(isinstance(ax, Axes) for ax in axes):
+        raise TypeError("axes: expected four matplotlib Axes or None")
+    if not hasattr(history, "grad_norms"):
+        raise TypeError(f"history: expected an nnkit History, got {type(history).__name__}")
+    loss_ax, grad_ax, ratio_ax, act_ax = axes
+    curves = {"training": history.train_loss or history.epoch_loss}
+    if history.val_loss:
+        curves["validation"] = history.val_loss
+    if any(len(c) for c in curves.values()):
+        every = np.concatenate([np.asarray(c, dtype=np.float64) for c in curves.values()])
+        every = every[np.isfinite(every)]
+        wide = every.size and every.min() > 0 and every.max() > 10 * every.min()
+        loss_curves(curves, loss_ax, start=1, logy=bool(wide))
+        if history.diverged:
+            loss_ax.set_title("diverged", fontsize=FONT_SIZE)
+    names = list(history.weight_layers)
+    for ax, rows, label in ((grad_ax, history.grad_norms, "‖∂J/∂W‖"),
+                            (ratio_ax, history.update_ratios, "‖ΔW‖ / ‖W‖")):
+        if rows:
+            _layer_curves(ax, rows, names, 1, logy=True)
+        else:
+            ax.text(0.5, 0.5, "not recorded", transform=ax.transAxes, ha="center")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+    if history.update_ratios:
+        ratio_ax.axhline(_RULE, color=BOUNDARY_COLOR, linewidth=1.0, linestyle="--")
+        ratio_ax.annotate("1e-3", (1, _RULE), xytext=(2, 3), textcoords="offset points",
+                          fontsize=FONT_SIZE - 2)
+    if history.activation_stats:
+        layers = list(history.activation_stats[0])
+        dead = [[entry[name].dead for name in layers] for entry in history.activation_stats]
+        flat = [[entry[name].saturated for name in layers]
+                for entry in history.activation_stats]
+        _layer_curves(act_ax, dead, [f"{n} dead" for n in layers], 0, logy=False)
+        _layer_curves(act_ax, flat, [f"{n} flat" for n in layers], 0, logy=False, style=":")
+        act_ax.set_ylim(-0.03, 1.03)
+    else:
+        act_ax.text(0.5, 0.5, "not recorded", transform=act_ax.transAxes, ha="center")
+    act_ax.set_xlabel("epoch")
+    act_ax.set_ylabel("fraction of units")
+    if legend:
+        for ax in (grad_ax, act_ax):
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=FONT_SIZE - 3, framealpha=0.85)
+    elif loss_ax.get_legend() is not None:
+        loss_ax.get_legend().remove()
+    if title:
+        axes[0].figure.suptitle(title, fontsize=FONT_SIZE + 1)
+    return axes

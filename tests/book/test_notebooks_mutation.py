@@ -46,6 +46,23 @@ def _longer_step(self):
 
 _SGD.step = _longer_step
 """,
+    # every Adam step is 1 % longer than asked for (chapter 9's own optimiser)
+    "adam-step-1pct": """
+from nnkit.optim import Adam as _Adam
+
+_exact_adam_step = _Adam.step
+
+
+def _longer_adam_step(self):
+    self.lr *= 1.01
+    try:
+        _exact_adam_step(self)
+    finally:
+        self.lr /= 1.01
+
+
+_Adam.step = _longer_adam_step
+""",
     # the sigmoid layer's output is squashed 0.5 % towards one half
     "sigmoid-0.5pct": """
 from nnkit.activations import Sigmoid as _Sigmoid
@@ -84,6 +101,7 @@ CASES = [
     ("dense-forward-1pct", "03_initialization"),
     ("sgd-step-1pct", "07_vectorisation"),
     ("sgd-step-1pct", "08_generalisation"),
+    ("adam-step-1pct", "09_optimisers"),
 ]
 
 

@@ -140,6 +140,8 @@ LIGHT = ["text", "checking", "quiz", "grid", "runs", "two_layer"] + [
         "ch3_initialization": ["lab", "exercises"], "ch4_loss_functions": ["exercises"],
         "ch5_chain_rule": ["lab", "exercises"], "ch6_training_loop": ["lab", "exercises"],
         "ch7_vectorisation": ["lab", "exercises"], "ch8_generalisation": ["lab", "exercises"],
+        "ch9_optimisers": ["lab", "exercises"],
+        "ch11_debugging": ["lab", "exercises"],
     }.items() for module in modules]
 
 

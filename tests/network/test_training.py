@@ -81,6 +81,17 @@ def test_full_batch_fit_equals_hand_written_gradient_descent(blobs):
         assert np.allclose(a.value, b.value, rtol=1e-12)
 
 
+def test_a_lone_layer_trains_like_the_same_layer_in_a_network(blobs):
+    """fit needs only the Layer interface: a bare Dense (softmax regression) is a model."""
+    X, y = blobs
+    lone, wrapped = nk.Dense(2, 3, rng=5), nk.Sequential(nk.Dense(2, 3, rng=5))
+    h = train(lone, X, y, lr=0.2, epochs=4)
+    train(wrapped, X, y, lr=0.2, epochs=4)
+    assert h.final_loss < h.initial_loss
+    np.testing.assert_allclose(lone.W.value, wrapped[0].W.value, rtol=1e-12)
+    np.testing.assert_allclose(lone.b.value, wrapped[0].b.value, rtol=1e-12)
+
+
 def test_same_seed_same_numbers(blobs):
     X, y = blobs
     runs = [train(classifier(seed=5), X, y, epochs=3, batch_size=8, rng=11) for _ in range(2)]

@@ -221,7 +221,7 @@ def _perceptron_inputs(draw):
 check_perceptron_update = Exercise(
     "One step of the perceptron learning rule",
     _perceptron_update,
-    args=("w", "b", "x", "t", "lr"),
+    args=("w", "b", "x", "y", "lr"),
     cases=[
         Case((np.array([0.5, -1.0]), 0.0, np.array([1.0, 2.0]), 1, 1.0),
              note="a positive example the neuron misses"),
@@ -236,18 +236,18 @@ check_perceptron_update = Exercise(
     ],
     strategy=_perceptron_inputs(),
     hints=[
-        Hint("you moved w the wrong way: the rule adds η (t − ŷ) x, so a missed positive "
+        Hint("you moved w the wrong way: the rule adds η (y − ŷ) x, so a missed positive "
              "example pulls w towards x.", like=lambda *a: _rule(*a, sign=-1.0)),
-        Hint("scale the change by the learning rate η: w ← w + η (t − ŷ) x.",
+        Hint("scale the change by the learning rate η: w ← w + η (y − ŷ) x.",
              like=lambda *a: _rule(*a, use_lr=False)),
-        Hint("at z = 0 the step function outputs 1 (it fires for z >= 0), so with t = 0 that "
+        Hint("at z = 0 the step function outputs 1 (it fires for z >= 0), so with y = 0 that "
              "example is misclassified and w must change.",
              like=lambda *a: _rule(*a, step_at_zero=0)),
-        Hint("use the neuron's output ŷ = step(z) (0 or 1) in (t − ŷ), not z itself.",
+        Hint("use the neuron's output ŷ = step(z) (0 or 1) in (y − ŷ), not z itself.",
              like=lambda *a: _rule(*a, output="z")),
         Hint("the rule updates only when the prediction is wrong, through the factor "
-             "(t − ŷ); you used t alone.", like=lambda *a: _rule(*a, output="none")),
-        Hint("the bias must change too: b ← b + η (t − ŷ), as if it were a weight on a "
+             "(y − ŷ); you used y alone.", like=lambda *a: _rule(*a, output="none")),
+        Hint("the bias must change too: b ← b + η (y − ŷ), as if it were a weight on a "
              "constant input of 1.", like=lambda *a: _rule(*a, move_bias=False)),
     ],
 )

@@ -132,17 +132,17 @@ check_diverges = Exercise(
 
 
 class QuadraticGradient:
-    """∇J of J(w) = ½·a·(w − c)², i.e. a·(w − c): a gradient function for the exercise."""
+    """∇J of J(w) = ½·λ·(w − c)², i.e. λ·(w − c): a gradient function for the exercise."""
 
-    def __init__(self, a, c):
-        self.a = a
+    def __init__(self, lam, c):
+        self.lam = lam
         self.c = c
 
     def __call__(self, w):
-        return self.a * (w - self.c)
+        return self.lam * (w - self.c)
 
     def __repr__(self) -> str:
-        return f"grad of ½·{self.a:g}·(w − {self.c:g})²"
+        return f"grad of ½·{self.lam:g}·(w − {self.c:g})²"
 
 
 def _descend(grad, w0, lr, steps):

@@ -311,10 +311,10 @@ def _image_figure(pixels: np.ndarray) -> Figure:
 
 def stability(curvatures, lrs=None, measured=None, ax: Axes | None = None,
               title: str | None = None) -> Axes:
-    """The per-step contraction factor ρ(η) = max_i |1 - η λ_i| against η.
+    """The per-step contraction factor r(η) = max_i |1 - η λ_i| against η.
 
-    Gradient descent on a quadratic with curvatures λ_i converges iff ρ < 1, that is
-    η < 2/λ_max (dashed line); ρ is smallest at η = 2/(λ_min + λ_max) (dotted line).
+    Gradient descent on a quadratic with curvatures λ_i converges iff r < 1, that is
+    η < 2/λ_max (dashed line); r is smallest at η = 2/(λ_min + λ_max) (dotted line).
     ``lrs`` and ``measured`` (same length) overlay factors measured from actual runs.
     """
     lam = np.sort(np.atleast_1d(np.asarray(curvatures, dtype=np.float64)))

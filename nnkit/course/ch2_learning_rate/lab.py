@@ -458,7 +458,8 @@ class RangeTestResult:
 def lr_range_test(model, X, y, loss, lr_min: float = 1e-4, lr_max: float = 10.0,
                   n_updates: int = 100, batch_size: int | None = None, rng=0,
                   smoothing: float = 0.9, stop_factor: float = 4.0) -> RangeTestResult:
-    """Smith's (2017) learning-rate range test: one run with η growing geometrically.
+    """The learning-rate range test (Smith, 2017) in the loss-based form of fastai's
+    learning-rate finder: one run with η growing geometrically.
 
     Update i uses η_i = lr_min · (lr_max/lr_min)^(i/(n_updates-1)). The loss of each batch is
     recorded before the update. The test stops once the smoothed loss exceeds

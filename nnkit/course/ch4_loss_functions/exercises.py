@@ -141,9 +141,9 @@ check_bce = Exercise(
     args=("prob", "target"),
     cases=[
         Case((np.array([0.9, 0.2, 0.6, 0.3]), np.array([1.0, 0.0, 0.0, 1.0]))),
-        Case((np.array([1.0, 0.0]), np.array([1.0, 0.0])), note="p exactly 1 and 0, both right"),
-        Case((np.array([0.0]), np.array([1.0])), note="p = 0 on target 1: a confident mistake"),
-        Case((np.array([1.0]), np.array([0.0])), note="p = 1 on target 0: a confident mistake"),
+        Case((np.array([1.0, 0.0]), np.array([1.0, 0.0])), note="ŷ exactly 1 and 0, both right"),
+        Case((np.array([0.0]), np.array([1.0])), note="ŷ = 0 on target 1: a confident mistake"),
+        Case((np.array([1.0]), np.array([0.0])), note="ŷ = 1 on target 0: a confident mistake"),
         Case((np.array([1e-6, 1 - 1e-6]), np.array([1.0, 0.0]))),
         Case((np.array([0.0, 1.0]), np.array([1.0, 0.0])), note="two confident mistakes"),
         Case((np.array([0.8, 0.3, 0.6]), np.array([1, 0, 0])), note="integer targets"),
@@ -154,14 +154,14 @@ check_bce = Exercise(
     # A p of exactly 0 or 1 that is right costs -log(1 - ε) ≈ ε: up to 1e-7 (Keras's ε).
     atol=2e-7,
     hints=[
-        Hint("with p exactly 0 or 1 a log is −∞ (and 0·log 0 is nan in floating point): clip p "
+        Hint("with ŷ exactly 0 or 1 a log is −∞ (and 0·log 0 is nan in floating point): clip ŷ "
              "to [ε, 1 − ε] with a tiny ε such as 1e-12 before taking the logs.",
              like=lambda p, y: _bce_variant(p, y, clip=None)),
         Hint("your clipping ε is too large: it changes the loss of ordinary predictions such as "
-             "p = 1e-6. Use a tiny ε such as 1e-12.",
+             "ŷ = 1e-6. Use a tiny ε such as 1e-12.",
              when=lambda call: any(np.isclose(call.got, _capped((), _bce_variant(
                  *call.case.args, clip=eps)), rtol=1e-6) for eps in (1e-3, 1e-4, 1e-5, 1e-6))),
-        Hint("your loss is negative: log p ≤ 0, so put a minus sign in front.",
+        Hint("your loss is negative: log ŷ ≤ 0, so put a minus sign in front.",
              like=lambda p, y: _bce_variant(p, y, sign=1.0)),
         Hint("you summed over the samples: take the mean instead.",
              like=lambda p, y: _bce_variant(p, y, mean=False)),
@@ -169,11 +169,11 @@ check_bce = Exercise(
              like=lambda p, y: _bce_variant(p, y, base=10)),
         Hint("you used log base 2; cross-entropy here uses the natural log (np.log).",
              like=lambda p, y: _bce_variant(p, y, base=2)),
-        Hint("only the y·log p term is there: add (1 − y)·log(1 − p), which is what penalises "
-             "a high p when the target is 0.", like=lambda p, y: _bce_variant(p, y, terms="pos")),
-        Hint("only the (1 − y)·log(1 − p) term is there: add y·log p for the samples whose "
+        Hint("only the y·log ŷ term is there: add (1 − y)·log(1 − ŷ), which is what penalises "
+             "a high ŷ when the target is 0.", like=lambda p, y: _bce_variant(p, y, terms="pos")),
+        Hint("only the (1 − y)·log(1 − ŷ) term is there: add y·log ŷ for the samples whose "
              "target is 1.", like=lambda p, y: _bce_variant(p, y, terms="neg")),
-        Hint("you swapped the arguments: the first one is the predicted probability p, the "
+        Hint("you swapped the arguments: the first one is the predicted probability ŷ, the "
              "second the 0/1 target y.", like=lambda p, y: _bce_variant(p, y, swap=True)),
     ],
 )
@@ -262,7 +262,7 @@ check_cross_entropy = Exercise(
         Hint("exp of a large logit overflows (exp(1000) = inf): subtract each row's maximum "
              "before exponentiating and use log softmax(z) = z − log Σ exp(z) (the log-sum-exp "
              "trick).", like=lambda z, t: _ce_variant(z, t, shift="none")),
-        Hint("your loss is negative: log p ≤ 0, so put a minus sign in front.",
+        Hint("your loss is negative: log ŷ ≤ 0, so put a minus sign in front.",
              like=lambda z, t: _ce_variant(z, t, sign=1.0)),
         Hint("you summed over the samples: take the mean over the n rows instead.",
              like=lambda z, t: _ce_variant(z, t, mean=False)),
@@ -277,8 +277,8 @@ check_cross_entropy = Exercise(
              like=lambda z, t: _ce_variant(z, t, axis=0)),
         Hint("you took the log of the raw logits: turn them into probabilities with softmax "
              "first.", like=lambda z, t: _ce_variant(z, t, raw=True)),
-        Hint("you multiplied the integer labels with log p as if they were one-hot rows: for "
-             "labels of shape (n,) pick each row's log p[i, y_i], e.g. "
+        Hint("you multiplied the integer labels with log ŷ as if they were one-hot rows: for "
+             "labels of shape (n,) pick each row's log ŷ[i, y_i], e.g. "
              "log_p[np.arange(n), labels].",
              like=lambda z, t: _ce_variant(z, t, labels_as_weights=True)),
     ],
@@ -488,15 +488,15 @@ def quizzes() -> dict[str, Quiz]:
     """The chapter's "predict, then look" questions, each asked before the cell that answers it."""
     return {
         "pull": Quiz(
-            "A sigmoid output says p = σ(−8) ≈ 0.0003 for an example whose target is 1: "
+            "A sigmoid output says ŷ = σ(−8) ≈ 0.0003 for an example whose target is 1: "
             "confidently wrong. Which loss pulls harder on z?",
             [
-                Option("The squared error (p − y)²: its error is close to 1, the largest it "
+                Option("The squared error (ŷ − y)²: its error is close to 1, the largest it "
                        "can be.", False,
-                       "Its gradient is 2(p − y)·σ'(z), and σ'(−8) ≈ 0.0003: the flat end of "
+                       "Its gradient is 2(ŷ − y)·σ'(z), and σ'(−8) ≈ 0.0003: the flat end of "
                        "the sigmoid shrinks the pull almost to nothing."),
                 Option("Binary cross-entropy.", True,
-                       "Its gradient with respect to z is simply p − y ≈ −1: the logarithm "
+                       "Its gradient with respect to z is simply ŷ − y ≈ −1: the logarithm "
                        "cancels the sigmoid's flat slope, so a confident mistake gets the "
                        "strongest pull."),
                 Option("Both pull equally hard: they have the same minimum.", False,

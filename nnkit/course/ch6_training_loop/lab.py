@@ -26,6 +26,7 @@ __all__ = [
     "DATASETS",
     "NetConfig",
     "load_dataset",
+    "straight_line_agreement",
     "train_run",
 ]
 
@@ -141,3 +142,26 @@ def train_run(
                       nk.SGD(model.parameters(), lr=config.lr), epochs=epochs,
                       batch_size=config.batch_size, rng=seed, grid=grid, snapshots=snapshots,
                       config={"data": dataset, "net": config})
+
+
+def straight_line_agreement(run: Run, epoch: int, directions: int = 720) -> float:
+    """The largest share of the grid points of ``run``'s probability map after ``epoch`` on
+    which one straight line gives the same class as the network (P(class 1) ≥ 0.5).
+
+    1 means the network's boundary on the map is a straight line; a curved boundary leaves
+    points on the wrong side of every line. The search tries ``directions`` normals evenly
+    spread over the full circle and, for each, every position of the line between two
+    grid points (both orientations are covered because the normals go all the way round).
+    """
+    directions = check_int(directions, "directions", low=4)
+    labels = (run.snapshot_at(epoch) >= 0.5).ravel()
+    points = run.grid.points
+    best = 0.0
+    for angle in np.linspace(0.0, 2.0 * np.pi, directions, endpoint=False):
+        order = np.argsort(points @ np.array([np.cos(angle), np.sin(angle)]), kind="stable")
+        ones = labels[order].astype(np.int64)
+        # Line after the first k points: class 0 below it, class 1 above it.
+        zeros_below = np.concatenate([[0], np.cumsum(1 - ones)])
+        ones_above = ones.sum() - np.concatenate([[0], np.cumsum(ones)])
+        best = max(best, float(np.max(zeros_below + ones_above)) / len(labels))
+    return best

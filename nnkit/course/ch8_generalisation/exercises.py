@@ -9,7 +9,7 @@ checker                            the student writes
 :data:`check_early_stopping`       ``early_stopping(val_losses, patience)`` returning
                                    ``(stop_epoch, best_epoch)``
 :data:`check_decay_step`           ``sgd_step(W, grad, velocity, lr, momentum, weight_decay)``:
-                                   :math:`G = \\partial J / \\partial W + \\lambda W`,
+                                   :math:`G = \\partial J / \\partial W + \\alpha W`,
                                    :math:`v \\leftarrow \\mu v - \\eta G`,
                                    :math:`W \\leftarrow W + v`
 =================================  ================================================================
@@ -252,7 +252,7 @@ check_early_stopping = Exercise(
 
 def _decay(W, grad, velocity, lr, momentum, weight_decay, *, penalty="l2", factor=1.0,
            in_velocity=True, shrink="before", keep_momentum=True, return_old=False):
-    """The model answer (defaults), G = ∂J/∂W + λW, v ← μv − ηG, W ← W + v, or one slip in
+    """The model answer (defaults), G = ∂J/∂W + αW, v ← μv − ηG, W ← W + v, or one slip in
     the decay term, in where it enters, or in the momentum."""
     decay = {"l2": W, "square": W ** 2, "l1": np.sign(W), "none": 0.0 * W}[penalty]
     g = grad + factor * weight_decay * decay if in_velocity else grad
@@ -309,22 +309,22 @@ check_decay_step = Exercise(
     rtol=1e-9,
     atol=1e-12,
     hints=[
-        Hint("the decay term has the wrong sign: the penalty (λ/2)‖W‖² has gradient +λW, "
+        Hint("the decay term has the wrong sign: the penalty (α/2)‖W‖² has gradient +αW, "
              "which pulls W towards 0.", like=_like(factor=-1.0)),
-        Hint("the decay term is halved: the gradient of (λ/2)‖W‖² is λW.",
+        Hint("the decay term is halved: the gradient of (α/2)‖W‖² is αW.",
              like=_like(factor=0.5)),
-        Hint("the decay term is doubled: the gradient of (λ/2)‖W‖² is λW, not 2λW.",
+        Hint("the decay term is doubled: the gradient of (α/2)‖W‖² is αW, not 2αW.",
              like=_like(factor=2.0)),
-        Hint("there is no weight decay: add λW to the gradient.", like=_like(penalty="none")),
-        Hint("the decay term is λW², but the gradient of (λ/2)‖W‖² is λW.",
+        Hint("there is no weight decay: add αW to the gradient.", like=_like(penalty="none")),
+        Hint("the decay term is αW², but the gradient of (α/2)‖W‖² is αW.",
              like=_like(penalty="square")),
-        Hint("λ·sign(W) is the gradient of an L1 penalty; weight decay (L2) adds λW.",
+        Hint("α·sign(W) is the gradient of an L1 penalty; weight decay (L2) adds αW.",
              like=_like(penalty="l1")),
-        Hint("the decay −λW is applied without the learning rate: add λW to the gradient, "
+        Hint("the decay −αW is applied without the learning rate: add αW to the gradient, "
              "then step with η.", like=_like(in_velocity=False, shrink="unscaled")),
         Hint("the weights are shrunk after the step; the decay uses the current W and enters "
              "the gradient before the step.", like=_like(in_velocity=False, shrink="after")),
-        Hint("the decay is applied to W but left out of the velocity; add λW to the gradient, "
+        Hint("the decay is applied to W but left out of the velocity; add αW to the gradient, "
              "so that the momentum carries it too.", like=_like(in_velocity=False)),
         Hint("the momentum term μ·velocity is missing from the new velocity.",
              like=_like(keep_momentum=False)),

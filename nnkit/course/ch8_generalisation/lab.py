@@ -113,7 +113,7 @@ def train_run(model_name: str, n_train: int, epochs: int = 200, snapshots=(10, 5
     full-batch gradient descent (η = 0.2, momentum 0.9) and record it with the course's
     recorder (:func:`nnkit.course.runs.record_run`), the 200 validation moons held out.
 
-    ``weight_decay`` overrides the model's own λ. At each epoch in ``snapshots`` the
+    ``weight_decay`` overrides the model's own α. At each epoch in ``snapshots`` the
     class-1 probability on a ``grid_size`` × ``grid_size`` grid over the plane is kept
     (computed in evaluation mode, so without dropout).
     """
@@ -273,7 +273,7 @@ class RegulariserDuel:
 
     n_train: int
     val_loss: dict             # (regulariser, strength) -> validation loss after training
-    weight_decay: float        # λ with the lowest validation loss
+    weight_decay: float        # α with the lowest validation loss
     dropout: float             # p with the lowest validation loss
     test_loss: dict            # "weight decay" / "dropout" -> per-example test losses
     test_correct: dict         # "weight decay" / "dropout" -> per-example 0/1 correctness
@@ -300,7 +300,7 @@ def compare_regularisers(n_train: int, weight_decays=(1e-3, 3e-3, 1e-2, 3e-2, 1e
                          width: int = 64) -> RegulariserDuel:
     """Weight decay against dropout on ``n_train`` moons, each at its own best strength.
 
-    Every λ (no dropout) and every p (no weight decay) trains the ``width``-unit network
+    Every α (no dropout) and every p (no weight decay) trains the ``width``-unit network
     as :func:`train_run` does (full batch, η = 0.2, momentum 0.9, ``epochs`` epochs); the
     strength with the lowest validation loss at the end is chosen for each regulariser.
     Only the two chosen models meet the test set: 2000 fresh moons, used for nothing else.

@@ -21,7 +21,7 @@ survives only one pattern of signs is caught by the other. Wrapped:
   dJ/dX in ``backward``;
 * forward (the formula) and backward of MSELoss, BCELoss, BCEWithLogitsLoss and
   CrossEntropyLoss;
-* SGD.step (every parameter after the update).
+* the step of SGD, AdaGrad, RMSProp, Adam and AdamW (every parameter after the update).
 
 Finite differences are the exception. ``gradcheck`` and ``numerical_gradient`` divide
 every change by their step (1e-6), so inside them the change is a realistic 4e-16 (about
@@ -62,6 +62,10 @@ TARGETS = {
     "BCEWithLogitsLoss": ("forward", "backward"),
     "CrossEntropyLoss": ("forward", "backward"),
     "SGD": ("step",),
+    "AdaGrad": ("step",),
+    "RMSProp": ("step",),
+    "Adam": ("step",),
+    "AdamW": ("step",),
 }
 
 # The forms of the perturbation, chosen by NNKIT_PERTURB_FORM:

@@ -179,7 +179,7 @@ PERCEPTRON = [
                                                         b + lr * (t - (w @ x + b))),
            "hint", "not z itself"),
     Mutant("t instead of t - y", lambda w, b, x, t, lr: (w + lr * t * x, b + lr * t), "hint",
-           "t alone"),
+           "y alone"),
     Mutant("strict step", lambda w, b, x, t, lr: (
         w + lr * (t - float(w @ x + b > 0)) * x, b + lr * (t - float(w @ x + b > 0))),
         "hint", "z = 0"),

@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 import nnkit as nk
-from nnkit.course.ch6_training_loop.lab import DATASETS, NetConfig, load_dataset, train_run
+from nnkit.course.ch6_training_loop.lab import (
+    DATASETS,
+    NetConfig,
+    load_dataset,
+    straight_line_agreement,
+    train_run,
+)
+from nnkit.course.grid import Grid
+from nnkit.course.runs import Run
 
 
 @pytest.mark.parametrize(
@@ -87,3 +95,27 @@ def test_hidden_layers_solve_xor_where_a_linear_model_cannot():
         scores[hidden] = nk.accuracy(net.forward(X_val), y_val)
     assert scores[(8, 8)] >= 0.8
     assert scores[()] <= 0.7
+
+
+def _run_with_map(probabilities, grid):
+    # A Run holding only one probability map, after epoch 0.
+    return Run(config={}, data=(), model=None, history=None, grid=grid,
+               snapshots={0: probabilities})
+
+
+def test_straight_line_agreement_is_one_for_a_straight_boundary_and_less_for_a_curved_one():
+    grid = Grid.over((-1.0, 1.0), (-1.0, 1.0), 21)
+    gx, gy = grid.mesh
+    slanted = _run_with_map((gy > 0.3 * gx + 0.1).astype(float), grid)
+    assert straight_line_agreement(slanted, 0) == 1.0
+    disc = _run_with_map((gx**2 + gy**2 < 0.4).astype(float), grid)
+    inside = float(np.mean(gx**2 + gy**2 < 0.4))
+    # No line separates a disc from its surroundings: the best line leaves the disc, or
+    # most of it, on the wrong side.
+    assert straight_line_agreement(disc, 0) < 1.0 - inside / 3
+
+
+def test_straight_line_agreement_rejects_too_few_directions():
+    grid = Grid.over((-1.0, 1.0), (-1.0, 1.0), 5)
+    with pytest.raises(ValueError):
+        straight_line_agreement(_run_with_map(np.zeros(grid.shape), grid), 0, directions=2)

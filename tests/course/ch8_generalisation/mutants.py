@@ -191,7 +191,7 @@ def decay_mutant(kind):
 DECAY = [
     Mutant("sign", decay_mutant("sign"), "hint", "wrong sign"),
     Mutant("halved", decay_mutant("halved"), "hint", "is halved"),
-    Mutant("squared", decay_mutant("squared"), "hint", "λW²"),
+    Mutant("squared", decay_mutant("squared"), "hint", "αW²"),
     Mutant("L1", decay_mutant("L1"), "hint", "L1 penalty"),
     Mutant("no decay", decay_mutant("no decay"), "hint", "there is no weight decay"),
     Mutant("no lr", decay_mutant("no lr"), "hint", "without the learning rate"),
