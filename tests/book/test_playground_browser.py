@@ -110,6 +110,7 @@ def test_bad_data_and_a_diverging_run_get_a_message(offline):
 
 
 def test_the_map_works_with_the_keyboard_and_show_code_gives_nnkit_code(offline):
+    """Keyboard on the map; then Adam, two steps, and the code of that run."""
     page = offline.page
     root = page.locator(ROOT_SELECTOR)
     canvas = root.locator("canvas.pg-map")
@@ -123,11 +124,14 @@ def test_the_map_works_with_the_keyboard_and_show_code_gives_nnkit_code(offline)
     page.keyboard.press("Delete")
     assert "Removed a point" in root.locator("[aria-live]").inner_text()
 
+    root.get_by_label("Optimiser", exact=True).select_option("adam")
+    assert root.get_by_label("Momentum", exact=True).is_disabled()
     button(page, "Step").click()
     button(page, "Step").click()
     button(page, "Show code").click()
     code = root.locator("pre.pg-code").inner_text()
     assert "import nnkit as nk" in code
+    assert "optimizer = nk.Adam(model.parameters(), lr=0.1)" in code
     assert "nk.fit(model, X_train, y_train, loss, optimizer, epochs=2" in code
     # The data changed (a point added, one removed): the points are written out.
     assert "X = np.array([" in code

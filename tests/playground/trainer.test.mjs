@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  ACTIVATIONS, LOSSES, Network, Random, SGD, Trainer, initialWeights, lossForward,
+  ACTIVATIONS, Adam, LOSSES, Network, Random, SGD, Trainer, initialWeights, lossForward,
 } from "../../nnkit/course/playground/js/trainer.mjs";
 
 /** A small network and batch with every loss's targets. */
@@ -58,14 +58,23 @@ test("SGD with momentum and weight decay follows nnkit's update rule", () => {
   const grad = Float64Array.from([0.5, 0.25]);
   const opt = new SGD([{ value, grad }], { lr: 0.1, momentum: 0.9, weightDecay: 0.01 });
   opt.step();
-  // g = grad + λθ; v = -η g; θ += v
-  const v1 = [-0.1 * (0.5 + 0.01 * 1), -0.1 * (0.25 + 0.01 * -2)];
-  assert.deepEqual(Array.from(value), [1 + v1[0], -2 + v1[1]]);
+  // g = grad + λθ; b = g (b starts at 0); θ -= η b
+  const b1 = [0.5 + 0.01 * 1, 0.25 + 0.01 * -2];
+  assert.deepEqual(Array.from(value), [1 - 0.1 * b1[0], -2 - 0.1 * b1[1]]);
   const theta = Array.from(value);
   opt.lr = 0.2; // the learning rate may change between steps
   opt.step();
-  const v2 = [0, 1].map((i) => v1[i] * 0.9 - 0.2 * (grad[i] + 0.01 * theta[i]));
-  assert.deepEqual(Array.from(value), [theta[0] + v2[0], theta[1] + v2[1]]);
+  const b2 = [0, 1].map((i) => b1[i] * 0.9 + (grad[i] + 0.01 * theta[i]));
+  assert.deepEqual(Array.from(value), [theta[0] - 0.2 * b2[0], theta[1] - 0.2 * b2[1]]);
+});
+
+test("Adam's first step moves every weight by about the learning rate, against the gradient", () => {
+  const value = Float64Array.from([1, -2, 3]);
+  const grad = Float64Array.from([0.5, -4, 1e-3]);
+  const opt = new Adam([{ value, grad }], { lr: 0.01 });
+  opt.step();
+  [1 - 0.01, -2 + 0.01, 3 - 0.01].forEach((v, i) => assert.ok(Math.abs(value[i] - v) < 1e-6, `${value[i]}`));
+  assert.equal(opt.t, 1);
 });
 
 test("SGD rejects a bad learning rate and momentum", () => {

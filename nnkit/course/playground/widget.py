@@ -38,6 +38,8 @@ LOSSES = {  # the page's name -> (nnkit loss, output activation, for two classes
     "cross_entropy": (nk.CrossEntropyLoss, None, False),
 }
 BATCH_SIZES = (None, 1, 4, 8, 16, 32, 64, 128)
+OPTIMIZERS = ("sgd", "nesterov", "adam")
+OPTIMIZER_NAMES = {"sgd": "SGD", "nesterov": "SGD (Nesterov)", "adam": "Adam"}
 MOMENTA = (0.0, 0.5, 0.9, 0.95, 0.99)
 WEIGHT_DECAYS = (0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
 
@@ -85,9 +87,10 @@ class Playground(anywidget.AnyWidget):
     init : None (He before ReLU, Xavier otherwise), "he", "xavier", "normal" or "zeros"
     loss : "bce_logits", "bce" (a Sigmoid output), "mse" or "cross_entropy";
         None picks "bce_logits" for two classes and "cross_entropy" for three
-    lr, momentum, weight_decay, batch_size : the optimiser (nnkit.SGD) and fit's batch size
-        (None: full batch); the page offers the values in MOMENTA, WEIGHT_DECAYS and
-        BATCH_SIZES, and learning rates from 1e-4 to 10
+    optimizer : "sgd" (nnkit.SGD), "nesterov" (SGD with nesterov=True) or "adam" (nnkit.Adam)
+    lr, momentum, weight_decay, batch_size : the optimiser's settings (momentum for SGD only)
+        and fit's batch size (None: full batch); the page offers the values in MOMENTA,
+        WEIGHT_DECAYS and BATCH_SIZES, and learning rates from 1e-4 to 10
     seed : seeds nnkit's data and initial weights
     question : a prompt shown above the playground (a chapter's question)
     """
@@ -102,8 +105,9 @@ class Playground(anywidget.AnyWidget):
     trained = traitlets.Dict().tag(sync=True)
 
     def __init__(self, dataset="moons", n=200, noise=None, validation=0.3, hidden_layers=2,
-                 width=8, activation="tanh", init=None, loss=None, lr=0.1, momentum=0.0,
-                 weight_decay=0.0, batch_size=None, seed=0, question="", **kwargs):
+                 width=8, activation="tanh", init=None, loss=None, optimizer="sgd", lr=0.1,
+                 momentum=0.0, weight_decay=0.0, batch_size=None, seed=0, question="",
+                 **kwargs):
         dataset = check_choice(dataset, "dataset", tuple(DATASETS))
         classes, default_noise = DATASETS[dataset]
         n = check_int(n, "n", low=max(classes, 2), high=2000)
@@ -133,6 +137,11 @@ class Playground(anywidget.AnyWidget):
                 raise ValueError(
                     f"{name} must be one of {allowed} (the page's choices), got {value!r}")
         seed = check_int(seed, "seed", low=0, high=99)
+        optimizer = check_choice(optimizer, "optimizer", OPTIMIZERS)
+        if optimizer == "nesterov" and not momentum:
+            raise ValueError("optimizer='nesterov' needs a momentum > 0, e.g. momentum=0.9")
+        if optimizer == "adam" and momentum:
+            raise ValueError("Adam keeps its own moving averages: leave momentum at 0")
 
         X, y, call = _dataset(dataset, n, noise, seed)
         n_train = n - round(validation * n)
@@ -146,7 +155,7 @@ class Playground(anywidget.AnyWidget):
         super().__init__(
             settings=dict(dataset=dataset, n=n, noise=noise, validation=validation,
                           hidden_layers=hidden_layers, width=width, activation=activation,
-                          init=init, loss=loss, lr=lr, momentum=momentum,
+                          init=init, loss=loss, optimizer=optimizer, lr=lr, momentum=momentum,
                           weight_decay=weight_decay, batch_size=batch_size, seed=seed),
             points=dict(X=X.tolist(), y=y.tolist(), n_train=n_train, source={"call": call}),
             initial=dict(
@@ -170,7 +179,8 @@ class Playground(anywidget.AnyWidget):
         n_val = len(points["X"]) - points["n_train"]
         return (f"Playground: a {sizes} {s['activation']} network on {s['dataset']} "
                 f"({points['n_train']} training and {n_val} validation points), "
-                f"{LOSSES[s['loss']][0].__name__}, SGD with learning rate {s['lr']:g}; "
+                f"{LOSSES[s['loss']][0].__name__}, {OPTIMIZER_NAMES[s['optimizer']]} with "
+                f"learning rate {s['lr']:g}; "
                 "it trains in the page (Play)")
 
     def training_data(self) -> tuple[np.ndarray, np.ndarray]:

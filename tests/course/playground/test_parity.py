@@ -2,7 +2,8 @@
 
 The same network (initialised by ``nk.mlp(..., rng=seed)``), the same data and the same
 full-batch schedule must give nk.fit's loss curve to 1e-9 relative over 200 epochs, for
-every activation, loss and optimiser the playground offers; so must the validation loss,
+every activation, loss and optimiser the playground offers (SGD with and without
+momentum, Nesterov, L2; Adam); so must the validation loss,
 the gradient norms and the final predictions. Mini-batches are drawn by the page's own
 generator, so that case replays the page's orders through nnkit's layers, loss and
 optimiser, exactly as fit's loop does.
@@ -25,12 +26,28 @@ LOSSES = {  # the playground's name -> (nnkit loss, output activation)
     "mse": (nk.MSELoss, None),
     "cross_entropy": (nk.CrossEntropyLoss, None),
 }
-OPTIMISERS = {
-    "sgd": {"lr": 0.3},
-    "momentum": {"lr": 0.1, "momentum": 0.9},
-    "l2": {"lr": 0.3, "weight_decay": 1e-3},
-    "momentum+l2": {"lr": 0.05, "momentum": 0.8, "weight_decay": 1e-2},
+OPTIMISERS = {  # name -> (nnkit optimiser, its options)
+    "sgd": (nk.SGD, {"lr": 0.3}),
+    "momentum": (nk.SGD, {"lr": 0.1, "momentum": 0.9}),
+    "nesterov": (nk.SGD, {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
+    "l2": (nk.SGD, {"lr": 0.3, "weight_decay": 1e-3}),
+    "momentum+l2": (nk.SGD, {"lr": 0.05, "momentum": 0.8, "weight_decay": 1e-2}),
+    "adam": (nk.Adam, {"lr": 0.01}),
+    "adam+l2": (nk.Adam, {"lr": 0.01, "weight_decay": 1e-3}),
 }
+
+
+def page_optimizer(optimiser: str) -> dict:
+    """The page's optimiser spec for one of OPTIMISERS."""
+    kind, options = OPTIMISERS[optimiser]
+    return {"name": "adam" if kind is nk.Adam else "sgd", "lr": options["lr"],
+            "momentum": options.get("momentum", 0.0), "nesterov": options.get("nesterov", False),
+            "weightDecay": options.get("weight_decay", 0.0)}
+
+
+def nk_optimizer(model, optimiser: str):
+    kind, options = OPTIMISERS[optimiser]
+    return kind(model.parameters(), **options)
 
 
 def data(loss: str):
@@ -42,17 +59,15 @@ def data(loss: str):
     return X[:70], y[:70], X[70:], y[70:]
 
 
-def spec_for(model, loss, activation, X, y, Xv, yv, options, batch_size=None, seed=0):
-    """The trainer's spec for an nnkit model and data."""
+def spec_for(model, loss, activation, X, y, Xv, yv, optimizer, batch_size=None, seed=0):
+    """The trainer's spec for an nnkit model and data (``optimizer``: the page's spec)."""
     dense = [layer for layer in model if isinstance(layer, nk.Dense)]
     return {
         "sizes": [dense[0].n_in] + [d.n_out for d in dense],
         "activation": activation, "loss": loss,
         "weights": [d.W.value for d in dense], "biases": [d.b.value for d in dense],
         "X": X, "y": y, "Xval": Xv, "yval": yv, "epochs": EPOCHS,
-        "optimizer": {"name": "sgd", "lr": options["lr"],
-                      "momentum": options.get("momentum", 0.0),
-                      "weightDecay": options.get("weight_decay", 0.0)},
+        "optimizer": optimizer,
         "batchSize": batch_size, "seed": seed,
     }
 
@@ -79,12 +94,11 @@ def compare(page, history, model, points):
 
 def full_batch_run(activation, loss, optimiser):
     model, nk_loss, (X, y, Xv, yv) = setup(activation, loss)
-    options = OPTIMISERS[optimiser]
-    spec = spec_for(model, loss, activation, X, y, Xv, yv, options)
+    spec = spec_for(model, loss, activation, X, y, Xv, yv, page_optimizer(optimiser))
     grid = np.stack(np.meshgrid(np.linspace(-2, 3, 7), np.linspace(-2, 2, 7)), -1).reshape(-1, 2)
     spec["predict"] = grid
     page = run_in_node(spec)
-    history = nk.fit(model, X, y, nk_loss, nk.SGD(model.parameters(), **options),
+    history = nk.fit(model, X, y, nk_loss, nk_optimizer(model, optimiser),
                      epochs=EPOCHS, validation=(Xv, yv), callbacks=[nk.GradientNorms()])
     return page, history, model, grid
 
@@ -93,6 +107,7 @@ CONFIGS = [(a, loss, "momentum+l2") for a in ("relu", "tanh", "sigmoid", "identi
            for loss in LOSSES]
 CONFIGS += [("tanh", "bce_logits", o) for o in OPTIMISERS if o != "momentum+l2"]
 CONFIGS += [("relu", "cross_entropy", o) for o in OPTIMISERS if o != "momentum+l2"]
+CONFIGS += [(a, "bce", "adam") for a in ("relu", "sigmoid")]
 
 
 @pytest.mark.parametrize(("activation", "loss", "optimiser"), CONFIGS)
@@ -108,7 +123,7 @@ def test_full_batch_loss_curve_matches_nk_fit(activation, loss, optimiser):
 def test_parity_check_sees_a_different_learning_rate():
     """The comparison can fail: 1 % more learning rate is far outside the tolerance."""
     model, nk_loss, (X, y, Xv, yv) = setup("tanh", "bce_logits")
-    spec = spec_for(model, "bce_logits", "tanh", X, y, Xv, yv, {"lr": 0.303})
+    spec = spec_for(model, "bce_logits", "tanh", X, y, Xv, yv, {"name": "sgd", "lr": 0.303})
     page = run_in_node(spec)
     history = nk.fit(model, X, y, nk_loss, nk.SGD(model.parameters(), lr=0.3), epochs=EPOCHS)
     assert relative_difference(page["history"]["epochLoss"], history.epoch_loss) > 1e-6
@@ -118,12 +133,12 @@ def test_parity_check_sees_a_different_learning_rate():
 def test_mini_batches_match_nnkit_replaying_the_pages_order(loss):
     """fit's inner loop with the page's orders: forward, loss, backward, step per batch."""
     model, nk_loss, (X, y, Xv, yv) = setup("relu", loss)
-    options = OPTIMISERS["momentum+l2"]
-    spec = spec_for(model, loss, "relu", X, y, Xv, yv, options, batch_size=16, seed=9)
+    spec = spec_for(model, loss, "relu", X, y, Xv, yv, page_optimizer("momentum+l2"),
+                    batch_size=16, seed=9)
     spec["epochs"], spec["recordOrders"] = 30, True
     page = run_in_node(spec)
     assert len(page["orders"]) == 30
-    optimizer = nk.SGD(model.parameters(), **options)
+    optimizer = nk_optimizer(model, "momentum+l2")
     y = nk_loss.check(model.forward(X), y)[1]  # the targets as fit checks them: (n, 1)
     epoch_loss = []
     for order in page["orders"]:
@@ -141,7 +156,7 @@ def test_mini_batches_match_nnkit_replaying_the_pages_order(loss):
 
 def test_a_diverging_run_stops_in_the_same_epoch_as_nk_fit():
     model, nk_loss, (X, y, Xv, yv) = setup("relu", "mse")
-    spec = spec_for(model, "mse", "relu", X, y, Xv, yv, {"lr": 3.0})
+    spec = spec_for(model, "mse", "relu", X, y, Xv, yv, {"name": "sgd", "lr": 3.0})
     page = run_in_node(spec)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", nk.DivergenceWarning)
@@ -153,6 +168,6 @@ def test_a_diverging_run_stops_in_the_same_epoch_as_nk_fit():
 
 def test_the_trainer_refuses_bad_input_with_its_message():
     model, _, (X, y, Xv, yv) = setup("relu", "bce_logits")
-    spec = spec_for(model, "bce_logits", "relu", X, y + 1, Xv, yv, {"lr": 0.1})
+    spec = spec_for(model, "bce_logits", "relu", X, y + 1, Xv, yv, {"name": "sgd", "lr": 0.1})
     with pytest.raises(ValueError, match="labels go up to 2"):
         run_in_node(spec)

@@ -31,7 +31,9 @@ def page_run(pg: Playground, segments, *, points=None, initial=None, batch_size=
     sizes = [2] + [s["width"]] * s["hidden_layers"] + [len(init["weights"][-1])]
     run = {"data": p, "sizes": sizes, "activation": s["activation"], "init": s["init"],
            "loss": s["loss"], "seed": s["seed"], "initial": init, "batchSize": batch_size,
-           "optimizer": {"name": "sgd", "lr": segments[0]["lr"], "momentum": s["momentum"],
+           "optimizer": {"name": "adam" if s["optimizer"] == "adam" else "sgd",
+                         "lr": segments[0]["lr"], "momentum": s["momentum"],
+                         "nesterov": s["optimizer"] == "nesterov",
                          "weightDecay": s["weight_decay"]},
            "segments": segments}
     n = p["nTrain"]
@@ -68,6 +70,21 @@ def test_the_code_reproduces_a_run_with_a_changed_learning_rate():
     for W, layer in zip(page["weights"], [d for d in model if isinstance(d, nk.Dense)],
                         strict=True):
         assert relative_difference(W, layer.W.value) < TOLERANCE
+
+
+@pytest.mark.parametrize(("optimizer", "momentum", "expected"), [
+    ("adam", 0.0, "nk.Adam(model.parameters(), lr=0.01, weight_decay=0.0001)"),
+    ("nesterov", 0.9, "nk.SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True, "
+                      "weight_decay=0.0001)"),
+])
+def test_the_code_reproduces_adam_and_nesterov_runs(optimizer, momentum, expected):
+    pg = Playground(dataset="xor", n=100, hidden_layers=1, width=8, activation="relu",
+                    optimizer=optimizer, lr=0.01, momentum=momentum, weight_decay=1e-4, seed=5)
+    segments = [{"lr": 0.01, "epochs": 30}, {"lr": 0.03, "epochs": 20}]
+    page = run_in_node(page_run(pg, segments))
+    assert expected in page["code"]
+    curve = [v for h in execute(page["code"])["histories"] for v in h.epoch_loss]
+    assert relative_difference(page["history"]["epochLoss"], curve) < TOLERANCE
 
 
 def test_the_code_writes_out_points_and_weights_the_page_drew():
@@ -134,6 +151,9 @@ def test_to_nnkit_before_training_says_what_to_do():
     ({"lr": 50}, "between 1e-4 and 10"),
     ({"momentum": 0.7}, "momentum must be one of"),
     ({"batch_size": 10}, "batch_size must be one of"),
+    ({"optimizer": "nesterov"}, "needs a momentum > 0"),
+    ({"optimizer": "adam", "momentum": 0.9}, "leave momentum at 0"),
+    ({"optimizer": "lbfgs"}, "optimizer"),
     ({"validation": 0.9}, "validation must be a share"),
     ({"activation": "gelu"}, "activation"),
 ])

@@ -12,7 +12,8 @@ import { LOSSES } from "./trainer.mjs";
  * The Python source for a run:
  * { data: { X, y, nTrain, source: null | { call } }, sizes, activation, init, loss, seed,
  *   initial: { weights, biases, source: null | { call } }, batchSize,
- *   optimizer: { name, momentum, weightDecay }, segments: [{ lr, epochs }] }.
+ *   optimizer: { name ("sgd" or "adam"), momentum, nesterov, weightDecay },
+ *   segments: [{ lr, epochs }] }.
  * The first nTrain points are the training set, the rest the validation set.
  */
 export function generateCode(run) {
@@ -42,9 +43,14 @@ export function generateCode(run) {
   lines.push(`loss = nk.${LOSSES[run.loss].nnkit}()`);
   const opt = run.optimizer;
   const first = run.segments.length ? run.segments[0].lr : opt.lr;
-  const extra = (opt.momentum ? `, momentum=${num(opt.momentum)}` : "") +
-    (opt.weightDecay ? `, weight_decay=${num(opt.weightDecay)}` : "");
-  lines.push(`optimizer = nk.SGD(model.parameters(), lr=${num(first)}${extra})`);
+  const decay = opt.weightDecay ? `, weight_decay=${num(opt.weightDecay)}` : "";
+  if (opt.name === "adam") {
+    lines.push(`optimizer = nk.Adam(model.parameters(), lr=${num(first)}${decay})`);
+  } else {
+    const momentum = (opt.momentum ? `, momentum=${num(opt.momentum)}` : "") +
+      (opt.nesterov ? ", nesterov=True" : "");
+    lines.push(`optimizer = nk.SGD(model.parameters(), lr=${num(first)}${momentum}${decay})`);
+  }
 
   const batch = run.batchSize == null || run.batchSize >= data.nTrain ? "None" : String(run.batchSize);
   const args = [`batch_size=${batch}`];

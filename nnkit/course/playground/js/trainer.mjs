@@ -9,7 +9,7 @@
 //   nnkit/activations.py  relu, tanh, sigmoid (the overflow-free form), identity
 //   nnkit/losses.py       MSELoss, BCELoss (after a Sigmoid), BCEWithLogitsLoss,
 //                         CrossEntropyLoss (labels)
-//   nnkit/optim.py        SGD with momentum and weight decay
+//   nnkit/optim.py        SGD (momentum, Nesterov) and Adam, with L2 weight decay
 //   nnkit/training.py     fit: the epoch loss, the divergence rule, mini-batches
 //   nnkit/callbacks.py    Validation (chunked evaluation), GradientNorms
 //
@@ -258,35 +258,34 @@ function countCorrect(name, P, y, offset, n, units) {
 // ---------------------------------------------------------------- optimisers
 
 /**
- * nnkit.SGD: θ ← θ - η g, or with momentum v ← μ v - η g, θ ← θ + v, where
- * g = ∇L + λθ when weight decay λ > 0. `lr` may change between steps.
- * Every optimiser takes the parameters as [{value, grad}] (Float64Arrays) and an
- * options object, and has step(); another one (Adam, once nnkit has it) is a class
- * with the same shape added to OPTIMIZERS.
+ * nnkit.SGD: θ ← θ - η g; with momentum μ a buffer b ← μ b + g and θ ← θ - η b (Nesterov:
+ * θ ← θ - η (g + μ b)), where g = ∇L + λθ when weight decay λ > 0. `lr` may change
+ * between steps. Every optimiser takes the parameters as [{value, grad}] (Float64Arrays)
+ * and an options object, and has step(); OPTIMIZERS names them.
  */
 export class SGD {
-  constructor(params, { lr = 0.1, momentum = 0, weightDecay = 0 } = {}) {
+  constructor(params, { lr = 0.1, momentum = 0, weightDecay = 0, nesterov = false } = {}) {
     checkPositive(lr, "learning rate");
     if (!(momentum >= 0 && momentum < 1)) throw new Error(`momentum must be in [0, 1), got ${momentum}`);
-    if (!(weightDecay >= 0 && Number.isFinite(weightDecay))) {
-      throw new Error(`L2 weight decay must be >= 0, got ${weightDecay}`);
-    }
+    checkDecay(weightDecay);
+    if (nesterov && !momentum) throw new Error("Nesterov momentum needs a momentum > 0");
     this.params = params;
     this.lr = lr;
     this.momentum = momentum;
     this.weightDecay = weightDecay;
-    this.velocities = momentum ? params.map((p) => new Float64Array(p.value.length)) : null;
+    this.nesterov = Boolean(nesterov);
+    this.buffers = momentum ? params.map((p) => new Float64Array(p.value.length)) : null;
   }
   step() {
-    const { lr, momentum, weightDecay: wd } = this;
+    const { lr, momentum: mu, weightDecay: wd, nesterov } = this;
     for (let q = 0; q < this.params.length; q++) {
       const { value, grad } = this.params[q];
-      const v = this.velocities && this.velocities[q];
+      const b = this.buffers && this.buffers[q];
       for (let i = 0; i < value.length; i++) {
         const g = wd ? grad[i] + wd * value[i] : grad[i];
-        if (v) {
-          v[i] = v[i] * momentum - lr * g;
-          value[i] += v[i];
+        if (b) {
+          b[i] = b[i] * mu + g;
+          value[i] -= lr * (nesterov ? g + mu * b[i] : b[i]);
         } else {
           value[i] -= lr * g;
         }
@@ -295,7 +294,57 @@ export class SGD {
   }
 }
 
-export const OPTIMIZERS = { sgd: SGD };
+/**
+ * nnkit.Adam (Kingma & Ba 2015), in nnkit's order of operations: at update t' = t + 1,
+ * m ← ρ₁ m + (1 - ρ₁) g, v ← ρ₂ v + (1 - ρ₂) g g,
+ * θ ← θ - (η / (1 - ρ₁^t')) m / (√v / √(1 - ρ₂^t') + ε), with g = ∇L + λθ (L2).
+ */
+export class Adam {
+  constructor(params, { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0 } = {}) {
+    checkPositive(lr, "learning rate");
+    checkPositive(eps, "eps");
+    for (const beta of betas) {
+      if (!(beta >= 0 && beta < 1)) throw new Error(`Adam's decay rates must be in [0, 1), got ${betas}`);
+    }
+    checkDecay(weightDecay);
+    this.params = params;
+    this.lr = lr;
+    this.betas = betas;
+    this.eps = eps;
+    this.weightDecay = weightDecay;
+    this.t = 0;
+    this.means = params.map((p) => new Float64Array(p.value.length));
+    this.squares = params.map((p) => new Float64Array(p.value.length));
+  }
+  step() {
+    const [beta1, beta2] = this.betas;
+    const { lr, eps, weightDecay: wd } = this;
+    const n = this.t + 1;
+    const correction1 = 1 - beta1 ** n;
+    const rootCorrection2 = Math.sqrt(1 - beta2 ** n);
+    const rate = lr / correction1;
+    for (let q = 0; q < this.params.length; q++) {
+      const { value, grad } = this.params[q];
+      const m = this.means[q];
+      const v = this.squares[q];
+      for (let i = 0; i < value.length; i++) {
+        const g = wd ? grad[i] + wd * value[i] : grad[i];
+        m[i] = m[i] * beta1 + (1 - beta1) * g;
+        v[i] = v[i] * beta2 + (1 - beta2) * g * g;
+        value[i] -= (rate * m[i]) / (Math.sqrt(v[i]) / rootCorrection2 + eps);
+      }
+    }
+    this.t += 1;
+  }
+}
+
+function checkDecay(weightDecay) {
+  if (!(weightDecay >= 0 && Number.isFinite(weightDecay))) {
+    throw new Error(`L2 weight decay must be >= 0, got ${weightDecay}`);
+  }
+}
+
+export const OPTIMIZERS = { sgd: SGD, adam: Adam };
 
 function checkPositive(value, name) {
   if (!(typeof value === "number" && Number.isFinite(value) && value > 0)) {

@@ -31,6 +31,8 @@ const LOSS_LABELS = {
 };
 const INIT_LABELS = { default: "He for ReLU, else Xavier", he: "He", xavier: "Xavier", normal: "normal (0.01)", zeros: "zeros" };
 const BATCHES = [null, 1, 4, 8, 16, 32, 64, 128];
+/** The optimisers offered: nnkit.SGD (momentum below; Nesterov's form) and nnkit.Adam. */
+const OPTIMIZER_LABELS = { sgd: "SGD", nesterov: "SGD, Nesterov momentum", adam: "Adam" };
 const L2S = [0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1];
 const MOMENTA = [0, 0.5, 0.9, 0.95, 0.99];
 const SHAPES = ["circle", "square", "triangle"];
@@ -166,7 +168,7 @@ class Playground {
     ]);
     const trainGroup = grid("Training", [
       select("loss", "Loss", Object.entries(LOSS_LABELS), s.loss),
-      select("optimizer", "Optimiser", [["sgd", "SGD"]], "sgd"),
+      select("optimizer", "Optimiser", Object.entries(OPTIMIZER_LABELS), s.optimizer || "sgd"),
       range("lr", "Learning rate", -4, 1, 0.05, Math.log10(s.lr)),
       select("momentum", "Momentum", MOMENTA.map((m) => [m, String(m)]), s.momentum),
       select("batch", "Batch size", BATCHES.map((b) => [b ?? "full", b ?? "full batch"]), s.batch_size ?? "full"),
@@ -240,6 +242,8 @@ class Playground {
     c.loss.value = s.loss;
     c.lr.value = Math.log10(s.lr);
     c.momentum.value = String(s.momentum);
+    c.optimizer.value = s.optimizer || "sgd";
+    c.momentum.disabled = s.optimizer === "adam"; // Adam keeps its own averages
     c.batch.value = s.batch_size == null ? "full" : String(s.batch_size);
     c.l2.value = String(s.weight_decay);
     const binary = this.nClasses() === 2;
@@ -312,7 +316,10 @@ class Playground {
     rebuildOn("momentum", (v) => { this.settings.momentum = Number(v); });
     rebuildOn("batch", (v) => { this.settings.batch_size = v === "full" ? null : Number(v); });
     rebuildOn("l2", (v) => { this.settings.weight_decay = Number(v); });
-    rebuildOn("optimizer", () => {});
+    rebuildOn("optimizer", (v) => {
+      this.settings.optimizer = v;
+      this.controls.momentum.disabled = v === "adam";
+    });
     change("speed", (v) => { this.speed = Number(v); });
     // The learning rate changes the running optimiser: no reset (a new segment of the run).
     change("lr", (v) => {
@@ -382,6 +389,16 @@ class Playground {
     return { ...drawn, source: null };
   }
 
+  /** The trainer's optimiser options from the settings. */
+  optimizerSpec() {
+    const s = this.settings;
+    const name = s.optimizer === "adam" ? "adam" : "sgd";
+    return {
+      name, lr: s.lr, weightDecay: s.weight_decay,
+      momentum: name === "sgd" ? s.momentum : 0, nesterov: s.optimizer === "nesterov",
+    };
+  }
+
   /** Why the data cannot be trained on, or null. */
   problem() {
     const { X, y, nTrain } = this.points;
@@ -411,7 +428,7 @@ class Playground {
           weights: init.weights, biases: init.biases,
           X: p.X.slice(0, p.nTrain), y: p.y.slice(0, p.nTrain),
           Xval: p.X.slice(p.nTrain), yval: p.y.slice(p.nTrain),
-          optimizer: { name: "sgd", lr: s.lr, momentum: s.momentum, weightDecay: s.weight_decay },
+          optimizer: this.optimizerSpec(),
           batchSize: s.batch_size, seed: s.seed,
         });
         this.init = init;
@@ -607,7 +624,7 @@ class Playground {
       data: { X: p.X, y: p.y, nTrain: p.nTrain, source: p.source && !p.source.stale ? p.source : null },
       sizes: this.sizes(), activation: s.activation, init: s.init, loss: s.loss, seed: s.seed,
       initial: init, batchSize: s.batch_size,
-      optimizer: { name: "sgd", lr: s.lr, momentum: s.momentum, weightDecay: s.weight_decay },
+      optimizer: this.optimizerSpec(),
       segments: this.segments,
     };
   }
