@@ -5,7 +5,8 @@
 #   scripts/test.sh book/03_initialization.ipynb …   # after changing these chapters
 #   scripts/test.sh book/playground.ipynb            # after changing the playground
 #
-# Everything: lint (ruff); the unit tests (tests/, also the stored notebooks, the
+# Everything: lint (ruff); the playground's JavaScript unit tests (node --test
+# tests/playground); the unit tests (tests/, also the stored notebooks, the
 # notebook script and the nbval harness); strict nbval on every chapter as stored (one
 # BLAS thread); the portability run, strict nbval again with two BLAS threads and
 # nnkit's arithmetic perturbed by 1e-12 together; the mutation test (nbval must fail
@@ -16,7 +17,8 @@
 #
 # With notebooks: lint, the quick tests of the network, of those chapters' apparatus
 # and of the shared apparatus, the quick checks of the stored notebooks, and strict
-# nbval and the portability run on those chapters only.
+# nbval and the portability run on those chapters only (book/playground.ipynb: with
+# tests/course/playground and the JavaScript unit tests).
 #
 # Every step runs even if an earlier one failed; the script exits non-zero if any
 # failed. pytest's "no tests collected" (exit status 5) counts as a failure.
