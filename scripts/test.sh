@@ -3,8 +3,10 @@
 #
 #   scripts/test.sh                                  # everything (what CI runs)
 #   scripts/test.sh book/03_initialization.ipynb …   # after changing these chapters
+#   scripts/test.sh book/playground.ipynb            # after changing the playground
 #
-# Everything: lint (ruff); the unit tests (tests/, also the stored notebooks, the
+# Everything: lint (ruff); the playground's JavaScript unit tests (node --test
+# tests/playground); the unit tests (tests/, also the stored notebooks, the
 # notebook script and the nbval harness); strict nbval on every chapter as stored (one
 # BLAS thread); the portability run, strict nbval again with two BLAS threads and
 # nnkit's arithmetic perturbed by 1e-12 together; the mutation test (nbval must fail
@@ -15,7 +17,8 @@
 #
 # With notebooks: lint, the quick tests of the network, of those chapters' apparatus
 # and of the shared apparatus, the quick checks of the stored notebooks, and strict
-# nbval and the portability run on those chapters only.
+# nbval and the portability run on those chapters only (book/playground.ipynb: with
+# tests/course/playground and the JavaScript unit tests).
 #
 # Every step runs even if an earlier one failed; the script exits non-zero if any
 # failed. pytest's "no tests collected" (exit status 5) counts as a failure.
@@ -29,8 +32,15 @@ chapters=()
 for arg in "$@"; do
   path="$(realpath -e -- "$arg" 2>/dev/null)" || die "no such file: $arg"
   name="$(basename "$path")"
+  if [ "$(dirname "$path")" = "$ROOT/book" ] && [ "$name" = playground.ipynb ]; then
+    # The playground page: its apparatus and tests are nnkit/course/playground/ and
+    # tests/course/playground/ (with the trainer's node tests in tests/playground/).
+    notebooks+=("book/$name")
+    chapters+=(playground)
+    continue
+  fi
   if [ "$(dirname "$path")" != "$ROOT/book" ] || ! [[ "$name" =~ ^([0-9]+)_.+\.ipynb$ ]]; then
-    die "not a chapter notebook (book/NN_name.ipynb): $arg"
+    die "not a chapter notebook (book/NN_name.ipynb or book/playground.ipynb): $arg"
   fi
   notebooks+=("book/$name")
   chapters+=("$((10#${BASH_REMATCH[1]}))")
@@ -39,6 +49,9 @@ cd "$ROOT"
 
 ensure_venv
 install_requirements requirements-dev.txt
+if [[ " ${chapters[*]-} " == *" playground "* ]]; then
+  ensure_npm  # node (with npm) runs the playground's trainer in its tests
+fi
 if [ "${#notebooks[@]}" -eq 0 ]; then
   # The book build fetches the pinned web assets with npm; the HTML and JupyterLab
   # tests drive Chromium.
@@ -90,6 +103,15 @@ nbval=(--nbval --nbval-current-env --nbval-sanitize-with tests/book/nbval_saniti
 portable=(env OPENBLAS_NUM_THREADS=2 PYTHONHASHSEED=1 NNKIT_PERTURB_FORM=sine PYTHONPATH="$ROOT/tests/book/perturb${PYTHONPATH:+:$PYTHONPATH}")
 
 step "lint" "$VENV/bin/ruff" check .
+# The playground's trainer in JavaScript (nnkit/course/playground/js): node's test runner.
+if [ "${#notebooks[@]}" -eq 0 ] || [[ " ${chapters[*]-} " == *" playground "* ]]; then
+  if command -v node >/dev/null; then
+    step "JavaScript unit tests" node --test tests/playground/
+  else
+    echo "FAILED: node is needed for the playground's JavaScript unit tests"
+    failed+=("JavaScript unit tests (no node)")
+  fi
+fi
 
 if [ "${#notebooks[@]}" -gt 0 ]; then
   # The chapters' own apparatus tests, where tests/course mirrors nnkit/course by
@@ -97,6 +119,10 @@ if [ "${#notebooks[@]}" -gt 0 ]; then
   # otherwise all of tests/course.
   course=()
   for n in "${chapters[@]}"; do
+    if [ "$n" = playground ]; then
+      course+=(tests/course/playground)
+      continue
+    fi
     found=(tests/course/ch"$n"_*/)
     if [ ! -d "${found[0]}" ]; then
       course=(tests/course)

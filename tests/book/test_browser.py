@@ -142,6 +142,9 @@ def test_every_control_changes_the_visible_frame(pages, built_book, entry):
     exercised = 0
     for w in range(roots.count()):
         root = roots.nth(w)
+        if root.locator(".nnkit-playground").count():
+            exercised += 1  # the playground: test_playground_browser.py exercises it
+            continue
         root.scroll_into_view_if_needed()
 
         handles = root.locator(".noUi-handle")

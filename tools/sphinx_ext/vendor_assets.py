@@ -2,9 +2,11 @@
 """Fetch the book's pinned JavaScript assets from npm and copy them into _build/web-assets.
 
 The built book must work offline, so the ipywidgets html-manager (with require.js and
-its icon fonts) and MathJax 3 (with its CHTML fonts and TeX extensions) are served from
-the book's own ``_static`` folder, together with our own ``widgets-setup.js``, ``book.css``
-and ``book.js`` from ``tools/web``. Versions are pinned by ``tools/web/package.json`` and its
+its icon fonts), anywidget's front end (the AMD module the html-manager loads for the
+playground's widget; ``widgets-setup.js`` points require.js at it) and MathJax 3 (with
+its CHTML fonts and TeX extensions) are served from the book's own ``_static`` folder,
+together with our own ``widgets-setup.js``, ``book.css`` and ``book.js`` from
+``tools/web``. Versions are pinned by ``tools/web/package.json`` and its
 ``package-lock.json``; ``npm ci`` installs exactly the locked tree. Neither
 ``node_modules`` nor ``_build/web-assets`` is committed, and neither is inside ``book/``,
 so a reader's JupyterLab file browser shows only the chapters there.
@@ -122,6 +124,12 @@ def vendor() -> str:
         if font.suffix in FONT_SUFFIXES:
             shutil.copy2(font, target / font.name)
     shutil.copy2(WEB / "widgets-setup.js", target / "setup.js")
+    # anywidget's front end: one AMD module (its dependencies bundled in) that the
+    # html-manager asks require.js for by the package name, "anywidget".
+    anywidget = MODULES / "anywidget"
+    (VENDOR / "anywidget").mkdir()
+    shutil.copy2(anywidget / "dist" / "index.js", VENDOR / "anywidget" / "index.js")
+    shutil.copy2(anywidget / "LICENSE", VENDOR / "anywidget" / "LICENSE")
     for name in ("book.css", "book.js"):
         shutil.copy2(WEB / name, VENDOR / name)
 
@@ -131,7 +139,7 @@ def vendor() -> str:
 
     versions = [
         f"{name} {_version(name)}"
-        for name in ("@jupyter-widgets/html-manager", "mathjax", "requirejs")
+        for name in ("@jupyter-widgets/html-manager", "anywidget", "mathjax", "requirejs")
     ]
     (VENDOR / "VERSIONS.txt").write_text(
         "Copied from npm by tools/sphinx_ext/vendor_assets.py; do not edit or commit.\n"

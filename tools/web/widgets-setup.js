@@ -17,6 +17,9 @@
       paths: {
         "@jupyter-widgets/html-manager/dist": folder.replace(/\/$/, ""),
         "@jupyter-widgets": folder.replace(/\/$/, ""),
+        // anywidget's front end (vendor_assets.py copies it to _static/anywidget/), for
+        // widgets whose model module is "anywidget": the playground.
+        anywidget: folder + "../anywidget/index",
       },
     });
   }

@@ -1,0 +1,129 @@
+"""How fast the playground trains in the page, next to nnkit in Python.
+
+Side by side on this machine: the page's trainer (nnkit/course/playground/js/trainer.mjs)
+in headless Chromium and ``nk.fit`` in Python train the same 2-16-16-1 network (ReLU,
+BCE on logits, SGD) on the same 200 moons, full batch, from the same nnkit weights.
+Prints epochs per second for each and their ratio, and the frames per second the
+playground draws while it trains (its default speed, 10 epochs per frame, and as fast
+as possible). A measurement, not a test: the numbers depend on the machine and its load.
+
+    python benchmarks/playground_speed.py [--epochs 3000] [--repeats 3]
+
+Needs Chromium (/usr/bin/chromium or $CHROMIUM) and Playwright, as the browser tests do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import nnkit as nk
+from nnkit.course.playground import Playground
+from nnkit.course.playground.widget import JS
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SIZES = [2, 16, 16, 1]
+
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>playground speed</title>
+<style>{css}</style></head><body><main><div id="root"></div></main>
+<script type="module">
+// The trainer as the page gets it: from a blob, as anywidget loads its module.
+const load = (source) =>
+  import(URL.createObjectURL(new Blob([source], {{type: "text/javascript"}})));
+window.trainerModule = load({trainer});
+window.widgetModule = load({bundle});
+</script></body></html>"""
+
+TRAIN_JS = """async ([spec, epochs]) => {
+  const { Trainer } = await window.trainerModule;
+  const trainer = new Trainer(spec);
+  trainer.step();  // the first epoch also measures the initial loss; warm-up
+  const start = performance.now();
+  for (let e = 0; e < epochs; e++) trainer.step();
+  const seconds = (performance.now() - start) / 1000;
+  return { seconds, loss: trainer.history.epochLoss[trainer.history.epochLoss.length - 1] };
+}"""
+
+FPS_JS = """async ([state, speed]) => {
+  const mod = await window.widgetModule;
+  const root = document.getElementById("root");
+  root.replaceChildren();
+  const model = { get: (k) => state[k], set() {}, save_changes() {}, on() {}, off() {} };
+  mod.default.render({ model, el: root });
+  const select = [...root.querySelectorAll("select")].find((s) => s.id.endsWith("-speed"));
+  select.value = String(speed);
+  select.dispatchEvent(new Event("change"));
+  [...root.querySelectorAll("button")].find((b) => b.textContent === "Play").click();
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  return { fps: Number(root.dataset.fps), epoch: Number(root.dataset.epoch) };
+}"""
+
+
+def python_epochs_per_second(X, y, epochs: int, repeats: int) -> tuple[float, float]:
+    best, loss = 0.0, None
+    for _ in range(repeats):
+        model = nk.mlp(SIZES, activation="relu", rng=0)
+        optimizer = nk.SGD(model.parameters(), lr=0.1)
+        nk.fit(model, X, y, nk.BCEWithLogitsLoss(), optimizer, epochs=1)  # warm-up
+        start = time.perf_counter()
+        history = nk.fit(model, X, y, nk.BCEWithLogitsLoss(), optimizer, epochs=epochs)
+        best = max(best, epochs / (time.perf_counter() - start))
+        loss = history.epoch_loss[-1]
+    return best, loss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=3000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    X, y = nk.datasets.moons(200, noise=0.2, rng=0)
+    model = nk.mlp(SIZES, activation="relu", rng=0)
+    dense = [layer for layer in model if isinstance(layer, nk.Dense)]
+    spec = {"sizes": SIZES, "activation": "relu", "loss": "bce_logits",
+            "weights": [d.W.value.tolist() for d in dense],
+            "biases": [d.b.value.tolist() for d in dense],
+            "X": X.tolist(), "y": y.tolist(), "optimizer": {"name": "sgd", "lr": 0.1}}
+    python_rate, python_loss = python_epochs_per_second(X, y, args.epochs, args.repeats)
+
+    pg = Playground(n=200, hidden_layers=2, width=16, activation="relu", seed=0)
+    state = {k: getattr(pg, k) for k in ("settings", "points", "initial", "question")}
+    trainer = (JS / "trainer.mjs").read_text(encoding="utf-8")
+    html = PAGE.format(css=pg._css, trainer=json.dumps(trainer), bundle=json.dumps(pg._esm))
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+        page_file = Path(folder) / "speed.html"
+        page_file.write_text(html, encoding="utf-8")
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        page.goto(page_file.as_uri())
+        runs = [page.evaluate(TRAIN_JS, [spec, args.epochs]) for _ in range(args.repeats)]
+        browser_rate = max(args.epochs / r["seconds"] for r in runs)
+        fps = {speed: page.evaluate(FPS_JS, [state, speed]) for speed in (10, 0)}
+        browser.close()
+
+    agree = abs(runs[-1]["loss"] - python_loss) / python_loss
+    print(f"network {'-'.join(map(str, SIZES))}, 200 points, full batch, {args.epochs} epochs, "
+          f"best of {args.repeats}")
+    print(f"nk.fit (Python, NumPy):      {python_rate:10.0f} epochs/s")
+    print(f"page trainer (Chromium, JS): {browser_rate:10.0f} epochs/s")
+    print(f"ratio page / nk.fit:         {browser_rate / python_rate:10.2f}")
+    print(f"final losses agree to {agree:.1e} relative")
+    for speed, result in fps.items():
+        label = "as fast as possible" if speed == 0 else f"{speed} epochs per frame"
+        print(f"playground while training ({label}): {result['fps']} frames/s, "
+              f"{result['epoch']} epochs in 3 s")
+    np.testing.assert_allclose(runs[-1]["loss"], python_loss, rtol=1e-9)
+
+
+if __name__ == "__main__":
+    main()

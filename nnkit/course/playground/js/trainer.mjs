@@ -1,0 +1,729 @@
+// The playground's trainer: nnkit's arithmetic in plain JavaScript (float64, no dependencies).
+//
+// Everything here mirrors one piece of nnkit, operation for operation, so that a network
+// that nnkit initialised trains to the same loss curve in the page (to about 1e-12
+// relative; the tests ask for 1e-9): only the order in which a BLAS sums a dot product
+// and numpy's pairwise sums may differ, by a rounding error.
+//
+//   nnkit/layers.py       Dense: Z = X Wᵀ + b;  dW = Gᵀ X, db = Σ G, dX = G W
+//   nnkit/activations.py  relu, tanh, sigmoid (the overflow-free form), identity
+//   nnkit/losses.py       MSELoss, BCELoss (after a Sigmoid), BCEWithLogitsLoss,
+//                         CrossEntropyLoss (labels)
+//   nnkit/optim.py        SGD (momentum, Nesterov) and Adam, with L2 weight decay
+//   nnkit/training.py     fit: the epoch loss, the divergence rule, mini-batches
+//   nnkit/callbacks.py    Validation (chunked evaluation), GradientNorms
+//
+// Arrays are Float64Array. A weight matrix has nnkit's shape (n_out, n_in), row-major:
+// W[j*n_in + k]. A batch of n samples is stored feature by feature ("transposed"): feature
+// k of sample i is X[k*n + i], so that every inner loop below runs over contiguous
+// samples. Each output is still summed in nnkit's order -- z_ij = (Σ_k x_ik w_jk) + b_j,
+// k = 0, 1, ... -- so the layout changes the speed, not a single rounding.
+
+/** fit's divergence limit (nnkit.training.DIVERGENCE_LOSS). */
+export const DIVERGENCE_LOSS = 1e6;
+/** Rows per chunk, at least, when a whole data set is evaluated (callbacks.EVAL_CHUNK_ROWS). */
+export const EVAL_CHUNK_ROWS = 128;
+/** Machine epsilon of float64 (numpy.finfo(float64).eps), BCELoss's clipping. */
+const EPS = 2.220446049250313e-16;
+
+export const ACTIVATIONS = ["relu", "tanh", "sigmoid", "identity"];
+export const INITS = ["he", "xavier", "normal", "zeros"];
+
+/**
+ * The losses the playground offers, with what nnkit calls them and the output layer each
+ * needs: `units(nClasses)` output units, followed by `output` ("identity" or "sigmoid").
+ */
+export const LOSSES = {
+  bce_logits: { nnkit: "BCEWithLogitsLoss", output: "identity", units: () => 1, binary: true },
+  bce: { nnkit: "BCELoss", output: "sigmoid", units: () => 1, binary: true },
+  mse: { nnkit: "MSELoss", output: "identity", units: () => 1, binary: true },
+  cross_entropy: { nnkit: "CrossEntropyLoss", output: "identity", units: (c) => c, binary: false },
+};
+
+// ---------------------------------------------------------------- random numbers
+
+/**
+ * A small seeded generator (mulberry32) for what the page draws itself: data sets,
+ * initial weights after a change of architecture, the order of mini-batches. It cannot
+ * reproduce numpy's streams, so whatever the page draws is handed to nnkit as numbers
+ * (the "show code" button writes them out).
+ */
+export class Random {
+  constructor(seed = 0) {
+    this.state = (seed >>> 0) ^ 0x9e3779b9;
+    this.spare = null;
+  }
+  /** 32 random bits. */
+  nextUint32() {
+    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  }
+  /** Uniform in [0, 1) with 53 random bits. */
+  random() {
+    const hi = this.nextUint32() >>> 5; // 27 bits
+    const lo = this.nextUint32() >>> 6; // 26 bits
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+  uniform(low, high) {
+    return low + (high - low) * this.random();
+  }
+  /** Standard normal (Box-Muller, both values used). */
+  normal() {
+    if (this.spare !== null) {
+      const value = this.spare;
+      this.spare = null;
+      return value;
+    }
+    let u = 0;
+    while (u === 0) u = this.random();
+    const v = this.random();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+  /** An integer in 0..n-1. */
+  below(n) {
+    return Math.floor(this.random() * n);
+  }
+  /** A random order of 0..n-1 (Fisher-Yates) as an Int32Array. */
+  permutation(n) {
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = this.below(i + 1);
+      const t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    return order;
+  }
+}
+
+// ---------------------------------------------------------------- initial weights
+
+/** Standard deviation of a scheme's weights for an nIn -> nOut layer (nnkit/init.py). */
+export function initStd(scheme, nIn, nOut, scale = 0.01) {
+  if (scheme === "zeros") return 0;
+  if (scheme === "normal") return scale;
+  if (scheme === "xavier") return Math.sqrt(2 / (nIn + nOut));
+  if (scheme === "he") return Math.sqrt(2 / nIn);
+  throw new Error(`unknown init ${JSON.stringify(scheme)}: use one of ${INITS.join(", ")}`);
+}
+
+/**
+ * Initial weights as nnkit.mlp draws them (He before ReLU, Xavier otherwise, unless
+ * `init` names a scheme), from the page's generator: arrays of nested lists
+ * W[l][j][k] (shape (n_out, n_in)) and zero biases b[l][j].
+ */
+export function initialWeights(sizes, activation, init, rng, scale = 0.01) {
+  const weights = [];
+  const biases = [];
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const nIn = sizes[l];
+    const nOut = sizes[l + 1];
+    const last = l + 2 === sizes.length;
+    const scheme = init || (!last && activation === "relu" ? "he" : "xavier");
+    const std = initStd(scheme, nIn, nOut, scale);
+    const W = [];
+    for (let j = 0; j < nOut; j++) {
+      const row = [];
+      for (let k = 0; k < nIn; k++) row.push(std === 0 ? 0 : std * rng.normal());
+      W.push(row);
+    }
+    weights.push(W);
+    biases.push(new Array(nOut).fill(0));
+  }
+  return { weights, biases };
+}
+
+// ---------------------------------------------------------------- activations
+
+/** a = f(z) in place over the first `count` entries (nnkit/activations.py). */
+function activate(name, Z, A, count) {
+  if (name === "relu") {
+    // np.maximum(z, 0): NaN stays NaN, so a diverging run is seen by the loss.
+    for (let i = 0; i < count; i++) A[i] = Math.max(Z[i], 0);
+  } else if (name === "tanh") {
+    for (let i = 0; i < count; i++) A[i] = Math.tanh(Z[i]);
+  } else if (name === "sigmoid") {
+    for (let i = 0; i < count; i++) A[i] = sigmoid(Z[i]);
+  } else if (name === "identity") {
+    if (A !== Z) A.set(Z.subarray(0, count));
+  } else {
+    throw new Error(`unknown activation ${JSON.stringify(name)}`);
+  }
+}
+
+/** σ(z) without overflow, as nnkit: where(z >= 0, 1, e) / (1 + e) with e = exp(-|z|). */
+export function sigmoid(z) {
+  const e = Math.exp(-Math.abs(z));
+  return (z >= 0 ? 1 : e) / (1 + e);
+}
+
+/** dL/dz from dL/da and the stored output a, in place in G (the layers' backward). */
+function activationBackward(name, G, A, count) {
+  if (name === "relu") {
+    // nnkit: grad_out * (cache > 0), the mask as 1.0 or 0.0 (no branch to mispredict)
+    for (let i = 0; i < count; i++) G[i] *= +(A[i] > 0);
+  } else if (name === "tanh") {
+    for (let i = 0; i < count; i++) G[i] = G[i] * (1 - A[i] * A[i]);
+  } else if (name === "sigmoid") {
+    for (let i = 0; i < count; i++) G[i] = G[i] * A[i] * (1 - A[i]);
+  }
+}
+
+// ---------------------------------------------------------------- losses
+
+/**
+ * The loss of `n` samples of outputs P (units × n, feature-major) against targets y[offset
+ * + i], and dJ/dP into G (same layout). `y` holds class labels (integers); the one-output
+ * losses use them as 0/1 targets. Returns the loss value; G is written only when given.
+ */
+export function lossForward(name, P, y, offset, n, units, G) {
+  if (name === "mse") {
+    let sum = 0;
+    const c = 2 / n;
+    for (let i = 0; i < n; i++) {
+      const diff = P[i] - y[offset + i];
+      sum += diff * diff;
+      if (G) G[i] = c * diff;
+    }
+    return sum / n;
+  }
+  if (name === "bce") {
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const t = y[offset + i];
+      const q = P[i];
+      const p = q < EPS ? EPS : q > 1 - EPS ? 1 - EPS : q; // pred.clip(eps, 1 - eps)
+      sum += t * Math.log(p) + (1 - t) * Math.log1p(-p);
+      if (G) G[i] = (p - t) / (p * (1 - p) * n);
+    }
+    return -(sum / n);
+  }
+  if (name === "bce_logits") {
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const z = P[i];
+      const t = y[offset + i];
+      const e = Math.exp(-Math.abs(z));
+      sum += (z > 0 ? z : 0) - t * z + Math.log1p(e);
+      if (G) G[i] = ((z >= 0 ? 1 : e) / (1 + e) - t) / n;
+    }
+    return sum / n;
+  }
+  if (name === "cross_entropy") {
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      let max = P[i];
+      for (let k = 1; k < units; k++) {
+        const v = P[k * n + i];
+        if (v > max || v !== v) max = v;
+      }
+      let sums = 0;
+      for (let k = 0; k < units; k++) sums += Math.exp(P[k * n + i] - max);
+      const label = y[offset + i];
+      sum += Math.log(sums) - (P[label * n + i] - max);
+      if (G) {
+        for (let k = 0; k < units; k++) G[k * n + i] = Math.exp(P[k * n + i] - max) / sums;
+        G[label * n + i] -= 1;
+        for (let k = 0; k < units; k++) G[k * n + i] /= n;
+      }
+    }
+    return sum / n;
+  }
+  throw new Error(`unknown loss ${JSON.stringify(name)}: use one of ${Object.keys(LOSSES).join(", ")}`);
+}
+
+/** Correct predictions among n samples (Loss.count_correct); P as in lossForward. */
+function countCorrect(name, P, y, offset, n, units) {
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    const label = y[offset + i];
+    let predicted;
+    if (name === "cross_entropy") {
+      predicted = 0;
+      for (let k = 1; k < units; k++) if (P[k * n + i] > P[predicted * n + i]) predicted = k;
+    } else {
+      const threshold = name === "bce_logits" ? 0 : 0.5;
+      predicted = P[i] >= threshold ? 1 : 0;
+    }
+    if (predicted === label) correct++;
+  }
+  return correct;
+}
+
+// ---------------------------------------------------------------- optimisers
+
+/**
+ * nnkit.SGD: θ ← θ - η g; with momentum μ a buffer b ← μ b + g and θ ← θ - η b (Nesterov:
+ * θ ← θ - η (g + μ b)), where g = ∇L + λθ when weight decay λ > 0. `lr` may change
+ * between steps. Every optimiser takes the parameters as [{value, grad}] (Float64Arrays)
+ * and an options object, and has step(); OPTIMIZERS names them.
+ */
+export class SGD {
+  constructor(params, { lr = 0.1, momentum = 0, weightDecay = 0, nesterov = false } = {}) {
+    checkPositive(lr, "learning rate");
+    if (!(momentum >= 0 && momentum < 1)) throw new Error(`momentum must be in [0, 1), got ${momentum}`);
+    checkDecay(weightDecay);
+    if (nesterov && !momentum) throw new Error("Nesterov momentum needs a momentum > 0");
+    this.params = params;
+    this.lr = lr;
+    this.momentum = momentum;
+    this.weightDecay = weightDecay;
+    this.nesterov = Boolean(nesterov);
+    this.buffers = momentum ? params.map((p) => new Float64Array(p.value.length)) : null;
+  }
+  step() {
+    const { lr, momentum: mu, weightDecay: wd, nesterov } = this;
+    for (let q = 0; q < this.params.length; q++) {
+      const { value, grad } = this.params[q];
+      const b = this.buffers && this.buffers[q];
+      for (let i = 0; i < value.length; i++) {
+        const g = wd ? grad[i] + wd * value[i] : grad[i];
+        if (b) {
+          b[i] = b[i] * mu + g;
+          value[i] -= lr * (nesterov ? g + mu * b[i] : b[i]);
+        } else {
+          value[i] -= lr * g;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * nnkit.Adam (Kingma & Ba 2015), in nnkit's order of operations: at update t' = t + 1,
+ * m ← ρ₁ m + (1 - ρ₁) g, v ← ρ₂ v + (1 - ρ₂) g g,
+ * θ ← θ - (η / (1 - ρ₁^t')) m / (√v / √(1 - ρ₂^t') + ε), with g = ∇L + λθ (L2).
+ */
+export class Adam {
+  constructor(params, { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0 } = {}) {
+    checkPositive(lr, "learning rate");
+    checkPositive(eps, "eps");
+    for (const beta of betas) {
+      if (!(beta >= 0 && beta < 1)) throw new Error(`Adam's decay rates must be in [0, 1), got ${betas}`);
+    }
+    checkDecay(weightDecay);
+    this.params = params;
+    this.lr = lr;
+    this.betas = betas;
+    this.eps = eps;
+    this.weightDecay = weightDecay;
+    this.t = 0;
+    this.means = params.map((p) => new Float64Array(p.value.length));
+    this.squares = params.map((p) => new Float64Array(p.value.length));
+  }
+  step() {
+    const [beta1, beta2] = this.betas;
+    const { lr, eps, weightDecay: wd } = this;
+    const n = this.t + 1;
+    const correction1 = 1 - beta1 ** n;
+    const rootCorrection2 = Math.sqrt(1 - beta2 ** n);
+    const rate = lr / correction1;
+    for (let q = 0; q < this.params.length; q++) {
+      const { value, grad } = this.params[q];
+      const m = this.means[q];
+      const v = this.squares[q];
+      for (let i = 0; i < value.length; i++) {
+        const g = wd ? grad[i] + wd * value[i] : grad[i];
+        m[i] = m[i] * beta1 + (1 - beta1) * g;
+        v[i] = v[i] * beta2 + (1 - beta2) * g * g;
+        value[i] -= (rate * m[i]) / (Math.sqrt(v[i]) / rootCorrection2 + eps);
+      }
+    }
+    this.t += 1;
+  }
+}
+
+function checkDecay(weightDecay) {
+  if (!(weightDecay >= 0 && Number.isFinite(weightDecay))) {
+    throw new Error(`L2 weight decay must be >= 0, got ${weightDecay}`);
+  }
+}
+
+export const OPTIMIZERS = { sgd: SGD, adam: Adam };
+
+function checkPositive(value, name) {
+  if (!(typeof value === "number" && Number.isFinite(value) && value > 0)) {
+    throw new Error(`${name} must be a positive number, got ${value}`);
+  }
+}
+
+// ---------------------------------------------------------------- the network
+
+/**
+ * A multi-layer perceptron as nnkit.mlp builds it: Dense layers with `activation` between
+ * them and `output` ("identity" or "sigmoid") after the last. Buffers for up to
+ * `maxRows` rows are allocated once, so training allocates nothing per update.
+ */
+export class Network {
+  constructor(sizes, activation, output, weights, biases) {
+    if (!ACTIVATIONS.includes(activation)) {
+      throw new Error(`unknown activation ${JSON.stringify(activation)}: use one of ${ACTIVATIONS.join(", ")}`);
+    }
+    this.sizes = sizes.slice();
+    this.activation = activation;
+    this.output = output;
+    this.layers = [];
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      const nIn = sizes[l];
+      const nOut = sizes[l + 1];
+      const W = new Float64Array(nOut * nIn);
+      const b = new Float64Array(nOut);
+      const Wl = weights[l];
+      if (!Wl || Wl.length !== nOut || Wl.some((row) => row.length !== nIn)) {
+        throw new Error(`weights of layer ${l + 1} must have shape (${nOut}, ${nIn})`);
+      }
+      for (let j = 0; j < nOut; j++) for (let k = 0; k < nIn; k++) W[j * nIn + k] = Wl[j][k];
+      if (biases) b.set(biases[l]);
+      this.layers.push({
+        nIn, nOut, W, b,
+        gW: new Float64Array(nOut * nIn),
+        gb: new Float64Array(nOut),
+        act: l + 2 === sizes.length ? output : activation,
+      });
+    }
+    this.maxRows = 0;
+  }
+
+  /** The parameters in nnkit's order [W0, b0, W1, b1, ...] as {value, grad}. */
+  parameters() {
+    const params = [];
+    for (const layer of this.layers) {
+      params.push({ value: layer.W, grad: layer.gW }, { value: layer.b, grad: layer.gb });
+    }
+    return params;
+  }
+
+  /** Make the per-layer buffers hold `rows` rows. */
+  reserve(rows) {
+    if (rows <= this.maxRows) return;
+    this.maxRows = rows;
+    for (const layer of this.layers) {
+      layer.Z = new Float64Array(rows * layer.nOut);
+      layer.A = layer.act === "identity" ? layer.Z : new Float64Array(rows * layer.nOut);
+      layer.G = new Float64Array(rows * layer.nOut);
+    }
+  }
+
+  // Speed: a sum is a chain of dependent additions, each waiting for the one before, so
+  // the loops below run four independent sums side by side (four samples, or four
+  // weights), each still added up in nnkit's order. Nothing else is reordered.
+
+  /**
+   * Outputs for the `n` samples of X (sizes[0] × n, feature-major); returns the last
+   * layer's buffer (units × n). z_ij = (Σ_k x_ik w_jk) + b_j, summed over k in order.
+   */
+  forward(X, n) {
+    this.reserve(n);
+    let input = X;
+    for (const layer of this.layers) {
+      const { nIn, nOut, W, b, Z } = layer;
+      for (let j = 0; j < nOut; j++) {
+        const zj = j * n;
+        const wj = j * nIn;
+        const bj = b[j];
+        let i = 0;
+        for (; i + 7 < n; i += 8) {
+          let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+          for (let k = 0, x = i; k < nIn; k++, x += n) {
+            const w = W[wj + k];
+            s0 += input[x] * w;
+            s1 += input[x + 1] * w;
+            s2 += input[x + 2] * w;
+            s3 += input[x + 3] * w;
+            s4 += input[x + 4] * w;
+            s5 += input[x + 5] * w;
+            s6 += input[x + 6] * w;
+            s7 += input[x + 7] * w;
+          }
+          const z = zj + i;
+          Z[z] = s0 + bj;
+          Z[z + 1] = s1 + bj;
+          Z[z + 2] = s2 + bj;
+          Z[z + 3] = s3 + bj;
+          Z[z + 4] = s4 + bj;
+          Z[z + 5] = s5 + bj;
+          Z[z + 6] = s6 + bj;
+          Z[z + 7] = s7 + bj;
+        }
+        for (; i < n; i++) {
+          let s = 0;
+          for (let k = 0, x = i; k < nIn; k++, x += n) s += input[x] * W[wj + k];
+          Z[zj + i] = s + bj;
+        }
+      }
+      activate(layer.act, Z, layer.A, n * nOut);
+      layer.input = input;
+      input = layer.A;
+    }
+    return input;
+  }
+
+  /**
+   * Back-propagate dJ/d(output) (in the last layer's G, n samples) through the network,
+   * storing every gradient; the first layer computes no dL/dX (nnkit's input_grad=False).
+   * dW_jk = Σ_i g_ij x_ik and db_j = Σ_i g_ij (over i in order), dX_ik = Σ_j g_ij w_jk.
+   */
+  backward(n) {
+    for (let l = this.layers.length - 1; l >= 0; l--) {
+      const layer = this.layers[l];
+      const { nIn, nOut, W, gW, gb, G, input } = layer;
+      activationBackward(layer.act, G, layer.A, n * nOut);
+      for (let j = 0; j < nOut; j++) {
+        const gj = j * n;
+        const wj = j * nIn;
+        // Four weights at a time; in a last, short block the missing ones repeat the
+        // first (their sums are dropped). The first block also sums db_j.
+        for (let k = 0; k < nIn; k += 4) {
+          const x0 = k * n;
+          const x1 = k + 1 < nIn ? x0 + n : x0;
+          const x2 = k + 2 < nIn ? x0 + 2 * n : x0;
+          const x3 = k + 3 < nIn ? x0 + 3 * n : x0;
+          let s0 = 0, s1 = 0, s2 = 0, s3 = 0, sb = 0;
+          for (let i = 0; i < n; i++) {
+            const g = G[gj + i];
+            sb += g;
+            s0 += g * input[x0 + i];
+            s1 += g * input[x1 + i];
+            s2 += g * input[x2 + i];
+            s3 += g * input[x3 + i];
+          }
+          if (k === 0) gb[j] = sb;
+          gW[wj + k] = s0;
+          if (k + 1 < nIn) gW[wj + k + 1] = s1;
+          if (k + 2 < nIn) gW[wj + k + 2] = s2;
+          if (k + 3 < nIn) gW[wj + k + 3] = s3;
+        }
+      }
+      if (l === 0) break;
+      const below = this.layers[l - 1].G;
+      for (let k = 0; k < nIn; k++) {
+        const dk = k * n;
+        let i = 0;
+        for (; i + 7 < n; i += 8) {
+          let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+          for (let j = 0, g = i, w = k; j < nOut; j++, g += n, w += nIn) {
+            const wjk = W[w];
+            s0 += G[g] * wjk;
+            s1 += G[g + 1] * wjk;
+            s2 += G[g + 2] * wjk;
+            s3 += G[g + 3] * wjk;
+            s4 += G[g + 4] * wjk;
+            s5 += G[g + 5] * wjk;
+            s6 += G[g + 6] * wjk;
+            s7 += G[g + 7] * wjk;
+          }
+          const d = dk + i;
+          below[d] = s0;
+          below[d + 1] = s1;
+          below[d + 2] = s2;
+          below[d + 3] = s3;
+          below[d + 4] = s4;
+          below[d + 5] = s5;
+          below[d + 6] = s6;
+          below[d + 7] = s7;
+        }
+        for (; i < n; i++) {
+          let s = 0;
+          for (let j = 0, g = i, w = k; j < nOut; j++, g += n, w += nIn) s += G[g] * W[w];
+          below[dk + i] = s;
+        }
+      }
+    }
+  }
+
+  /** The weights and biases as nested lists (nnkit's shapes), for Python and the code. */
+  toLists() {
+    return {
+      weights: this.layers.map(({ nIn, nOut, W }) =>
+        Array.from({ length: nOut }, (_, j) => Array.from(W.subarray(j * nIn, (j + 1) * nIn)))),
+      biases: this.layers.map(({ b }) => Array.from(b)),
+    };
+  }
+}
+
+// ---------------------------------------------------------------- the training loop
+
+/** The points [[x1, x2], ...] as a feature-major Float64Array: X[k*n + i] = points[i][k]. */
+export function flatten(points, width = 2) {
+  const n = points.length;
+  const X = new Float64Array(n * width);
+  points.forEach((row, i) => {
+    for (let k = 0; k < width; k++) X[k * n + i] = row[k];
+  });
+  return X;
+}
+
+/** Samples start..start+rows-1 of the feature-major X (n samples) into `out`, feature-major. */
+function samples(X, n, width, start, rows, out) {
+  if (start === 0 && rows === n) return X;
+  for (let k = 0; k < width; k++) out.set(X.subarray(k * n + start, k * n + start + rows), k * rows);
+  return out;
+}
+
+/**
+ * nnkit.fit, one epoch at a time, with the Validation and GradientNorms callbacks.
+ *
+ * spec: { sizes, activation, loss, weights, biases, X: [[x1, x2]...], y: [labels],
+ *         Xval, yval (optional), optimizer: { name, lr, momentum, weightDecay },
+ *         batchSize (null = full batch), seed (mini-batch order) }
+ * The history follows nnkit.History: initialLoss, epochLoss, valLoss, gradNorms,
+ * diverged and divergedEpoch.
+ */
+export class Trainer {
+  constructor(spec) {
+    const loss = LOSSES[spec.loss];
+    if (!loss) throw new Error(`unknown loss ${JSON.stringify(spec.loss)}: use one of ${Object.keys(LOSSES).join(", ")}`);
+    this.lossName = spec.loss;
+    this.net = new Network(spec.sizes, spec.activation, loss.output, spec.weights, spec.biases);
+    this.units = spec.sizes[spec.sizes.length - 1];
+    this.setData(spec.X, spec.y, spec.Xval, spec.yval);
+    this.batchSize = spec.batchSize == null ? null : spec.batchSize;
+    this.rng = new Random(spec.seed || 0);
+    const options = spec.optimizer || { name: "sgd" };
+    const Optimizer = OPTIMIZERS[options.name || "sgd"];
+    if (!Optimizer) throw new Error(`unknown optimiser ${JSON.stringify(options.name)}`);
+    this.optimizer = new Optimizer(this.net.parameters(), options);
+    this.history = {
+      initialLoss: NaN, epochLoss: [], valLoss: [], valAccuracy: [], gradNorms: [],
+      nUpdates: 0, diverged: false, divergedEpoch: null,
+    };
+    this.epoch = 0;
+    this.started = false;
+    this.orders = null; // set to [] to record the mini-batch orders (for the tests)
+  }
+
+  /** The training and validation points; the batch buffers are sized for them. */
+  setData(X, y, Xval, yval) {
+    const width = this.net.sizes[0];
+    if (!X.length) throw new Error("there are no training points: add some");
+    this.n = X.length;
+    this.X = flatten(X, width);
+    this.y = Float64Array.from(y);
+    this.nVal = Xval ? Xval.length : 0;
+    this.Xval = this.nVal ? flatten(Xval, width) : null;
+    this.yval = this.nVal ? Float64Array.from(yval) : null;
+    const maxLabel = Math.max(...y, ...(yval || []));
+    if (this.lossName === "cross_entropy" ? maxLabel >= this.units : maxLabel > 1) {
+      throw new Error(`labels go up to ${maxLabel} but the network has ${this.units} output unit(s)`);
+    }
+    this.Xb = new Float64Array(Math.max(this.n, this.nVal) * width);
+    this.yb = new Float64Array(this.n);
+  }
+
+  /** Batch size as fit uses it: the whole set when none (or more than the set) is given. */
+  get size() {
+    return this.batchSize == null || this.batchSize >= this.n ? this.n : this.batchSize;
+  }
+
+  /** Rows per chunk when a whole data set is evaluated (callbacks.chunk_rows). */
+  get chunk() {
+    return this.size === this.n ? this.n : Math.max(this.size, EVAL_CHUNK_ROWS);
+  }
+
+  /** The loss on all of X (fit's initial loss: outputs in chunks, one loss over all). */
+  wholeLoss(X, y, n) {
+    const units = this.units;
+    const width = this.net.sizes[0];
+    const out = new Float64Array(n * units);
+    const chunk = this.chunk;
+    for (let start = 0; start < n; start += chunk) {
+      const rows = Math.min(chunk, n - start);
+      const P = this.net.forward(samples(X, n, width, start, rows, this.Xb), rows);
+      for (let k = 0; k < units; k++) out.set(P.subarray(k * rows, (k + 1) * rows), k * n + start);
+    }
+    return lossForward(this.lossName, out, y, 0, n, units, null);
+  }
+
+  /** Loss and accuracy over a whole set in chunks, each weighted by its rows (evaluate). */
+  evaluate(X, y, n) {
+    const width = this.net.sizes[0];
+    let total = 0;
+    let correct = 0;
+    for (let start = 0; start < n; start += this.chunk) {
+      const rows = Math.min(this.chunk, n - start);
+      const out = this.net.forward(samples(X, n, width, start, rows, this.Xb), rows);
+      total += lossForward(this.lossName, out, y, start, rows, this.units, null) * rows;
+      correct += countCorrect(this.lossName, out, y, start, rows, this.units);
+    }
+    return { loss: total / n, accuracy: correct / n };
+  }
+
+  /** True (and the run marked as diverged) when `value` breaks fit's divergence rule. */
+  diverges(epoch, value) {
+    if (value <= DIVERGENCE_LOSS) return false;
+    this.history.diverged = true;
+    this.history.divergedEpoch = epoch;
+    return true;
+  }
+
+  /** One epoch of fit (the first call also measures the initial loss); false once stopped. */
+  step() {
+    const h = this.history;
+    if (h.diverged) return false;
+    const { net, lossName, units } = this;
+    const width = net.sizes[0];
+    if (!this.started) {
+      this.started = true;
+      h.initialLoss = this.wholeLoss(this.X, this.y, this.n);
+      if (this.diverges(0, h.initialLoss)) return false;
+    }
+    const epoch = this.epoch + 1;
+    const size = this.size;
+    const full = size === this.n;
+    const order = full ? null : this.rng.permutation(this.n);
+    if (order && this.orders) this.orders.push(Array.from(order));
+    const norms = new Float64Array(net.layers.length);
+    let total = 0;
+    let updates = 0;
+    for (let start = 0; start < this.n; start += size) {
+      const rows = Math.min(size, this.n - start);
+      let Xb = this.X;
+      let yb = this.y;
+      if (!full) {
+        Xb = this.Xb;
+        yb = this.yb;
+        for (let i = 0; i < rows; i++) {
+          const r = order[start + i];
+          for (let k = 0; k < width; k++) Xb[k * rows + i] = this.X[k * this.n + r];
+          yb[i] = this.y[r];
+        }
+      }
+      const out = net.forward(Xb, rows);
+      const last = net.layers[net.layers.length - 1];
+      const value = lossForward(lossName, out, yb, 0, rows, units, last.G);
+      if (this.diverges(epoch, value)) return false;
+      net.backward(rows);
+      this.optimizer.step();
+      h.nUpdates++;
+      updates++;
+      total += value * rows;
+      for (let l = 0; l < net.layers.length; l++) {
+        const gW = net.layers[l].gW;
+        let sq = 0;
+        for (let i = 0; i < gW.length; i++) sq += gW[i] * gW[i];
+        norms[l] += Math.sqrt(sq);
+      }
+    }
+    this.epoch = epoch;
+    h.epochLoss.push(total / this.n);
+    h.gradNorms.push(Array.from(norms, (s) => s / updates));
+    if (this.nVal) {
+      const { loss, accuracy } = this.evaluate(this.Xval, this.yval, this.nVal);
+      h.valLoss.push(loss);
+      h.valAccuracy.push(accuracy);
+    }
+    return true;
+  }
+
+  /** Outputs of the network for points [[x1, x2], ...] as nested lists (n, units). */
+  predict(points) {
+    const n = points.length;
+    const out = this.net.forward(flatten(points, this.net.sizes[0]), n);
+    return Array.from({ length: n }, (_, i) => Array.from({ length: this.units }, (_, k) => out[k * n + i]));
+  }
+}
