@@ -251,8 +251,9 @@ def quizzes() -> dict[str, Quiz]:
                        "matrix). The units are not flat, the steps of the last layers are "
                        "near 1e-3, and yet the loss stays near ln C."),
                 Option("Unscaled inputs", False,
-                       "Unscaled inputs start the loss far above ln C and make every update "
-                       "ratio of epoch 1 huge; this run starts near ln C."),
+                       "Unscaled inputs start the loss at more than 10 ln C and make the "
+                       "update ratios of epoch 1 huge in every layer; this run starts below "
+                       "2 ln C, and its first layer's steps are tiny."),
                 Option("Softmax applied before the loss", False,
                        "A double softmax puts a floor under the loss at about 0.55 but lets "
                        "the network learn; this loss stays near ln C ≈ 1.10, and a floor does "
