@@ -489,8 +489,10 @@ def monitors(history: Any, axes: Sequence[Axes] | None = None, title: str | None
 
     1. the training (and validation) loss, from ``nk.EvaluateTrain`` (else the epoch loss);
     2. ‖∂J/∂W^[l]‖ of each weight layer (``nk.GradientNorms``), log scale;
-    3. ‖ΔW^[l]‖/‖W^[l]‖ of each weight layer (``nk.UpdateRatios``), log scale, with the rule of
-       thumb 1e-3 as a dashed line;
+    3. ‖W^[l]_new − W^[l]_old‖/‖W^[l]_old‖ of each weight layer (``nk.UpdateRatios``), log
+       scale, with the rule of thumb 1e-3 as a dashed line;
+
+    On the two log scales a value of exactly 0 is marked by a triangle on the bottom edge.
     4. per activation layer (``nk.ActivationStats``, from epoch 0), the fraction of dead units
        (solid) and of saturated outputs (dotted).
 
@@ -517,7 +519,7 @@ def monitors(history: Any, axes: Sequence[Axes] | None = None, title: str | None
             loss_ax.set_title("diverged", fontsize=FONT_SIZE)
     names = list(history.weight_layers)
     for ax, rows, label in ((grad_ax, history.grad_norms, "‖∂J/∂W‖"),
-                            (ratio_ax, history.update_ratios, "‖ΔW‖ / ‖W‖")):
+                            (ratio_ax, history.update_ratios, "‖W_new − W_old‖ / ‖W_old‖")):
         if rows:
             _layer_curves(ax, rows, names, 1, logy=True)
         else:
