@@ -5,13 +5,14 @@ A loss curve says *that* a run goes wrong; these say *where*. Each is a
 into the :class:`~nnkit.History`:
 
 * :class:`GradientNorms` -- ‖∂J/∂W^[l]‖ per weight layer (``history.grad_norms``);
-* :class:`UpdateRatios` -- ‖ΔW^[l]‖ / ‖W^[l]‖, the size of each step relative to the
-  weights it changes, per weight layer (``history.update_ratios``); a healthy run sits
-  near :data:`UPDATE_RATIO_RULE` = 1e-3 (Karpathy, cs231n);
+* :class:`UpdateRatios` -- ‖W^[l]_new − W^[l]_old‖ / ‖W^[l]_old‖, the size of each step
+  relative to the weights it changes, per weight layer (``history.update_ratios``); the
+  rule of thumb is :data:`UPDATE_RATIO_RULE` = 1e-3 (cs231n);
 * :class:`ActivationStats` -- on a fixed probe batch after every epoch, per activation
   layer: the mean and standard deviation of a^[l], the fraction of *dead* units (flat for
-  every probe sample: a ReLU that outputs 0, a sigmoid or tanh in saturation) and the
-  fraction of *saturated* outputs (unit-sample pairs where g'(z) < 5 % of its peak);
+  every probe sample: a ReLU that outputs 0, a sigmoid or tanh whose slope is below 5 % of
+  its peak) and the fraction of *saturated* outputs (unit-sample pairs where g'(z) < 5 %
+  of its peak);
 * :class:`NonFinite` -- the first NaN/inf of the run and where it came from: the forward
   pass of a layer, the loss, or the backward pass (``history.nonfinite``).
 
@@ -24,13 +25,14 @@ one whose class is in :data:`FLATNESS` (ReLU, Sigmoid, Tanh). Outputs are read f
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from .activations import ReLU, Sigmoid, Tanh
-from .callbacks import Callback
+from .callbacks import Callback, chunk_rows
 from .layers import Layer, Parameter, Sequential
 
 __all__ = [
@@ -40,7 +42,7 @@ __all__ = [
     "activation_layers", "activation_stats", "first_nonfinite", "walk", "weight_layers",
 ]
 
-#: The rule of thumb for ‖ΔW‖/‖W‖ per update (Karpathy; cs231n): far below, learning
+#: The rule of thumb for ‖W_new − W_old‖/‖W_old‖ per update (cs231n): far below, learning
 #: crawls; far above, the weights are thrown around.
 UPDATE_RATIO_RULE = 1e-3
 
@@ -195,9 +197,11 @@ class ActivationStats(Callback):
     the fixed probe batch X: ``history.activation_stats[e]`` maps each activation layer's
     name to its :class:`LayerStats`; entry 0 is the initialisation, entry e epoch e.
 
-    A dead fraction that grows means ReLUs that will never learn again (their gradient is
-    0 for every input); a saturated fraction near 1 in a sigmoid or tanh layer means
-    gradients that barely pass through it."""
+    A dead ReLU passes back a gradient of exactly 0 for every probe sample, so its own
+    weights get no gradient from them; it can still come back when the layers before it
+    change (or momentum keeps moving its weights), and the probe is only a sample of the
+    inputs. A flat sigmoid or tanh unit (slope below 5 % of its peak) still passes a
+    little gradient: it learns slowly rather than not at all."""
 
     def __init__(self, X):
         self.X = X
@@ -217,9 +221,11 @@ class ActivationStats(Callback):
 
 @dataclass(frozen=True)
 class NonFiniteAt:
-    """Where a run's first non-finite value appeared: in update ``update`` (1, 2, ...), in
-    the ``stage`` "forward" (the output of ``layer``), "loss", or "backward" (the
-    gradient ∂J/∂W or ∂J/∂b of ``layer``)."""
+    """Where a run's first non-finite value appeared: in ``update`` -- 0 for the pass
+    ``fit`` makes over the whole training set to measure the initial loss, before any
+    weight has changed; k = 1, 2, ... for the k-th update's mini-batch -- in the ``stage``
+    "forward" (the output of ``layer``), "loss", or "backward" (the gradient ∂J/∂W or
+    ∂J/∂b of ``layer``)."""
 
     update: int
     stage: str
@@ -256,23 +262,57 @@ class NonFinite(Callback):
     """Watches every update for the first NaN/inf and records where it came from in
     ``history.nonfinite`` (a :class:`NonFiniteAt`; None while all is finite).
 
-    After each backward pass it checks the forward outputs, then the gradients; when a run
-    stops because its loss is NaN/inf (``fit`` then skips the backward pass), it checks
-    that update's forward outputs and, if they are finite, blames the loss."""
+    After each backward pass it checks that update's forward outputs, then the gradients.
+    When a run stops because a loss is NaN/inf (``fit`` then skips the backward pass):
+
+    * the initial loss (update 0): it repeats the pass ``fit`` made -- the whole training
+      set in the same chunks, in evaluation mode, the weights untouched -- and checks
+      each chunk's outputs in turn, so that no forward pass of another callback (the
+      probe batch of :class:`ActivationStats`, the validation set) is taken for it;
+    * the loss of update k: the model still holds that mini-batch's forward pass (fit
+      returns at once; only the callbacks' ``on_train_end`` hooks run before this one's,
+      and none of nnkit's runs a forward pass);
+    * the whole training set's loss after an epoch (:class:`~nnkit.EvaluateTrain`): it
+      repeats that pass and records it as update k, the last update before it.
+
+    If every output of the pass is finite, it blames the loss."""
 
     def on_train_begin(self, model, loss, X, y, batch_size, validation) -> None:
         self.found = None
+        self.X, self.chunk = X, chunk_rows(len(X), batch_size)
 
     def on_gradients(self, model, history) -> None:
         if self.found is None:
             self.found = first_nonfinite(model, history.n_updates + 1)
 
+    def _own_pass(self, model, update: int) -> NonFiniteAt | None:
+        """The training set through ``model`` in fit's chunks: the first non-finite output."""
+        training = model.training
+        model.eval()
+        try:
+            with np.errstate(all="ignore"):
+                for start in range(0, len(self.X), self.chunk):
+                    model.forward(self.X[start:start + self.chunk])
+                    found = first_nonfinite(model, update, backward=False)
+                    if found is not None:
+                        return found
+        finally:
+            model.train(training)
+        return None
+
     def on_train_end(self, model, history) -> None:
-        # fit records a finite update loss only: one missing means the last loss was
-        # NaN/inf, and the model still holds that update's forward pass.
-        nan_loss = history.diverged and len(history.update_loss) == history.n_updates
-        if self.found is None and nan_loss:
-            update = history.n_updates + 1 if history.diverged_epoch else 0
-            self.found = (first_nonfinite(model, update, backward=False)
-                          or NonFiniteAt(update, "loss", "loss"))
+        if self.found is None and history.diverged:
+            epoch = history.diverged_epoch
+            if epoch == 0:
+                if not math.isfinite(history.initial_loss):
+                    self.found = (self._own_pass(model, 0)
+                                  or NonFiniteAt(0, "loss", "loss"))
+            elif history.epochs < epoch:
+                # An update's loss broke the rule: fit records a finite one only.
+                if len(history.update_loss) == history.n_updates:
+                    self.found = (first_nonfinite(model, history.n_updates + 1, backward=False)
+                                  or NonFiniteAt(history.n_updates + 1, "loss", "loss"))
+            elif history.train_loss and len(history.train_loss) < epoch:
+                self.found = (self._own_pass(model, history.n_updates)
+                              or NonFiniteAt(history.n_updates, "loss", "loss"))
         history.nonfinite = self.found

@@ -456,19 +456,29 @@ class RunFigure:
 def _layer_curves(ax: Axes, rows: Any, names: Sequence[str], start: int, logy: bool,
                   style: str = "-") -> None:
     """One curve per column of ``rows`` (epochs × layers), coloured by depth (from the
-    input, dark, to the output, light); only the first and the last layer are labelled."""
+    input, dark, to the output, light); only the first and the last layer are labelled.
+    On a log scale a value of exactly 0 cannot be drawn: it is marked by a triangle on the
+    bottom edge, in the layer's colour, and the panel says "▼ = exactly 0"."""
     values = np.asarray(rows, dtype=np.float64).reshape(len(rows), -1)
     x = start + np.arange(len(values))
     n_layers = values.shape[1]
+    bottom = ax.get_xaxis_transform()  # x in data units, y in axes units
     for k in range(n_layers):
         column = values[:, k]
         shown = np.isfinite(column) & ((column > 0) if logy else True)
         label = names[k] if k in (0, n_layers - 1) and k < len(names) else None
-        ax.plot(x[shown], column[shown], color=_DEPTH(k / max(n_layers - 1, 1)),
-                linewidth=1.4, linestyle=style, label=label)
+        colour = _DEPTH(k / max(n_layers - 1, 1))
+        ax.plot(x[shown], column[shown], color=colour, linewidth=1.4, linestyle=style,
+                label=label, marker="." if 0 < np.sum(shown) < 3 else None)
+        if logy and np.any(column == 0):
+            ax.plot(x[column == 0], np.full(int(np.sum(column == 0)), 0.02), "v",
+                    color=colour, markersize=3.5, transform=bottom, clip_on=False)
     if logy:
         if np.any(values > 0):
             ax.set_yscale("log")
+            if np.any(values == 0):
+                ax.text(0.98, 0.06, "▼ = exactly 0", transform=ax.transAxes, ha="right",
+                        fontsize=FONT_SIZE - 3)
         else:
             ax.text(0.5, 0.5, "all exactly 0", transform=ax.transAxes, ha="center")
 
@@ -479,8 +489,10 @@ def monitors(history: Any, axes: Sequence[Axes] | None = None, title: str | None
 
     1. the training (and validation) loss, from ``nk.EvaluateTrain`` (else the epoch loss);
     2. ‖∂J/∂W^[l]‖ of each weight layer (``nk.GradientNorms``), log scale;
-    3. ‖ΔW^[l]‖/‖W^[l]‖ of each weight layer (``nk.UpdateRatios``), log scale, with the rule of
-       thumb 1e-3 as a dashed line;
+    3. ‖W^[l]_new − W^[l]_old‖/‖W^[l]_old‖ of each weight layer (``nk.UpdateRatios``), log
+       scale, with the rule of thumb 1e-3 as a dashed line;
+
+    On the two log scales a value of exactly 0 is marked by a triangle on the bottom edge.
     4. per activation layer (``nk.ActivationStats``, from epoch 0), the fraction of dead units
        (solid) and of saturated outputs (dotted).
 
@@ -507,7 +519,7 @@ def monitors(history: Any, axes: Sequence[Axes] | None = None, title: str | None
             loss_ax.set_title("diverged", fontsize=FONT_SIZE)
     names = list(history.weight_layers)
     for ax, rows, label in ((grad_ax, history.grad_norms, "‖∂J/∂W‖"),
-                            (ratio_ax, history.update_ratios, "‖ΔW‖ / ‖W‖")):
+                            (ratio_ax, history.update_ratios, "‖W_new − W_old‖ / ‖W_old‖")):
         if rows:
             _layer_curves(ax, rows, names, 1, logy=True)
         else:

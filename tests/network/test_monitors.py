@@ -210,3 +210,41 @@ def test_first_nonfinite_reads_the_last_passes():
     assert first_nonfinite(model) is None
     model.forward(np.array([[np.nan, 0.0]]))
     assert first_nonfinite(model, 7) == NonFiniteAt(7, "forward", "0 Dense")
+
+
+
+class NanFrom(nk.Layer):
+    """The identity, except that it outputs NaN on batches of more than one row, or from
+    its ``call``-th forward pass on."""
+
+    def __init__(self, call=None):
+        self.call, self.calls = call, 0
+
+    def forward(self, X):
+        self.calls += 1
+        late = self.call is not None and self.calls >= self.call
+        return X * np.nan if late or (self.call is None and len(X) > 1) else X
+
+    def backward(self, grad_out):
+        return grad_out
+
+
+def test_nonfinite_finds_the_initial_nan_in_fits_own_pass_not_a_probe_pass():
+    # ActivationStats runs a forward pass on its one-row probe after fit's initial pass;
+    # that probe pass is finite. The monitor must name fit's pass over the training set.
+    model = nk.Sequential(nk.Dense(2, 3, rng=0), NanFrom(), nk.ReLU(), nk.Dense(3, 2, rng=1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nk.DivergenceWarning)
+        h = nk.fit(model, np.ones((4, 2)), np.array([0, 1, 0, 1]), nk.CrossEntropyLoss(),
+                   nk.SGD(model.parameters(), lr=0.1),
+                   callbacks=[nk.ActivationStats(np.ones((1, 2))), nk.NonFinite()])
+    assert h.diverged and h.diverged_epoch == 0
+    assert h.nonfinite == NonFiniteAt(0, "forward", "1 NanFrom")
+    assert len(model.activations[0]) == 4  # the monitor's own pass over X came last
+
+
+def test_nonfinite_counts_the_updates_from_one():
+    # Calls: 1 the initial pass, 2 update 1, 3 update 2 (NaN).
+    model = nk.Sequential(nk.Dense(2, 3, rng=0), NanFrom(call=3), nk.Dense(3, 2, rng=1))
+    h = fit_quietly(model, np.ones((4, 2)), np.array([0, 1, 0, 1]), epochs=3)
+    assert h.nonfinite == NonFiniteAt(2, "forward", "1 NanFrom")

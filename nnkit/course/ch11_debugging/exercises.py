@@ -185,6 +185,8 @@ check_dead_units = Exercise(
         Case((np.array([[0.0, 4.0, 0.0, 0.0], [0.0, 0.0, 0.0, 5.0]], dtype=np.float32),),
              note="float32"),
         Case((np.array([[0.0, np.inf], [0.0, 0.0]]),), note="an overflowing unit is alive"),
+        Case((np.array([[0.0, 5e-324], [0.0, 0.0]]),),
+             note="5e-324, the smallest positive float, is not 0 either"),
     ],
     strategy=_relu_outputs(),
     hints=[
@@ -213,24 +215,26 @@ check_dead_units = Exercise(
 # ----------------------------------------------------------------------------- diagnosis
 
 def quizzes() -> dict[str, Quiz]:
-    """The chapter's diagnosis questions: the monitors of a mystery run are shown just
-    before each; the student names the bug."""
+    """The chapter's diagnosis questions: the monitors of a mystery run (and its printed
+    loss at initialisation) are shown just before each; the student names the bug."""
     return {
         "flat zero": Quiz(
-            "Mystery run A: the loss stays flat; every gradient norm is exactly 0 and every "
-            "update ratio below 1e-9 from the first epoch; every ReLU unit is dead. "
-            "Which bug?",
+            "Mystery run A: read its four panels and its loss at initialisation. Which bug?",
             [
                 Option("Dead ReLUs", True,
-                       "A ReLU that outputs 0 for every input passes back a gradient of "
-                       "exactly 0, so nothing before or after it can change: the weights are "
-                       "frozen where they started."),
+                       "The dead fraction is 1 already at epoch 0, before any step. A ReLU "
+                       "that outputs 0 for every input passes back exactly 0, so no weight "
+                       "matrix gets a gradient (every norm is marked ▼, exactly 0) and the "
+                       "weights never move. Only the output layer's biases, which need no "
+                       "input, still learn: that is why the loss still moves a little."),
                 Option("A learning rate far too high", False,
-                       "A step that is too large shows as update ratios far above 1e-3, not "
-                       "as ratios of almost 0."),
+                       "A rate far too high can kill ReLUs too (mystery C), but only through "
+                       "its first huge steps: the units are alive at epoch 0 and the update "
+                       "ratios of epoch 1 are far above 1e-3. Here they were dead before "
+                       "the first step and no weight ever moved."),
                 Option("A vanishing gradient in a deep sigmoid net", False,
-                       "Vanishing gradients shrink layer by layer but are not exactly 0, and "
-                       "sigmoid units are never dead in the ReLU sense."),
+                       "A vanishing gradient is small, not exactly 0, and it shrinks layer by "
+                       "layer; here every weight gradient is exactly 0 from the first epoch."),
                 Option("Labels shuffled apart from their inputs", False,
                        "With shuffled labels the network still receives gradients and "
                        "updates its weights; it just finds nothing to learn."),
@@ -238,62 +242,70 @@ def quizzes() -> dict[str, Quiz]:
             label="Your diagnosis",
         ),
         "spread": Quiz(
-            "Mystery run B: the loss stays near ln C; the gradient norms of the weight layers "
-            "are spread over several orders of magnitude, smallest at the first layer; no "
-            "layer has half its units dead. Which bug?",
+            "Mystery run B: read its four panels and its loss at initialisation. Which bug?",
             [
                 Option("A vanishing gradient in a deep sigmoid net", True,
-                       "Each sigmoid layer multiplies the backward signal by σ'(z) ≤ 1/4 (and "
-                       "by W): after many layers the first ones receive almost nothing."),
+                       "The gradient norms fan out over orders of magnitude, each layer's "
+                       "smaller than the next one's, smallest at the first: each sigmoid layer "
+                       "multiplies the backward signal by σ'(z) ≤ 1/4 (and by a weight "
+                       "matrix). The units are not flat, the steps of the last layers are "
+                       "near 1e-3, and yet the loss stays near ln C."),
                 Option("Unscaled inputs", False,
-                       "Unscaled inputs make the first layer's gradient and update ratio "
-                       "*large*, and the loss at initialisation far above ln C."),
+                       "Unscaled inputs start the loss at more than 10 ln C and make the "
+                       "update ratios of epoch 1 huge in every layer; this run starts below "
+                       "2 ln C, and its first layer's steps are tiny."),
                 Option("Softmax applied before the loss", False,
-                       "A double softmax puts a floor under the loss but does not make the "
-                       "gradients shrink from layer to layer."),
+                       "A double softmax puts a floor under the loss at about 0.55 but lets "
+                       "the network learn; this loss stays near ln C ≈ 1.10, and a floor does "
+                       "not make the gradients shrink from layer to layer."),
                 Option("Dead ReLUs", False,
-                       "Dead ReLUs give gradients of exactly 0 and a dead fraction near 1; "
-                       "here most units are alive."),
+                       "Dead ReLUs give gradients of exactly 0 and a dead fraction of 1; "
+                       "here no unit is dead and every gradient is above 0."),
             ],
             label="Your diagnosis",
         ),
         "huge steps": Quiz(
-            "Mystery run C: the loss starts near ln C but ends above it; in the first epoch "
-            "the update-to-weight ratios are above 0.1 in every layer. Which bug?",
+            "Mystery run C: read its four panels and its loss at initialisation. Which bug?",
             [
                 Option("A learning rate far too high", True,
-                       "Each step changes the weights by a tenth of their size or more, a "
-                       "hundred times the rule of thumb: the run jumps across the valley "
-                       "instead of descending into it."),
+                       "The loss at initialisation is normal, so data and model start well. "
+                       "In epoch 1 the update ratios are far above 0.1 — steps about as large "
+                       "as the weights — and the loss jumps above where it began. Those steps "
+                       "knock the ReLUs dead: almost none was dead at epoch 0, almost all are "
+                       "after epoch 1, and from epoch 2 every gradient is exactly 0 (the "
+                       "weights coast on their momentum, each step 0.9 times the one before, "
+                       "so the update ratios fall to nothing)."),
+                Option("Dead ReLUs", False,
+                       "The units do end dead, but they were alive at epoch 0: the first "
+                       "epoch killed them. A bad initialisation kills them before any step "
+                       "(mystery A), and then no weight ever moves."),
                 Option("Unscaled inputs", False,
-                       "Unscaled inputs would already make the loss at initialisation far "
-                       "above ln C; this run starts near it."),
+                       "That run ends the same way, but its loss at initialisation is far "
+                       "above ln C, many times 1.1; this one starts near ln C."),
                 Option("Labels shuffled apart from their inputs", False,
-                       "Shuffled labels leave the step sizes normal (ratios near 1e-3); the "
-                       "loss just does not fall below ln C by much."),
-                Option("A leak between training and validation data", False,
-                       "A leak changes what the validation loss means, not how the training "
-                       "loss behaves or how large the steps are."),
+                       "Shuffled labels leave the steps near 1e-3 and the units alive; the "
+                       "loss just stays near ln C."),
             ],
             label="Your diagnosis",
         ),
         "healthy but blind": Quiz(
-            "Mystery run D: the update ratios are within 10× of 1e-3, no layer has half its "
-            "units dead, yet the training loss stays near ln C and the validation "
-            "accuracy is at chance. Which bug?",
+            "Mystery run D: read its four panels and its loss at initialisation. Which bug?",
             [
                 Option("Labels shuffled apart from their inputs", True,
-                       "Everything inside the network works; there is just no relation "
-                       "between inputs and labels to learn. The input-independent baseline "
-                       "reaches the same loss."),
+                       "Everything inside the network works: steps near 1e-3, units alive, "
+                       "gradients that reach the first layer. The loss stays near ln C "
+                       "because there is no relation between inputs and labels to learn "
+                       "(the gallery prints how close it ends to the input-independent "
+                       "baseline)."),
                 Option("Dead ReLUs", False,
-                       "Dead ReLUs show a dead fraction near 1 and gradients of exactly 0; "
+                       "Dead ReLUs show a dead fraction of 1 and gradients of exactly 0; "
                        "here the units are alive and the weights move."),
                 Option("A forgotten eval() with dropout", False,
-                       "Forgetting eval() makes evaluation noisy and a little worse, not the "
-                       "training loss stay at ln C."),
+                       "A forgotten eval() spoils evaluation by hand only; fit evaluates in "
+                       "evaluation mode, and the training itself learns normally."),
                 Option("A learning rate far too high", False,
-                       "That shows as update ratios far above 1e-3; these are near it."),
+                       "That shows as update ratios far above 0.1 in epoch 1 and a loss that "
+                       "jumps above where it began; these ratios stay near 1e-3."),
             ],
             label="Your diagnosis",
         ),

@@ -100,6 +100,8 @@ def dead_mutant(kind):
             mask = np.isclose(A.mean(axis=0), 0.0)
         elif kind == "max below":
             mask = A.max(axis=0) < 1e-6
+        elif kind == "below 1e-300":
+            mask = (A < 1e-300).all(axis=0)
         else:
             mask = zero.all(axis=0)
         if kind == "mask":
@@ -128,6 +130,7 @@ DEAD = [
     Mutant("the live units", dead_mutant("alive"), "hint", "those are the live units"),
     Mutant("mean close to 0", dead_mutant("mean close"), "hint", "tiny positive output"),
     Mutant("max below 1e-6", dead_mutant("max below"), "hint", "tiny positive output"),
+    Mutant("below 1e-300", dead_mutant("below 1e-300"), "form", "is not 0 either"),
     Mutant("a list", dead_mutant("list"), "form", "list"),
 ]
 

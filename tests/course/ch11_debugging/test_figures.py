@@ -59,3 +59,23 @@ def test_gallery_pair_and_frames_fit_the_budget(history):
     assert len(fig.axes) == 8
     frame = figures.monitor_frame(history, "a title")
     assert len(frame_png(frame)) <= MAX_PNG_BYTES
+
+
+def test_monitors_marks_the_zeros_a_log_scale_cannot_draw():
+    X, y, X_val, y_val, _, _ = lab.spirals_data()
+    unscaled = lab.train(lab.network(), (100 * X, y, 100 * X_val, y_val), epochs=3)
+    assert not np.any(unscaled.grad_norms[1:])   # exactly 0 after epoch 1
+    grad_ax = figures.monitors(unscaled)[1]
+    markers = [line for line in grad_ax.lines if line.get_marker() == "v"]
+    assert len(markers) == len(unscaled.weight_layers)
+    assert all(list(line.get_xdata()) == [2, 3] for line in markers)
+    assert any(t.get_text() == "▼ = exactly 0" for t in grad_ax.texts)
+
+
+def test_a_mystery_hides_the_layers_names(history):
+    fig = figures.mystery(history, "Z")
+    labels = [t.get_text() for ax in fig.axes if ax.get_legend() is not None
+              for t in ax.get_legend().get_texts()]
+    assert "first layer" in labels and "last layer dead" in labels
+    assert not any("ReLU" in label or "Dense" in label for label in labels)
+    assert fig.axes[0].get_title(loc="left") == "mystery run Z"

@@ -43,6 +43,9 @@ def test_first_checks_pass_on_the_healthy_pipeline():
     assert checks.real_loss < checks.baseline_loss / 10
     assert checks.one_batch_loss < 0.01
     assert checks.gradcheck_error < 1e-6
+    assert checks.n_parameters == 2 * 32 + 32 + 32 * 32 + 32 + 32 * 3 + 3
+    # Unscaled inputs make the same small batch fail to overfit: the check sees them too.
+    assert checks.one_batch_unscaled > 0.1
 
 
 def test_the_standardise_layer_is_right_and_only_fails_on_constant_units():
@@ -59,7 +62,7 @@ def test_the_standardise_layer_is_right_and_only_fails_on_constant_units():
 
 def test_nan_run_names_the_standardise_layer_at_the_first_pass():
     history = lab.nan_run()
-    assert history.diverged
+    assert history.diverged and history.diverged_epoch == 0
     assert (history.nonfinite.update, history.nonfinite.stage) == (0, "forward")
     assert history.nonfinite.layer.endswith("Standardise")
 
@@ -71,8 +74,26 @@ def test_every_gallery_signature_holds(bug):
     assert run.signature and run.identified, run.signature
 
 
+@pytest.mark.slow
+def test_each_signature_holds_for_its_run_and_fails_for_the_healthy_one():
+    healthy = lab.healthy_run()
+    gallery = {bug: lab.gallery_run(bug, healthy) for bug in lab.BUGS if bug != "none"}
+    matrix = lab.signature_matrix(gallery, healthy)
+    for bug, row in matrix.items():
+        assert row[bug] and not row["none"], (bug, row)
+    # Only the documented sharing: the vanishing-gradient run predicts one class too.
+    shared = {(bug, run) for bug, row in matrix.items() for run, holds in row.items()
+              if holds and run != bug}
+    assert shared == {("wrong loss", "vanishing gradient")}
+    assert all(all(holds for _, holds in g.facts) for g in gallery.values()), {
+        bug: g.facts for bug, g in gallery.items()}
+    table = lab.signature_table(matrix)
+    assert table.count("●") == len(gallery) + 1
+
+
 def test_the_dead_relu_signature_is_not_the_healthy_runs():
-    dead, healthy = lab.gallery_run("dead ReLUs"), lab.gallery_run("none")
+    base = lab.healthy_run()
+    dead, healthy = lab.gallery_run("dead ReLUs", base), lab.gallery_run("none", base)
     assert dead.identified and healthy.identified
     assert all(s.dead < 1 for s in healthy.broken.activation_stats[0].values())
     assert np.any(healthy.broken.grad_norms)
@@ -81,3 +102,5 @@ def test_the_dead_relu_signature_is_not_the_healthy_runs():
 def test_unknown_bug_is_refused():
     with pytest.raises(ValueError, match="bug: expected one of"):
         lab.gallery_run("typo")
+    with pytest.raises(ValueError, match="bug: expected one of"):
+        lab.signature("typo", None)
