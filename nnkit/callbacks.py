@@ -44,7 +44,7 @@ monitor (hooks it uses)             records
 ==================================  ======================================================
 ``GradientNorms``                   ``history.grad_norms``: ‖∂J/∂W^[l]‖ of each weight
 (``on_update``)                     layer, the mean over the epoch's updates
-``UpdateRatios``                    ``history.update_ratios``: ‖ΔW^[l]‖/‖W^[l]‖, the mean
+``UpdateRatios``                    ``history.update_ratios``: ‖W_new − W_old‖/‖W_old‖, the mean
 (``on_gradients``: W before the     over the epoch's updates (rule of thumb: about 1e-3)
 step; ``on_update``)
 ``ActivationStats(X)``              ``history.activation_stats``: mean, std, dead and

@@ -61,7 +61,7 @@ class History:
         # weight_layers) or per activation layer; nonfinite: where the first NaN/inf arose.
         self.weight_layers: list[str] = []
         self.grad_norms: list[list[float]] = []     # GradientNorms: ‖∂J/∂W‖
-        self.update_ratios: list[list[float]] = []  # UpdateRatios: ‖ΔW‖/‖W‖
+        self.update_ratios: list[list[float]] = []  # UpdateRatios: ‖W_new − W_old‖/‖W_old‖
         self.activation_stats: list[dict] = []      # ActivationStats: entry 0 = initial
         self.nonfinite = None                       # NonFinite: a NonFiniteAt, or None
         self.restored_best = False          # EarlyStopping put best_epoch's weights back
