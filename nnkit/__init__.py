@@ -23,8 +23,9 @@ from .activations import (
     get_activation,
 )
 from .callbacks import Callback, EarlyStopping, EvaluateTrain, GradientNorms
+from .clipping import ClipGradNorm, clip_grad_norm
 from .gradcheck import gradcheck, numerical_gradient, relative_error
-from .layers import Dense, Dropout, Layer, Parameter, Sequential
+from .layers import Dense, Dropout, Layer, Parameter, Residual, Sequential
 from .losses import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -35,6 +36,7 @@ from .losses import (
     one_hot,
 )
 from .networks import mlp
+from .normalization import BatchNorm, LayerNorm
 from .optim import SGD
 from .perceptron import Perceptron, PerceptronHistory
 from .training import DivergenceWarning, History, fit
@@ -44,6 +46,7 @@ __version__ = "0.1.0"
 __all__ = [
     "activations", "callbacks", "datasets", "init", "losses",
     "Parameter", "Layer", "Dense", "Sequential", "Dropout",
+    "BatchNorm", "LayerNorm", "Residual", "clip_grad_norm", "ClipGradNorm",
     "Step", "Identity", "Sigmoid", "Tanh", "ReLU", "Softmax", "get_activation",
     "Loss", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
     "SGD",
