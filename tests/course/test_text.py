@@ -140,6 +140,7 @@ LIGHT = ["text", "checking", "quiz", "grid", "runs", "two_layer"] + [
         "ch3_initialization": ["lab", "exercises"], "ch4_loss_functions": ["exercises"],
         "ch5_chain_rule": ["lab", "exercises"], "ch6_training_loop": ["lab", "exercises"],
         "ch7_vectorisation": ["lab", "exercises"], "ch8_generalisation": ["lab", "exercises"],
+        "ch10_deep_networks": ["lab", "exercises"],
     }.items() for module in modules]
 
 
