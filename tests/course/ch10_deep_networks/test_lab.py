@@ -88,13 +88,6 @@ def test_batch_statistics_loss_matches_evaluation_for_one_full_batch():
         lab.batch_statistics_loss(model, X, y, 1)
 
 
-def test_batch_noise_shrinks_with_the_batch():
-    X = np.random.default_rng(0).normal(size=(400, 3))
-    small, large = lab.batch_noise(X, 4), lab.batch_noise(X, 64)
-    assert small > 2 * large
-    assert abs(small - 1 / np.sqrt(2 * 4)) < 0.2
-
-
 def test_jacobian_matches_finite_differences():
     model = lab.deep_mlp(4, "residual")[2:-1]
     x = np.random.default_rng(1).normal(size=16)
