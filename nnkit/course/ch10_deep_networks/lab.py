@@ -41,7 +41,7 @@ KINDS: dict[str, dict] = {
 #: with this learning rate and momentum, the gradient clipped to this global norm. (With
 #: momentum 0.9 the failing deep runs become chaotic: a last-bit change decides them.)
 UPDATES = 300
-LEARNING_RATE = 0.1
+LEARNING_RATE = 0.03
 MOMENTUM = 0.0
 MAX_NORM = 1.0
 #: The seed of the weights of every run of the comparison.
