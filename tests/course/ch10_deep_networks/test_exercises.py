@@ -26,8 +26,9 @@ def test_the_forward_reference_is_nnkit_batchnorm(n, d, seed, training):
 
 
 @settings(max_examples=15, deadline=None)
-@given(st.integers(2, 6), st.integers(1, 3), st.integers(0, 1000))
+@given(st.integers(3, 6), st.integers(1, 3), st.integers(0, 1000))
 def test_the_backward_reference_matches_finite_differences(n, d, seed):
+    # (n = 2 is left out: both outputs are ±1 whatever X, so dX is pure ε-noise, ~1e-7.)
     gen = np.random.default_rng(seed)
     G, X, gamma = gen.normal(size=(n, d)), gen.normal(1, 2, (n, d)), gen.normal(size=d)
     layer = nk.BatchNorm(d, eps=exercises.EPS)
