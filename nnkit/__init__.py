@@ -23,8 +23,9 @@ from .activations import (
     get_activation,
 )
 from .callbacks import Callback, EarlyStopping, EvaluateTrain
+from .clipping import ClipGradNorm, clip_grad_norm
 from .gradcheck import gradcheck, numerical_gradient, relative_error
-from .layers import Dense, Dropout, Layer, Parameter, Sequential
+from .layers import Dense, Dropout, Layer, Parameter, Residual, Sequential
 from .losses import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -36,6 +37,7 @@ from .losses import (
 )
 from .monitors import ActivationStats, GradientNorms, NonFinite, UpdateRatios
 from .networks import mlp
+from .normalization import BatchNorm, LayerNorm
 from .optim import SGD, AdaGrad, Adam, AdamW, Optimizer, RMSProp
 from .perceptron import Perceptron, PerceptronHistory
 from .training import DivergenceWarning, History, fit
@@ -45,6 +47,7 @@ __version__ = "0.1.0"
 __all__ = [
     "activations", "callbacks", "datasets", "init", "losses", "monitors", "schedules",
     "Parameter", "Layer", "Dense", "Sequential", "Dropout",
+    "BatchNorm", "LayerNorm", "Residual", "clip_grad_norm", "ClipGradNorm",
     "Step", "Identity", "Sigmoid", "Tanh", "ReLU", "Softmax", "get_activation",
     "Loss", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
     "Optimizer", "SGD", "AdaGrad", "RMSProp", "Adam", "AdamW",

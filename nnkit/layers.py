@@ -26,7 +26,7 @@ import numpy as np
 from . import init as initializers
 from .validation import as_rng, check_array, check_int, check_positive
 
-__all__ = ["Parameter", "Layer", "Dense", "Sequential", "Dropout"]
+__all__ = ["Parameter", "Layer", "Dense", "Sequential", "Dropout", "Residual"]
 
 
 class Parameter:
@@ -389,3 +389,56 @@ class Dropout(Layer):
     def __repr__(self) -> str:
         mode = "training" if self.training else "evaluation"
         return f"Dropout(p={self.p:g}, {mode} mode)"
+
+
+class Residual(Layer):
+    """A skip connection around ``block`` (He et al. 2016): the output is X + F(X).
+
+    For X of shape (n, d), with F the block (a Layer whose output has the shape of its input):
+
+        A = X + F(X)                   shape (n, d)
+        dL/dX = G + dL/dX through F    (the Jacobian is I + ∂F/∂X)
+
+    so the gradient G from above reaches X unchanged along the identity path, whatever
+    the block does to its share. The block's parameters are the wrapper's.
+    """
+
+    def __init__(self, block: Layer):
+        if not isinstance(block, Layer):
+            raise TypeError(f"block must be an nnkit Layer (e.g. a Sequential), "
+                            f"got {type(block).__name__}")
+        self.block = block
+
+    def check_input(self, X, name: str = "X") -> np.ndarray:
+        """What the block accepts."""
+        return self.block.check_input(X, name)
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """X + F(X), shape (n, d) -> (n, d)."""
+        F = self.block.forward(X)
+        # The block's output width is known only once it has run; checked here for that reason.
+        if F.shape != X.shape:
+            raise ValueError(f"Residual: the block maps shape {X.shape} to {F.shape}; "
+                             "X + F(X) needs the same shape")
+        return X + F
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        """dL/dX = G + (the block's dL/dX); the block stores its parameters' gradients."""
+        return grad_out + self.block.backward(grad_out)
+
+    def backward_params(self, grad_out: np.ndarray) -> None:
+        """The block's parameter gradients only."""
+        self.block.backward_params(grad_out)
+
+    def parameters(self) -> list[Parameter]:
+        return self.block.parameters()
+
+    def train(self, mode: bool = True) -> Residual:
+        """Switch the wrapper and its block to training (or evaluation) mode."""
+        super().train(mode)
+        self.block.train(mode)
+        return self
+
+    def __repr__(self) -> str:
+        inner = repr(self.block).replace("\n", "\n  ")
+        return f"Residual(\n  {inner}\n)"

@@ -141,6 +141,7 @@ LIGHT = ["text", "checking", "quiz", "grid", "runs", "two_layer"] + [
         "ch5_chain_rule": ["lab", "exercises"], "ch6_training_loop": ["lab", "exercises"],
         "ch7_vectorisation": ["lab", "exercises"], "ch8_generalisation": ["lab", "exercises"],
         "ch9_optimisers": ["lab", "exercises"],
+        "ch10_deep_networks": ["lab", "exercises"],
         "ch11_debugging": ["lab", "exercises"],
     }.items() for module in modules]
 

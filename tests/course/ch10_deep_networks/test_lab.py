@@ -1,0 +1,110 @@
+"""Chapter 10's lab: the networks it builds, the probe, the runs, the batch-size and Jacobian
+measurements and the clipping runs, each against an independent computation."""
+
+import numpy as np
+import pytest
+
+import nnkit as nk
+from nnkit.course.ch10_deep_networks import lab
+
+
+@pytest.fixture(scope="module")
+def data():
+    return lab.spirals()
+
+
+def test_spirals_are_standardised_and_two_classes(data):
+    X, y = data
+    np.testing.assert_allclose(X.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(X.std(axis=0), 1.0, rtol=1e-12)
+    assert set(np.unique(y)) == {0, 1} and len(X) == 200
+
+
+@pytest.mark.parametrize("kind, inner", [("plain", None), ("batch norm", nk.BatchNorm),
+                                         ("layer norm", nk.LayerNorm), ("residual", None)])
+def test_deep_mlp_builds_each_kind_with_depth_hidden_layers(kind, inner, data):
+    model = lab.deep_mlp(5, kind)
+    assert len(lab.hidden_outputs(model)) == 5
+    if inner is not None:
+        assert sum(isinstance(layer, inner) for layer in model) == 5
+    if kind == "residual":
+        assert sum(isinstance(layer, nk.Residual) for layer in model) == 4
+        plain_weights = nk.mlp([2] + [16] * 5 + [2], activation="tanh", rng=0)[2].W.value
+        np.testing.assert_allclose(model[2].block[0].W.value, plain_weights / np.sqrt(5))
+    assert model(data[0]).shape == (200, 2)
+
+
+def test_probe_reads_the_hidden_outputs_and_their_gradients(data):
+    X, y = data
+    model = lab.deep_mlp(4, "plain")
+    p = lab.probe(model, X, y)
+    # by hand: forward layer by layer, keep a^[l]; backward from the loss
+    loss = nk.CrossEntropyLoss()
+    outs, A = [], X
+    for layer in model:
+        A = layer.forward(A)
+        outs.append(A)
+    assert p.loss == pytest.approx(loss(A, y), rel=1e-12)
+    hidden = [outs[k] for k in (1, 3, 5, 7)]
+    np.testing.assert_allclose(p.activation_std, [a.std() for a in hidden], rtol=1e-12)
+    G = loss.backward()
+    grads = []
+    for layer in reversed(model.layers):
+        grads.append(G)
+        G = layer.backward(G)
+    grads = grads[::-1]
+    np.testing.assert_allclose(p.grad_norm, [np.linalg.norm(grads[k]) for k in (1, 3, 5, 7)],
+                               rtol=1e-12)
+    assert p.grad_ratio == pytest.approx(p.grad_norm[0] / p.grad_norm[-1])
+
+
+def test_probe_leaves_the_model_alone():
+    model = lab.deep_mlp(3, "batch norm").eval()
+    lab.probe(model, *lab.spirals())
+    assert not model.training and not model[1].training
+    np.testing.assert_array_equal(model[1].running_mean, 0.0)
+
+
+def test_a_short_run_records_losses_and_probes():
+    r = lab.train_deep(3, "batch norm", updates=5, max_norm=1.0)
+    assert r.losses.shape == (5,) and np.isfinite(r.losses).all()
+    assert r.start.grad_norm.shape == r.end.grad_norm.shape == (3,)
+    X, y = lab.spirals()
+    assert r.final_loss == pytest.approx(nk.CrossEntropyLoss()(r.model(X), y), rel=1e-12)
+    assert not r.model.training
+
+
+def test_batch_statistics_loss_matches_evaluation_for_one_full_batch():
+    r = lab.train_deep(3, "batch norm", updates=20)
+    X, y = lab.spirals()
+    before = r.model[1].running_mean.copy()
+    full = lab.batch_statistics_loss(r.model, X, y, len(X))
+    model = r.model
+    model.train()
+    assert full == pytest.approx(nk.CrossEntropyLoss()(model(X), y), rel=1e-12)
+    np.testing.assert_array_equal(before, lab.train_deep(3, "batch norm", updates=20)
+                                  .model[1].running_mean)
+    with pytest.raises(ValueError, match="batch_size"):
+        lab.batch_statistics_loss(model, X, y, 1)
+
+
+def test_jacobian_matches_finite_differences():
+    model = lab.deep_mlp(4, "residual")[2:-1]
+    x = np.random.default_rng(1).normal(size=16)
+    J = lab.jacobian(model, x)
+    numeric = np.empty((16, 16))
+    for j in range(16):
+        step = np.zeros(16)
+        step[j] = 1e-6
+        numeric[:, j] = (model(x[None] + step)[0] - model(x[None] - step)[0]) / 2e-6
+    np.testing.assert_allclose(J, numeric, atol=1e-8)
+
+
+def test_clip_run_reports_divergence_and_norms():
+    X, y = lab.spirals()
+    exploding = nk.mlp([2] + [16] * 6 + [2], init="normal", scale=1.0, rng=0)
+    free = lab.clip_run(exploding, X, y, lr=0.05, updates=20, max_norm=None)
+    assert free.diverged and free.diverged_at is not None and free.norms.size == 0
+    clipped = lab.clip_run(nk.mlp([2] + [16] * 6 + [2], init="normal", scale=1.0, rng=0),
+                           X, y, lr=0.05, updates=20, max_norm=1.0)
+    assert not clipped.diverged and clipped.norms.shape == (20,)
