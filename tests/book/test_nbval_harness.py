@@ -65,6 +65,11 @@ out["Tanh.forward"] = rel(nk.Tanh().forward(Z), np.tanh(Z))
 out["ReLU.forward"] = rel(nk.ReLU().forward(Z), np.maximum(Z, 0))
 E = np.exp(Z - Z.max(axis=1, keepdims=True))
 out["Softmax.forward"] = rel(nk.Softmax().forward(Z), E / E.sum(axis=1, keepdims=True))
+for name in ("BatchNorm", "LayerNorm"):
+    layer, exact = getattr(nk, name)(4), getattr(nk, name)(4)
+    cls = type(layer)
+    out[name + ".forward"] = rel(layer.forward(Z), cls.forward.__wrapped__(exact, Z))
+    out[name + ".backward"] = rel(layer.backward(G), cls.backward.__wrapped__(exact, G))
 P = 1 / (1 + np.exp(-Z))
 for name, loss, target in [("MSELoss", nk.MSELoss(), T), ("BCELoss", nk.BCELoss(), T.round()),
                            ("BCEWithLogitsLoss", nk.BCEWithLogitsLoss(), T.round()),

@@ -16,6 +16,7 @@ survives only one pattern of signs is caught by the other. Wrapped:
 
 * the forward pass of Dense, Sigmoid, Tanh, ReLU and Softmax (in place, so a layer's
   cached output is the one the next layer saw);
+* the forward and backward passes of BatchNorm and LayerNorm;
 * the backward pass of Dense: the stored dJ/dW, dJ/db in ``backward_params`` (which
   ``backward`` calls, and which the first layer of a network runs alone) and the returned
   dJ/dX in ``backward``;
@@ -57,6 +58,8 @@ TARGETS = {
     "Tanh": ("forward",),
     "ReLU": ("forward",),
     "Softmax": ("forward",),
+    "BatchNorm": ("forward", "backward"),
+    "LayerNorm": ("forward", "backward"),
     "MSELoss": ("forward", "backward"),
     "BCELoss": ("forward", "backward"),
     "BCEWithLogitsLoss": ("forward", "backward"),
