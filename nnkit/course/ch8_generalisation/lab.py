@@ -239,7 +239,7 @@ def mse_hessian(X) -> np.ndarray:
 
         H = (2/n) X̃ᵀ X̃,   X̃ = [X, 1]   (shape (d+1, d+1)),
 
-    the same for every w, b and y, because L is quadratic."""
+    the same for every w, b and y, because J is quadratic in (w, b)."""
     Xb = _with_bias(np.asarray(X, dtype=np.float64))
     return 2.0 / len(Xb) * Xb.T @ Xb
 
