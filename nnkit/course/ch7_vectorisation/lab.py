@@ -470,8 +470,9 @@ def profile_parts(fn: Callable[[], object], names: Sequence[str]) -> Profile:
     which includes everything they call. That counts time once only if no part calls
     another: cProfile's cumulative time of a name such as ``forward``, which
     ``Sequential.forward`` and each layer's ``forward`` share, counts a layer's time in
-    both. So a part called by another part is refused (with a ValueError). BLAS runs on
-    one thread, as in :func:`measure`.
+    both. So a part that another part calls directly is refused (with a ValueError; cProfile
+    records only direct callers, so nesting through a third function goes unnoticed).
+    BLAS runs on one thread, as in :func:`measure`.
     """
     names = list(names)
     profiler = cProfile.Profile()
