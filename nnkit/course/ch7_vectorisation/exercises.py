@@ -25,7 +25,7 @@ from nnkit.course.checking import Case, Exercise, Hint
 from nnkit.course.quiz import Option, Quiz
 from nnkit.validation import as_rng
 
-from .lab import dense_flops
+from .lab import backward_pass, dense_flops, forward_pass, update_weights
 
 __all__ = [
     "MYSTERY_PARTS",
@@ -333,19 +333,19 @@ _FLOP_HINTS = [
      "multiplies and as many adds."),
     (_wrong(lambda b, i, o, g, p, bias, dx: (p, p + dx)),
      "the bias is missing: adding b costs one FLOP per output element (batch·n_out), and so "
-     "does summing G for ∂b."),
+     "does summing Δ for ∂b."),
     (_wrong(lambda b, i, o, g, p, bias, dx: (p, p + bias + dx)),
      "the forward count misses the bias: + batch·n_out."),
     (_wrong(lambda b, i, o, g, p, bias, dx: (p + bias, p + dx)),
-     "the backward count misses ∂b = Σ G: batch·n_out additions."),
+     "the backward count misses ∂b = Σ Δ: batch·n_out additions."),
     (_wrong(lambda b, i, o, g, p, bias, dx: (p + bias, p + bias + p)),
-     "with input_grad=False the layer skips ∂X = G W: leave out its 2·batch·n_in·n_out."),
+     "with input_grad=False the layer skips ∂X = Δ W: leave out its 2·batch·n_in·n_out."),
     (_wrong(lambda b, i, o, g, p, bias, dx: (p + bias, p + bias)),
-     "input_grad=True means the layer must also return ∂X = G W: another "
+     "input_grad=True means the layer must also return ∂X = Δ W: another "
      "2·batch·n_in·n_out."),
     (_wrong(lambda b, i, o, g, p, bias, dx: (p + bias, 2 * (p + bias))),
-     "“backward ≈ 2 × forward” is a rule of thumb; count the three parts: ∂W = Gᵀ X, ∂b = Σ G, "
-     "and ∂X = G W only when input_grad is True."),
+     "“backward ≈ 2 × forward” is a rule of thumb; count the three parts: ∂W = Δᵀ X, ∂b = Σ Δ, "
+     "and ∂X = Δ W only when input_grad is True."),
     (_wrong(lambda b, i, o, g, p, bias, dx: ((p + bias) // b, (p + bias + dx) // b)),
      "that is one example's count: every example of the batch pays it, multiply by batch."),
     (_wrong(lambda b, i, o, g, p, bias, dx: (p + b * i, p + bias + dx)),
@@ -387,21 +387,6 @@ def next_batch(X, y, step, batch_size):
     """The ``step``-th batch of ``batch_size`` examples, cycling through the data."""
     start = (step * batch_size) % len(X)
     return X[start:start + batch_size], y[start:start + batch_size]
-
-
-def forward_pass(model, loss_fn, xb, yb):
-    """Forward pass and loss of one batch."""
-    return loss_fn.forward(model.forward(xb), yb)
-
-
-def backward_pass(model, loss_fn):
-    """Backward pass: fills every parameter's gradient."""
-    model.backward(loss_fn.backward(), input_grad=False)
-
-
-def update_weights(optimizer):
-    """One SGD step."""
-    optimizer.step()
 
 
 def remember_best(model, loss_fn, X, y, best):

@@ -9,7 +9,7 @@ run to run and machine to machine; the chapter prints only verdicts that hold ev
   batch size, one curve per layer width, the chosen point marked;
 * :func:`throughput` -- achieved GFLOP/s against batch size, under the matmul peak;
 * :func:`roofline_plot` -- the roofline model with measured points;
-* :func:`profile_bars` -- cumulative time of the parts of a training step (cProfile).
+* :func:`profile_bars` -- the share of a run's time spent in each of its parts (cProfile).
 
 The chapter's live experiment uses the shared :class:`Experiment` (re-exported here with
 its controls, and the shared ``new_figure`` and ``show``), so the notebook needs no second
@@ -28,7 +28,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 from nnkit.course.style import axes_or_new, curve_color, new_figure, show
 from nnkit.course.widgets import Choice, Experiment, Slider
 
-from .lab import Timing, roofline
+from .lab import Profile, Timing, roofline
 
 __all__ = [
     "Choice",
@@ -241,25 +241,31 @@ def roofline_plot(peak_gflops: float, bandwidths: Mapping[str, float],
     return ax
 
 
-def profile_bars(parts: Mapping[str, tuple[int, float]], ax: Axes | None = None,
-                 title: str | None = None) -> Axes:
-    """Horizontal bars: share of the total cumulative time of each part (from cProfile).
+def profile_bars(profile: Profile, ax: Axes | None = None, title: str | None = None,
+                 rest: str = "everything else") -> Axes:
+    """Horizontal bars: each part's share of the whole profiled run (from cProfile), and a
+    last bar, labelled ``rest``, for the time outside the parts.
 
-    ``parts[name] = (calls, cumulative seconds)``; each bar is labelled with its call count.
+    ``profile`` comes from :func:`lab.profile_parts`, whose parts do not call one another,
+    so the bars add up to 100 %; each part's bar is labelled with its call count.
     """
-    if not isinstance(parts, Mapping) or not parts:
-        raise ValueError("parts: expected a non-empty dict name -> (calls, seconds)")
+    if not isinstance(profile, Profile) or not profile.parts:
+        raise ValueError("profile: expected the Profile of lab.profile_parts, with parts")
     ax = axes_or_new(ax, "wide")
-    names = list(parts)
-    total = sum(seconds_ for _, seconds_ in parts.values()) or 1.0
-    share = np.array([parts[k][1] / total for k in names])
+    names = [*profile.parts, rest]
+    total = profile.total or 1.0
+    seconds_ = [profile.parts[k][1] for k in profile.parts] + [profile.rest]
+    share = np.array(seconds_) / total
     rows = np.arange(len(names))[::-1]
-    ax.barh(rows, share * 100, color=[curve_color(i) for i in range(len(names))], height=0.6)
+    colours = [curve_color(i) for i in range(len(names) - 1)] + ["#999999"]
+    ax.barh(rows, share * 100, color=colours, height=0.6)
     for row, name, value in zip(rows, names, share, strict=True):
-        ax.text(value * 100 + 1, row, f"{parts[name][0]} calls", va="center", fontsize=8)
+        if name in profile.parts:
+            ax.text(value * 100 + 1, row, f"{profile.parts[name][0]} calls", va="center",
+                    fontsize=8)
     ax.set_yticks(rows, names)
     ax.set_xlim(0, 115)
-    ax.set_xlabel("share of the step's profiled time (%)")
+    ax.set_xlabel("share of the whole run's profiled time (%)")
     ax.grid(False, axis="y")
     if title:
         ax.set_title(title)

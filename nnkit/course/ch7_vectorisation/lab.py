@@ -11,8 +11,9 @@
   :func:`measure`, :func:`race` (several functions timed in interleaved rounds; both time
   with one BLAS thread),
   :func:`matmul_peak` and :func:`copy_bandwidth` (this machine's own limits),
-  :func:`epoch_times` (time per epoch against batch size and width) and
-  :func:`profile_parts` (cProfile, summarised per function);
+  :func:`train_epoch` with its three stages (:func:`forward_pass`, :func:`backward_pass`,
+  :func:`update_weights`), :func:`epoch_times` (time per epoch against batch size and
+  width) and :func:`profile_parts` (cProfile, split between parts that do not nest);
 * memory: :func:`forward_with_buffer` (a preallocated output, no temporaries);
 * parallel work: :func:`sharded_gradients` (one batch split into shards, as several
   devices would compute it).
@@ -40,10 +41,13 @@ from nnkit.validation import as_rng, check_int, check_positive
 
 __all__ = [
     "PARAM_NAMES",
+    "Profile",
     "Timing",
     "copy_bandwidth",
     "dense_flops",
+    "backward_pass",
     "epoch_times",
+    "forward_pass",
     "forward_with_buffer",
     "gradients_loops",
     "gradients_matrices",
@@ -59,6 +63,7 @@ __all__ = [
     "roofline",
     "sharded_gradients",
     "train_epoch",
+    "update_weights",
 ]
 
 # The third way, the whole batch as matrix products, is the course's reference pass:
@@ -197,8 +202,11 @@ def dense_flops(batch: int, n_in: int, n_out: int, input_grad: bool = True) -> t
     A product of an (m, k) and a (k, p) matrix counts ``2mkp`` (a multiply and an add for
     each of its ``mkp`` multiply-adds); adding or summing the bias counts one per element.
 
+    With X the layer's input (the batch of its ``A^[l−1]``), Δ the batch of its δ rows
+    (``Δ^[l]``) and ∂W short for ∂J/∂W (likewise ∂b, ∂X):
+
     forward  ``Z = X Wᵀ + b``:           ``2·batch·n_in·n_out + batch·n_out``
-    backward ``∂W = Gᵀ X``, ``∂b = Σ G``, ``∂X = G W``:
+    backward ``∂W = Δᵀ X``, ``∂b = Σ Δ``, ``∂X = Δ W``:
              ``2·batch·n_in·n_out + batch·n_out (+ 2·batch·n_in·n_out if input_grad)``
 
     So the forward pass costs 2 FLOPs per parameter per sample and the backward pass 4
@@ -318,8 +326,9 @@ def race(fns: Mapping[str, Callable[[], object]], rounds: int = 5,
          clock: Callable[[], float] = time.perf_counter) -> dict[str, Timing]:
     """Time several functions in interleaved rounds: each round calls every one once.
 
-    Whatever else the machine does slows all contenders of a round alike, so ratios of
-    medians are far steadier than the times themselves. ``number`` gives calls per round
+    Whatever else the machine does slows all contenders of a round alike, so the ratio of
+    two contenders' times (the chapter compares their fastest runs, ``Timing.best``) is
+    far steadier than the times themselves. ``number`` gives calls per round
     for fast functions. One untimed warm-up call each comes first. BLAS runs on one thread,
     as in :func:`measure`.
     """
@@ -375,20 +384,38 @@ def copy_bandwidth(kilobytes: int = 65536, repeats: int = 5) -> float:
     return 2 * src.nbytes / timing.best / 1e9
 
 
+def forward_pass(model, loss_fn, xb, yb) -> float:
+    """The first stage of a training step: the forward pass of one batch and its loss."""
+    return loss_fn.forward(model.forward(xb), yb)
+
+
+def backward_pass(model, loss_fn) -> None:
+    """The second stage: the backward pass, which fills every parameter's gradient (the
+    first layer skips ``∂J/∂X``, which nothing needs)."""
+    model.backward(loss_fn.backward(), input_grad=False)
+
+
+def update_weights(optimizer) -> None:
+    """The third stage: one step of the optimiser."""
+    optimizer.step()
+
+
 def train_epoch(model, X, y, loss_fn, optimizer, batch_size: int) -> float:
     """One epoch of mini-batch SGD in data order; returns the mean of the batch losses.
 
     Written out rather than ``nk.fit(..., epochs=1)``: the chapter times and profiles the
-    update itself (forward, loss, backward, step per batch), without what ``fit`` adds
-    around it (shuffling, the history, checks of the data).
+    update itself, without what ``fit`` adds around it (shuffling, the history, checks of
+    the data). Each step calls its three stages, :func:`forward_pass`,
+    :func:`backward_pass` and :func:`update_weights`, once; none calls another, so a
+    profile of the epoch splits its time between them and the rest of the loop.
     """
     batch_size = check_int(batch_size, "batch_size", low=1)
     total = 0.0
     for start in range(0, len(X), batch_size):
         xb, yb = X[start:start + batch_size], y[start:start + batch_size]
-        loss = loss_fn.forward(model.forward(xb), yb)
-        model.backward(loss_fn.backward(), input_grad=False)
-        optimizer.step()
+        loss = forward_pass(model, loss_fn, xb, yb)
+        backward_pass(model, loss_fn)
+        update_weights(optimizer)
         total += loss * len(xb)
     return total / len(X)
 
@@ -415,23 +442,57 @@ def epoch_times(widths: Sequence[int], batch_sizes: Sequence[int], n: int = 512,
     return race(runs, rounds=check_int(repeats, "repeats", low=1))
 
 
-def profile_parts(fn: Callable[[], object], names: Sequence[str]) -> dict[str, tuple[int, float]]:
-    """Run ``fn()`` under cProfile; return ``{name: (calls, cumulative seconds)}`` for ``names``.
+@dataclass(frozen=True)
+class Profile:
+    """What :func:`profile_parts` found in one profiled run.
 
-    Cumulative time includes everything a function calls, so for the parts of a training
-    step it says how much of the step each part is responsible for. BLAS runs on one thread,
-    as in :func:`measure`.
+    ``parts[name] = (calls, cumulative seconds)`` of the named parts, which do not call
+    one another; ``total`` is the seconds of the whole run, so ``total`` minus the parts'
+    seconds is the time spent outside them; ``calls[name]`` counts the calls of every
+    function of that name in the run (methods of different classes that share a name
+    count together).
     """
+
+    parts: dict[str, tuple[int, float]]
+    total: float
+    calls: dict[str, int]
+
+    @property
+    def rest(self) -> float:
+        """Seconds of the run spent outside the named parts."""
+        return max(self.total - sum(seconds for _, seconds in self.parts.values()), 0.0)
+
+
+def profile_parts(fn: Callable[[], object], names: Sequence[str]) -> Profile:
+    """Run ``fn()`` under cProfile and split its time between the functions ``names``.
+
+    A part's time is the cumulative time (``cumtime``) of the functions of that name,
+    which includes everything they call. That counts time once only if no part calls
+    another: cProfile's cumulative time of a name such as ``forward``, which
+    ``Sequential.forward`` and each layer's ``forward`` share, counts a layer's time in
+    both. So a part that another part calls directly is refused (with a ValueError; cProfile
+    records only direct callers, so nesting through a third function goes unnoticed).
+    BLAS runs on one thread, as in :func:`measure`.
+    """
+    names = list(names)
     profiler = cProfile.Profile()
     with threadpool_limits(limits=1, user_api="blas"):
         profiler.runcall(fn)
-    stats = pstats.Stats(profiler).stats
-    found = {}
-    for (_, _, function), (_, calls, _, cumulative, _) in stats.items():
+    stats = pstats.Stats(profiler)
+    found: dict[str, tuple[int, float]] = {}
+    calls: dict[str, int] = {}
+    for (_, _, function), (_, count, _, cumulative, callers) in stats.stats.items():
+        calls[function] = calls.get(function, 0) + count
         if function in names:
+            nested = sorted({caller[2] for caller in callers} & set(names))
+            if nested:
+                raise ValueError(f"names: the part {function!r} is called by the part "
+                                 f"{nested[0]!r}, so its time would be counted twice; "
+                                 "choose parts that do not call one another")
             old_calls, old_time = found.get(function, (0, 0.0))
-            found[function] = (old_calls + calls, old_time + cumulative)
-    return {name: found.get(name, (0, 0.0)) for name in names}
+            found[function] = (old_calls + count, old_time + cumulative)
+    parts = {name: found.get(name, (0, 0.0)) for name in names}
+    return Profile(parts, float(stats.total_tt), calls)
 
 
 # --------------------------------------------------------------------------------------

@@ -361,8 +361,8 @@ def quizzes() -> dict[str, Quiz]:
         ),
         "gap": Quiz(
             "A network with two hidden layers of 64 units is trained on only 20 noisy points "
-            "for 200 epochs of full-batch gradient descent. What do you expect of its "
-            "validation loss?",
+            "for 200 epochs of full-batch gradient descent (with momentum). What do you "
+            "expect of its validation loss?",
             [
                 Option("It falls with the training loss all the way", False,
                        "The training loss can be driven to almost zero by memorising 20 "

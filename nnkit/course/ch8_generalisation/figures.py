@@ -100,7 +100,7 @@ def loss_contours(X, y, ax: Axes | None = None, title: str | None = None,
     bias b, the other weights held at their optimum, around the optimum (marked ×) and
     with both axes on the same scale: the valley is what it is, round or a thin trough.
 
-    Levels are at 1.05, 1.25, 2 and 4 times the optimal loss L*.
+    Levels are at 1.05, 1.25, 2 and 4 times the optimal loss J*.
     """
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
@@ -111,7 +111,7 @@ def loss_contours(X, y, ax: Axes | None = None, title: str | None = None,
     best = float(np.mean((Xb @ theta - y) ** 2))
     # Along a direction d in (w₁, b), J(θ* + d) = J* + dᵀ H d / 2 with H the 2 × 2 block
     # (2/n) Σ x̃ x̃ᵀ, x̃ = (x₁, 1). The plot's half-width is where the flattest direction
-    # reaches the outermost level 4 L*.
+    # reaches the outermost level 4 J*.
     pair = Xb[:, [0, -1]]
     H = 2.0 / len(X) * pair.T @ pair
     radius = np.sqrt(6.0 * best / np.linalg.eigvalsh(H)[0])

@@ -239,7 +239,7 @@ def mse_hessian(X) -> np.ndarray:
 
         H = (2/n) X̃ᵀ X̃,   X̃ = [X, 1]   (shape (d+1, d+1)),
 
-    the same for every w, b and y, because L is quadratic."""
+    the same for every w, b and y, because J is quadratic in (w, b)."""
     Xb = _with_bias(np.asarray(X, dtype=np.float64))
     return 2.0 / len(Xb) * Xb.T @ Xb
 
@@ -314,13 +314,13 @@ def compare_regularisers(n_train: int, weight_decays=(1e-3, 3e-3, 1e-2, 3e-2, 1e
             model = build_network(width, p)
             optimizer = nk.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM,
                                weight_decay=decay)
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
                 # a strong p can diverge on few points; its validation loss then rules it out
                 warnings.simplefilter("ignore", nk.training.DivergenceWarning)
-                history = nk.fit(model, data[0], data[1], nk.CrossEntropyLoss(), optimizer,
-                                 epochs=epochs, batch_size=None,
-                                 validation=(data[2], data[3]))
-            final = float(history.val_loss[-1])
+                nk.fit(model, data[0], data[1], nk.CrossEntropyLoss(), optimizer,
+                       epochs=epochs, batch_size=None)
+                # only the last epoch's validation loss is used: measured once, at the end
+                final = float(_per_example_loss(model, data[2], data[3]).mean())
             val_loss[kind, strength] = final if np.isfinite(final) else np.inf
             models[kind, strength] = model
     chosen = {kind: min(strengths, key=lambda s, kind=kind: val_loss[kind, s])

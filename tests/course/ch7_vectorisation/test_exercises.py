@@ -68,7 +68,7 @@ def test_slowest_part_takes_a_name_or_nothing_yet(capsys):
 @pytest.mark.slow
 def test_remember_best_really_is_the_slowest_part():
     # A count, not a time: remember_best runs the network on 64 times as many examples.
-    parts = lab.profile_parts(ex.mystery_training, ex.MYSTERY_PARTS)
+    parts = lab.profile_parts(ex.mystery_training, ex.MYSTERY_PARTS).parts
     assert all(parts[name][0] == 30 for name in ex.MYSTERY_PARTS)
     assert max(parts, key=lambda name: parts[name][1]) == "remember_best"
 

@@ -58,10 +58,14 @@ def test_roofline_plot_and_profile_bars():
         figures.roofline_plot(20.0, {"main memory": 10.0}, [])
     with pytest.raises(ValueError, match="bandwidths"):
         figures.roofline_plot(20.0, {}, [("batch 1", 0.25, 1.0)])
-    ax = figures.profile_bars({"forward": (10, 0.3), "backward": (10, 0.1)})
-    assert {t.get_text() for t in ax.get_yticklabels()} == {"forward", "backward"}
-    with pytest.raises(ValueError, match="non-empty"):
-        figures.profile_bars({})
+    profile = lab.Profile({"forward": (10, 0.3), "backward": (10, 0.1)}, total=0.5,
+                          calls={"forward": 10, "backward": 10})
+    ax = figures.profile_bars(profile, rest="the loop")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["forward", "backward", "the loop"]
+    widths = sorted(round(bar.get_width()) for bar in ax.patches)
+    assert widths == [20, 20, 60]   # 0.1, the rest 0.1 and 0.3 of 0.5 seconds
+    with pytest.raises(ValueError, match="Profile"):
+        figures.profile_bars({"forward": (10, 0.3)})
 
 
 @pytest.mark.parametrize("t, text", [(0.0, "0 ns"), (5.2e-5, "52 µs"), (1.3e-3, "1.3 ms"),

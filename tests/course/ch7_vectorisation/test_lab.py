@@ -166,16 +166,52 @@ def test_train_epoch_makes_one_update_per_batch():
     assert len(steps) == 3 and np.isfinite(loss)
 
 
-def test_profile_parts_counts_calls():
+def test_profile_parts_counts_calls_and_splits_the_run():
     def part():
         return sum(range(10))
+
+    def other():
+        return sum(range(1000))
 
     def whole():
         for _ in range(7):
             part()
+            other()
 
-    parts = lab.profile_parts(whole, ["part", "absent"])
-    assert parts["part"][0] == 7 and parts["absent"] == (0, 0.0)
+    profile = lab.profile_parts(whole, ["part", "absent"])
+    assert profile.parts["part"][0] == 7 and profile.parts["absent"] == (0, 0.0)
+    assert profile.calls["part"] == 7 and profile.calls["other"] == 7
+    assert 0 < profile.parts["part"][1] <= profile.total
+    assert profile.rest == pytest.approx(profile.total - profile.parts["part"][1])
+
+
+def test_profile_parts_refuses_parts_that_nest():
+    def inner():
+        return sum(range(10))
+
+    def outer():
+        return inner()
+
+    def whole():
+        for _ in range(3):
+            outer()
+
+    with pytest.raises(ValueError, match="'inner' is called by the part 'outer'"):
+        lab.profile_parts(whole, ["outer", "inner"])
+
+
+def test_a_training_epoch_profiles_into_its_three_stages():
+    model = nk.mlp([4, 8, 3], activation="relu", rng=0)
+    X = np.random.default_rng(0).normal(size=(12, 4))
+    y = np.arange(12) % 3
+    profile = lab.profile_parts(
+        lambda: lab.train_epoch(model, X, y, nk.CrossEntropyLoss(),
+                                nk.SGD(model.parameters(), lr=0.01), batch_size=4),
+        ["forward_pass", "backward_pass", "update_weights"])
+    assert [calls for calls, _ in profile.parts.values()] == [3, 3, 3]
+    # the network, its three layers and the loss; all but the first layer backward
+    assert profile.calls["forward"] == 3 * 5 and profile.calls["backward"] == 3 * 4
+    assert sum(seconds for _, seconds in profile.parts.values()) <= profile.total
 
 
 def test_forward_with_buffer_writes_into_the_buffer():
