@@ -350,18 +350,20 @@ PROBLEMS = {
 }
 
 _OUTPUTS = ("identity", "sigmoid", "softmax", "relu", "tanh", "step")
-_LOSSES = ("mse", "bce", "cross_entropy")
+_LOSSES = ("mse", "bce", "bce_with_logits", "cross_entropy")
 # Every right design per problem. For a yes/no question a softmax over two output units
-# with cross-entropy is the same model as one sigmoid unit with BCE (the chapter shows it).
+# with cross-entropy is the same model as one sigmoid unit with BCE (the chapter shows it),
+# and so is a linear output with BCE on the logit, the form the chapter recommends in code.
 _RIGHT = {
     "temperature": {("identity", "mse")},
-    "fraud": {("sigmoid", "bce"), ("softmax", "cross_entropy")},
+    "fraud": {("sigmoid", "bce"), ("softmax", "cross_entropy"), ("identity", "bce_with_logits")},
     "species": {("softmax", "cross_entropy")},
 }
 _ALIASES = {"linear": "identity", "none": "identity", "ce": "cross_entropy",
             "crossentropy": "cross_entropy", "categorical_cross_entropy": "cross_entropy",
             "binary_cross_entropy": "bce", "log_loss": "bce", "logloss": "bce",
-            "mean_squared_error": "mse"}
+            "bcewithlogits": "bce_with_logits", "bcewithlogitsloss": "bce_with_logits",
+            "bce_with_logits_loss": "bce_with_logits", "mean_squared_error": "mse"}
 
 
 def _normalise(name):
@@ -398,13 +400,15 @@ def _first_wrong(got):
 
 
 def _wrong(problem, output=None, loss=None, right_output=None):
-    """A ``when`` test: the first wrong entry is ``problem`` with this output and/or loss."""
+    """A ``when`` test: the first wrong entry is ``problem`` with this output and/or loss
+    (``loss`` a name or a tuple of names)."""
+    losses = (loss,) if isinstance(loss, str) else loss
 
     def test(call):
         first = _first_wrong(call.got)
         return (first is not None and first[0] == problem
                 and (output is None or first[1] == output)
-                and (loss is None or first[2] == loss)
+                and (losses is None or first[2] in losses)
                 and (right_output is None or first[1] in right_output))
 
     return test
@@ -437,7 +441,8 @@ _PAIR_HINTS = [
     Hint("temperature: for a real-valued target use the mean squared error; the "
          "cross-entropies compare probabilities.", when=_wrong("temperature", "identity")),
     Hint("fraud: a linear, ReLU or tanh output is not a probability (it can be −3 or 7): "
-         "squash it with a sigmoid.",
+         "squash it with a sigmoid (or keep a linear output and use 'bce_with_logits', which "
+         "applies the sigmoid inside the loss).",
          when=_wrong("fraud", right_output=("identity", "relu", "tanh"))),
     Hint("fraud: a step gives no probability and no gradient to learn from: use a sigmoid.",
          when=_wrong("fraud", "step")),
@@ -446,6 +451,9 @@ _PAIR_HINTS = [
          when=_wrong("fraud", "sigmoid", "mse")),
     Hint("fraud: with one sigmoid output the matching loss is the *binary* cross-entropy "
          "('bce').", when=_wrong("fraud", "sigmoid", "cross_entropy")),
+    Hint("fraud: 'bce_with_logits' applies the sigmoid itself; after a sigmoid output the "
+         "model would squash twice. Use it with a linear ('identity') output, or pair the "
+         "sigmoid with 'bce'.", when=_wrong("fraud", "sigmoid", "bce_with_logits")),
     Hint("fraud: a softmax over two units goes with the (categorical) cross-entropy, "
          "'cross_entropy'; BCE belongs to a single sigmoid unit.",
          when=_wrong("fraud", "softmax")),
@@ -457,7 +465,8 @@ _PAIR_HINTS = [
     Hint("species: MSE on softmax outputs learns slowly when confidently wrong and is not the "
          "likelihood of a class label: use cross-entropy.", when=_wrong("species", loss="mse")),
     Hint("species: for one-of-12 classes with softmax the matching loss is the (categorical) "
-         "cross-entropy, 'cross_entropy'.", when=_wrong("species", loss="bce")),
+         "cross-entropy, 'cross_entropy'.",
+         when=_wrong("species", loss=("bce", "bce_with_logits"))),
 ]
 
 PAIRINGS = Exercise(
@@ -470,15 +479,24 @@ PAIRINGS = Exercise(
 )
 
 
+FUSED_NOTE = ("  Note: in code, fuse the sigmoid into the loss: a Dense output with no Sigmoid, "
+              "trained on BCEWithLogitsLoss (section 4.6).")
+
+
 def check_pairings(choices):
     """Check a dict ``{problem: (output, loss)}`` for the problems in :data:`PROBLEMS`.
 
     ``output`` is one of "identity" (alias "linear"), "sigmoid", "softmax", "relu", "tanh",
-    "step"; ``loss`` one of "mse", "bce", "cross_entropy". For fraud both right designs pass:
-    one sigmoid unit with BCE, or two softmax units with cross-entropy. Entries still
-    holding ``...`` count as not attempted. Prints one line; returns True when all are right.
+    "step"; ``loss`` one of "mse", "bce", "bce_with_logits", "cross_entropy". For fraud three
+    right designs pass: one sigmoid unit with BCE, two softmax units with cross-entropy, or a
+    linear output with BCE on the logit. Entries still holding ``...`` count as not
+    attempted. Prints one verdict line, and after a pass with a sigmoid unit and BCE a second
+    line, :data:`FUSED_NOTE`; returns True when all are right.
     """
-    return PAIRINGS.check(lambda: choices)
+    passed = PAIRINGS.check(lambda: choices)
+    if passed and _parse(choices)["fraud"] == ("sigmoid", "bce"):
+        print(FUSED_NOTE)
+    return passed
 
 
 # ----------------------------------------------------------------------------- thinking exercises

@@ -241,13 +241,16 @@ PAIRINGS = [
     Mutant("unknown loss", answer(fraud=("sigmoid", "hinge")), "hint", "name the output unit"),
     Mutant("not a pair", answer(fraud="sigmoid"), "hint", "exactly the keys"),
     Mutant("step fraud", answer(fraud=("step", "bce")), "hint", "no gradient"),
+    Mutant("sigmoid twice", answer(fraud=("sigmoid", "bce_with_logits")), "hint", "squash twice"),
+    Mutant("logits species", answer(species=("softmax", "bce_with_logits")), "hint",
+           "(categorical)"),
 ]
 
 
-# Both designs for fraud are right, whatever the case of the names and their spelling.
+# All three designs for fraud are right, whatever the case of the names and their spelling.
 PAIRINGS_RIGHT = {f"fraud as {fraud}": answer(fraud=fraud) for fraud in [
     ("sigmoid", "bce"), ("softmax", "cross_entropy"), ("Sigmoid", "binary_cross_entropy"),
-    ("softmax", "CE")]}
+    ("softmax", "CE"), ("identity", "bce_with_logits"), ("linear", "BCEWithLogitsLoss")]}
 
 BANKS = [
     Bank(ex.check_mse, MSE, MSE_RIGHT),

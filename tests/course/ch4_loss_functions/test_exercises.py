@@ -13,10 +13,14 @@ def test_issue_example_batch_maximum_is_refused_with_its_hint():
     assert verdict.kind == "hint" and "each *row*" in verdict.message
 
 
-@pytest.mark.parametrize("fraud", [("sigmoid", "bce"), ("softmax", "cross_entropy")])
+@pytest.mark.parametrize("fraud", [("sigmoid", "bce"), ("softmax", "cross_entropy"),
+                                   ("identity", "bce_with_logits")])
 def test_pairings_checker_prints_one_verdict_for_a_dict(fraud, capsys):
     assert ex.check_pairings({**RIGHT, "fraud": fraud}) is True
-    assert capsys.readouterr().out.startswith("✔")
+    out = capsys.readouterr().out
+    assert out.startswith("✔")
+    # Only the sigmoid unit with BCE gets the note on the fused form the chapter recommends.
+    assert (ex.FUSED_NOTE in out) == (fraud == ("sigmoid", "bce"))
     assert ex.check_pairings({**RIGHT, "fraud": ("softmax", "bce")}) is False
     assert capsys.readouterr().out.startswith("✘")
 
