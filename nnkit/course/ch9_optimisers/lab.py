@@ -296,7 +296,7 @@ def train_digits(parts, optimiser: str, lr: float, epochs: int = DIGITS_EPOCHS,
         raise ValueError(f"unknown optimiser {optimiser!r}; valid: {', '.join(OPTIMISERS)}")
     model = nk.mlp([64, 64, 10], activation="relu", rng=0)
     n_updates = epochs * math.ceil(len(parts.y_train) / 32)
-    schedule = nk.schedules.CosineDecay(n_updates - 1 - warmup)
+    schedule = nk.schedules.CosineDecay(n_updates - warmup)
     if warmup:
         schedule = nk.schedules.Warmup(warmup, then=schedule)
     opt = OPTIMISERS[optimiser](model.parameters(), lr, schedule)

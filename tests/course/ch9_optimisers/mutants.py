@@ -217,7 +217,7 @@ SCHEDULE = [
 
 
 def schedule_with_nnkit(t, warmup, total):
-    return nk.schedules.Warmup(warmup, then=nk.schedules.CosineDecay(total - 1 - warmup))(t)
+    return nk.schedules.Warmup(warmup, then=nk.schedules.CosineDecay(total - warmup))(t)
 
 
 def schedule_with_sin_squared(t, warmup, total):
