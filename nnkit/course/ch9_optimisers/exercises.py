@@ -43,13 +43,13 @@ def _momentum(theta, buffer, grad, lr, momentum, *, keep=True, average=False, st
     theta, buffer, grad = (np.asarray(a, dtype=np.float64) for a in (theta, buffer, grad))
     scale = lr if lr_in_buffer else 1.0
     if mu_on == "grad":
-        b = buffer + momentum * grad
+        v = buffer + momentum * grad
     else:
         weight = (1 - momentum) if average else 1.0
-        b = (momentum * buffer if keep else 0.0) + weight * scale * grad
-    direction = {"new": b, "old": buffer, "nesterov": grad + momentum * b}[step]
+        v = (momentum * buffer if keep else 0.0) + weight * scale * grad
+    direction = {"new": v, "old": buffer, "nesterov": grad + momentum * v}[step]
     theta_new = theta - sign * (1.0 if lr_in_buffer else lr) * direction
-    return theta_new, (buffer if return_old else b)
+    return theta_new, (buffer if return_old else v)
 
 
 def _momentum_reference(theta, buffer, grad, lr, momentum):
@@ -302,11 +302,12 @@ def quizzes() -> dict[str, Quiz]:
                        "running gradient size, so it depends on which way the coordinates "
                        "point."),
                 Option("Adam gets clearly slower", True,
-                       "Along the axes, per-coordinate scaling evens out the two curvatures. "
-                       "Turned, each coordinate mixes the steep and the flat direction, and a "
-                       "diagonal rescaling cannot separate them."),
+                       "Along the axes, each coordinate's step is about η whatever its "
+                       "curvature, so the flat direction no longer crawls. Turned, each "
+                       "coordinate mixes the steep and the flat direction, and a diagonal "
+                       "rescaling cannot separate them."),
                 Option("Adam gets faster", False,
-                       "Turning mixes the two curvatures into both coordinates, which takes "
+                       "Turning mixes the two directions into both coordinates, which takes "
                        "away what a per-coordinate step size can exploit."),
             ],
         ),

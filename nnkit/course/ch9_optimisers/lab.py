@@ -204,8 +204,8 @@ def rate_table(kappas=(10, 100, 1000), steps: int = 600) -> list[dict]:
 
 
 def _root_moduli(lr, mu, lam, nesterov: bool) -> np.ndarray:
-    """The larger |root| of the characteristic polynomial of heavy ball (z² - (1 + μ - ηλ) z + μ)
-    or Nesterov (z² - (1 + μ)(1 - ηλ) z + μ(1 - ηλ)), elementwise over broadcast arrays."""
+    """The larger |root| of the characteristic polynomial of heavy ball (r² - (1 + μ - ηλ) r + μ)
+    or Nesterov (r² - (1 + μ)(1 - ηλ) r + μ(1 - ηλ)), elementwise over broadcast arrays."""
     if nesterov:
         trace, det = (1 + mu) * (1 - lr * lam), mu * (1 - lr * lam)
     else:
