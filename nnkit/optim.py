@@ -1,19 +1,20 @@
 """Optimisers: how parameters move once their gradients are known.
 
 Every optimiser here holds a list of parameters θ and, at each call of ``step()``, reads
-their gradients g (``p.grad``, left there by ``backward``) and changes ``p.value`` in
+their gradients ∇J (``p.grad``, left there by ``backward``) and changes ``p.value`` in
 place. The update number t = 0, 1, 2, ... counts the calls of ``step()``.
 
-* :class:`SGD` -- gradient descent θ ← θ - η g, optionally with momentum μ (Polyak's
+* :class:`SGD` -- gradient descent θ ← θ - η ∇J, optionally with momentum μ (Polyak's
   heavy ball, or Nesterov's look-ahead);
 * :class:`AdaGrad`, :class:`RMSProp`, :class:`Adam` -- a step size per coordinate,
   divided by a running measure of that coordinate's squared gradients;
 * :class:`AdamW` -- Adam with decoupled weight decay.
 
 Weight decay α (L2 regularisation, Krogh & Hertz 1992) adds the gradient of the penalty
-(α/2)‖θ‖² to every gradient before the update, g ← g + αθ (biases too, as in PyTorch);
-AdamW instead shrinks the weights directly, θ ← (1 - ηα) θ, outside the adaptive step
-(Loshchilov & Hutter 2019).
+(α/2)‖θ‖² to every gradient before the update, which then uses ∇J + αθ (biases too, as in
+PyTorch); AdamW instead shrinks the weights directly, θ ← (1 - η_t α) θ, outside the
+adaptive step (Loshchilov & Hutter 2019 decouple the decay; multiplying it by the learning
+rate η_t is PyTorch's convention, see :class:`AdamW`).
 
 A *schedule* changes the learning rate from update to update: pass ``schedule=f``, a
 function of the update number t returning a multiplier, and update t uses the rate
@@ -124,13 +125,17 @@ class Optimizer:
 class SGD(Optimizer):
     """Stochastic gradient descent, optionally with momentum.
 
-    With momentum μ each parameter keeps a buffer b, an exponentially weighted sum of its
-    past gradients (b = g₀ after the first update):
+    With momentum μ each parameter keeps a buffer v, an exponentially weighted sum of its
+    past gradients (v = ∇J₀ after the first update). Writing d_t = ∇J_t + α θ_t for the
+    gradient with weight decay folded in (d_t = ∇J_t without it):
 
-        b ← μ b + g,      θ ← θ - η b                      (heavy ball, Polyak 1964)
-        b ← μ b + g,      θ ← θ - η (g + μ b)              (nesterov=True, Sutskever et al. 2013)
+        v ← μ v + d_t,      θ ← θ - η_t v                  (heavy ball, Polyak 1964)
+        v ← μ v + d_t,      θ ← θ - η_t (d_t + μ v)        (nesterov=True)
 
-    where g already includes weight decay, g = ∇J + αθ. With μ = 0 this is θ ← θ - η g.
+    This is PyTorch's form. The other common form, v ← μ v - η_t d_t, θ ← θ + v, moves
+    the same at a constant η but not under a schedule (its v keeps the old rates). The
+    Nesterov line is the reparametrisation of Bengio, Boulanger-Lewandowski & Pascanu
+    (2013) of Sutskever et al.'s (2013) look-ahead. With μ = 0 this is θ ← θ - η_t d_t.
 
     Parameters
     ----------
@@ -157,14 +162,14 @@ class SGD(Optimizer):
         lr, mu, decay = self.rate(), self.momentum, self.weight_decay
         if self.buffers is None:
             for p in self.params:
-                g = p.grad + decay * p.value if decay else p.grad
-                p.value -= lr * g
+                d = p.grad + decay * p.value if decay else p.grad
+                p.value -= lr * d
         else:
-            for p, b in zip(self.params, self.buffers, strict=True):
-                g = p.grad + decay * p.value if decay else p.grad
-                b *= mu
-                b += g
-                p.value -= lr * (g + mu * b if self.nesterov else b)
+            for p, v in zip(self.params, self.buffers, strict=True):
+                d = p.grad + decay * p.value if decay else p.grad
+                v *= mu
+                v += d
+                p.value -= lr * (d + mu * v if self.nesterov else v)
         self.tick()
 
     def __repr__(self) -> str:
@@ -179,7 +184,7 @@ class AdaGrad(Optimizer):
     """AdaGrad (Duchi, Hazan & Singer 2011): every coordinate's step is divided by the
     root of the sum of all its squared gradients so far,
 
-        s ← s + g²,       θ ← θ - η g / (√s + ε),
+        s ← s + d²,       θ ← θ - η_t d / (√s + ε),        d = ∇J (+ αθ with weight decay),
 
     so coordinates with large or frequent gradients slow down for good.
 
@@ -200,24 +205,24 @@ class AdaGrad(Optimizer):
         """One AdaGrad update of every parameter, in place."""
         lr, decay = self.rate(), self.weight_decay
         for p, s in zip(self.params, self.sums, strict=True):
-            g = p.grad + decay * p.value if decay else p.grad
-            s += g * g
-            p.value -= lr * g / (np.sqrt(s) + self.eps)
+            d = p.grad + decay * p.value if decay else p.grad
+            s += d * d
+            p.value -= lr * d / (np.sqrt(s) + self.eps)
         self.tick()
 
 
 class RMSProp(Optimizer):
     """RMSProp (Tieleman & Hinton 2012): AdaGrad with a forgetting sum. Each coordinate
-    keeps an exponential moving average v of its squared gradient, decay rate ρ
+    keeps an exponential moving average s of its squared gradient, decay rate ρ
     (``alpha``, PyTorch's name),
 
-        v ← ρ v + (1 - ρ) g²,       θ ← θ - η g / (√v + ε).
+        s ← ρ s + (1 - ρ) d²,       θ ← θ - η_t d / (√s + ε),     d = ∇J (+ αθ),
 
     Parameters
     ----------
     params, lr, weight_decay, schedule : see :class:`Optimizer`.
     alpha : float
-        ρ in [0, 1): how much of v is kept at every update.
+        ρ in [0, 1): how much of s is kept at every update.
     eps : float
         ε > 0.
     """
@@ -232,11 +237,11 @@ class RMSProp(Optimizer):
     def step(self) -> None:
         """One RMSProp update of every parameter, in place."""
         lr, rho, decay = self.rate(), self.alpha, self.weight_decay
-        for p, v in zip(self.params, self.squares, strict=True):
-            g = p.grad + decay * p.value if decay else p.grad
-            v *= rho
-            v += (1.0 - rho) * g * g
-            p.value -= lr * g / (np.sqrt(v) + self.eps)
+        for p, s in zip(self.params, self.squares, strict=True):
+            d = p.grad + decay * p.value if decay else p.grad
+            s *= rho
+            s += (1.0 - rho) * d * d
+            p.value -= lr * d / (np.sqrt(s) + self.eps)
         self.tick()
 
 
@@ -257,13 +262,14 @@ class Adam(Optimizer):
     At update t (counting from 1 here: t' = t + 1), with decay rates ρ₁, ρ₂
     (``betas``; β₁, β₂ in the paper):
 
-        m ← ρ₁ m + (1 - ρ₁) g            moving average of g
-        v ← ρ₂ v + (1 - ρ₂) g²           moving average of g²
-        m̂ = m / (1 - ρ₁^t'),  v̂ = v / (1 - ρ₂^t')     undo the pull towards the zeros m, v start at
-        θ ← θ - η m̂ / (√v̂ + ε)
+        m ← ρ₁ m + (1 - ρ₁) d            moving average of the gradient d
+        s ← ρ₂ s + (1 - ρ₂) d²           moving average of d²
+        m̂ = m / (1 - ρ₁^t'),  ŝ = s / (1 - ρ₂^t')     undo the pull towards the zeros m, s start at
+        θ ← θ - η_t m̂ / (√ŝ + ε)
 
-    Weight decay α is L2: g = ∇J + αθ enters both averages (as in ``torch.optim.Adam``).
-    On the first update m̂ = g and v̂ = g², so every coordinate moves by about η·sign(g).
+    Weight decay α is L2: d = ∇J + αθ enters both averages (as in ``torch.optim.Adam``);
+    without it d = ∇J. On the first update m̂ = d and ŝ = d², so every coordinate moves by
+    about η·sign(d).
 
     Parameters
     ----------
@@ -293,23 +299,26 @@ class Adam(Optimizer):
         n = self.t + 1
         correction1 = 1.0 - beta1**n
         root_correction2 = math.sqrt(1.0 - beta2**n)
-        for p, m, v in zip(self.params, self.means, self.squares, strict=True):
-            g = p.grad + l2 * p.value if l2 else p.grad
+        for p, m, s in zip(self.params, self.means, self.squares, strict=True):
+            d = p.grad + l2 * p.value if l2 else p.grad
             m *= beta1
-            m += (1.0 - beta1) * g
-            v *= beta2
-            v += (1.0 - beta2) * g * g
-            p.value -= (lr / correction1) * m / (np.sqrt(v) / root_correction2 + self.eps)
+            m += (1.0 - beta1) * d
+            s *= beta2
+            s += (1.0 - beta2) * d * d
+            p.value -= (lr / correction1) * m / (np.sqrt(s) / root_correction2 + self.eps)
 
 
 class AdamW(Adam):
-    """AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay. Before the
-    Adam step (which sees the loss gradient alone) the weights shrink,
+    """AdamW: Adam with decoupled weight decay (Loshchilov & Hutter 2019). Before the
+    Adam step (which sees the loss gradient ∇J alone) the weights shrink,
 
         θ ← (1 - η_t α) θ,
 
-    so the decay is the same for every coordinate instead of being divided by √v̂ as an
-    L2 gradient would be. Parameters as :class:`Adam`; ``weight_decay`` defaults to 1e-2.
+    so the decay is the same for every coordinate instead of being divided by √ŝ as an
+    L2 gradient would be. The factor η_t α is PyTorch's convention (``torch.optim.AdamW``):
+    the paper's Algorithm 2 shrinks by the schedule multiplier times its decay rate, without
+    the learning rate, so PyTorch's α = 1e-2 at η = 1e-3 is a decay of 1e-5 per update.
+    Parameters as :class:`Adam`; ``weight_decay`` defaults to 1e-2.
     """
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,

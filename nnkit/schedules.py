@@ -6,11 +6,15 @@ A schedule is a function f of the update number t = 0, 1, 2, ...; an optimiser g
     opt = nk.Adam(model.parameters(), lr=1e-3,
                   schedule=nk.schedules.Warmup(100, then=nk.schedules.CosineDecay(900)))
 
-* :class:`StepDecay` -- f(t) = γ^⌊t / k⌋: the rate drops by the factor γ every k updates;
-* :class:`CosineDecay` -- f(t) = f_min + (1 - f_min)(1 + cos(π t / T)) / 2 for 0 <= t <= T:
-  from 1 down to f_min along half a cosine (Loshchilov & Hutter 2017);
-* :class:`Warmup` -- f(t) = (t + 1) / W for t < W (a linear ramp to 1), then another
-  schedule shifted by W (or 1).
+is a run of T = 1000 updates: 100 of warm-up, then 900 along the cosine.
+
+* :class:`StepDecay` -- f(t) = q^⌊t / k⌋: the rate is multiplied by the factor q every k
+  updates;
+* :class:`CosineDecay` -- f(t) = f_min + (1 - f_min)(1 + cos(π t / (T - 1))) / 2 for
+  t = 0, ..., T - 1, a run of T updates: from 1 at the first down to f_min at the last,
+  along half a cosine (Loshchilov & Hutter 2017);
+* :class:`Warmup` -- f(t) = (t + 1) / u for t < u (a linear ramp to 1 over u updates), then
+  another schedule shifted by u (or 1).
 
 Any function of t returning a number >= 0 works too (``lambda t: 0.5 ** (t // 10)``).
 A schedule asked for an update it does not define (t < 0, or past the end of a cosine)
@@ -37,8 +41,8 @@ def _check_t(t) -> int:
 
 
 class StepDecay:
-    """f(t) = factor ** (t // every): multiply the rate by ``factor`` every ``every`` updates
-    (PyTorch's ``StepLR``). Defined for every t >= 0."""
+    """f(t) = q^⌊t / k⌋ with k = ``every`` and q = ``factor``: multiply the rate by q every
+    k updates (PyTorch's ``StepLR``). Defined for every t >= 0."""
 
     def __init__(self, every: int, factor: float = 0.1):
         self.every = check_int(every, "every", low=1)
@@ -52,35 +56,40 @@ class StepDecay:
 
 
 class CosineDecay:
-    """f(t) = floor + (1 - floor) (1 + cos(π t / total)) / 2 for 0 <= t <= total: 1 at the
-    start, ``floor`` at t = total (PyTorch's ``CosineAnnealingLR`` with
-    ``T_max=total, eta_min=floor * lr``). Past ``total`` it is undefined: train for at most
-    total + 1 updates, or put it after a :class:`Warmup`."""
+    """A cosine over a run of T = ``n_updates`` updates t = 0, ..., T - 1:
 
-    def __init__(self, total: int, floor: float = 0.0):
-        self.total = check_int(total, "total", low=1)
+        f(t) = floor + (1 - floor) (1 + cos(π t / (T - 1))) / 2,
+
+    1 at the first update and ``floor`` at the last (PyTorch's ``CosineAnnealingLR`` with
+    ``T_max=T - 1, eta_min=floor * lr``). Past the last update it is undefined: train for at
+    most T updates, or put it after a :class:`Warmup` of u updates with T the remaining
+    updates."""
+
+    def __init__(self, n_updates: int, floor: float = 0.0):
+        self.n_updates = check_int(n_updates, "n_updates", low=2)
         self.floor = check_positive(floor, "floor", allow_zero=True)
         if self.floor > 1.0:
             raise ValueError(f"floor is the final multiplier, at most 1, got {self.floor}")
 
     def __call__(self, t: int) -> float:
         t = _check_t(t)
-        if t > self.total:
-            raise ValueError(f"CosineDecay(total={self.total}) is defined for updates "
-                             f"t = 0..{self.total}, asked for t = {t}")
-        return self.floor + (1.0 - self.floor) * (1.0 + math.cos(math.pi * t / self.total)) / 2
+        last = self.n_updates - 1
+        if t > last:
+            raise ValueError(f"CosineDecay(n_updates={self.n_updates}) is defined for updates "
+                             f"t = 0..{last}, asked for t = {t}")
+        return self.floor + (1.0 - self.floor) * (1.0 + math.cos(math.pi * t / last)) / 2
 
     def __repr__(self) -> str:
-        return f"CosineDecay(total={self.total}, floor={self.floor:g})"
+        return f"CosineDecay(n_updates={self.n_updates}, floor={self.floor:g})"
 
 
 class Warmup:
-    """Linear warm-up over ``steps`` updates, then ``then``:
+    """Linear warm-up over u = ``steps`` updates, then ``then``:
 
-        f(t) = (t + 1) / steps          for t < steps
-        f(t) = then(t - steps)          afterwards (1 if ``then`` is None).
+        f(t) = (t + 1) / u          for t < u
+        f(t) = then(t - u)          afterwards (1 if ``then`` is None).
 
-    The first update uses η / steps and update steps - 1 the full η."""
+    The first update uses η / u and update u - 1 the full η."""
 
     def __init__(self, steps: int, then=None):
         self.steps = check_int(steps, "steps", low=1)

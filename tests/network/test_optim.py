@@ -130,7 +130,7 @@ def test_step_decay():
 
 
 def test_cosine_decay_ends_at_its_floor_and_halfway_is_the_mean():
-    s = CosineDecay(10, floor=0.2)
+    s = CosineDecay(11, floor=0.2)
     assert s(0) == 1.0
     assert s(10) == pytest.approx(0.2)
     assert s(5) == pytest.approx(0.6)
@@ -138,14 +138,14 @@ def test_cosine_decay_ends_at_its_floor_and_halfway_is_the_mean():
 
 
 def test_warmup_then_cosine():
-    s = Warmup(4, then=CosineDecay(2))
+    s = Warmup(4, then=CosineDecay(3))
     assert [s(t) for t in range(7)] == pytest.approx([0.25, 0.5, 0.75, 1.0, 1.0, 0.5, 0.0])
     assert [Warmup(2)(t) for t in range(4)] == [0.5, 1.0, 1.0, 1.0]
 
 
 @pytest.mark.parametrize("schedule, t, match", [
-    (CosineDecay(10), 11, "t = 0..10, asked for t = 11"),
-    (Warmup(2, then=CosineDecay(3)), 6, "asked for t = 4"),
+    (CosineDecay(11), 11, "t = 0..10, asked for t = 11"),
+    (Warmup(2, then=CosineDecay(4)), 6, "asked for t = 4"),
     (StepDecay(2), -1, "start at t = 0"),
 ])
 def test_a_schedule_refuses_updates_it_does_not_define(schedule, t, match):
@@ -155,7 +155,7 @@ def test_a_schedule_refuses_updates_it_does_not_define(schedule, t, match):
 
 def test_optimiser_past_the_end_of_its_schedule_raises():
     p = param([0.0], [1.0])
-    opt = nk.Adam([p], schedule=CosineDecay(1))
+    opt = nk.Adam([p], schedule=CosineDecay(2))
     opt.step()
     opt.step()
     with pytest.raises(ValueError, match="asked for t = 2"):
@@ -248,7 +248,7 @@ def test_fit_runs_every_optimiser_with_a_schedule():
                                    schedule=StepDecay(20, 0.5)),
                  lambda ps: nk.AdaGrad(ps, lr=0.1),
                  lambda ps: nk.RMSProp(ps, lr=0.01),
-                 lambda ps: nk.Adam(ps, lr=0.02, schedule=Warmup(5, then=CosineDecay(95))),
+                 lambda ps: nk.Adam(ps, lr=0.02, schedule=Warmup(5, then=CosineDecay(96))),
                  lambda ps: nk.AdamW(ps, lr=0.02)):
         model = nk.mlp([2, 8, 2], activation="tanh", rng=0)
         opt = make(model.parameters())

@@ -85,13 +85,14 @@ SCHEDULES = {
              lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=7, gamma=0.7)),
     "cosine": (CosineDecay(STEPS, floor=0.1),
                lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(
-                   opt, T_max=STEPS, eta_min=0.1 * opt.defaults["lr"])),
+                   opt, T_max=STEPS - 1, eta_min=0.1 * opt.defaults["lr"])),
     "warm-up": (Warmup(10),
                 lambda opt: torch.optim.lr_scheduler.LinearLR(
                     opt, start_factor=0.1, end_factor=1.0, total_iters=9)),
-    "warm-up + cosine": (Warmup(10, then=CosineDecay(STEPS - 10)),
+    # LambdaLR also asks for t = STEPS after the last step: the cosine covers one update more
+    "warm-up + cosine": (Warmup(10, then=CosineDecay(STEPS - 9)),
                          lambda opt: torch.optim.lr_scheduler.LambdaLR(
-                             opt, Warmup(10, then=CosineDecay(STEPS - 10)))),
+                             opt, Warmup(10, then=CosineDecay(STEPS - 9)))),
     "every step different": (lambda t: 1.0 + 0.5 * np.sin(t),
                              lambda opt: torch.optim.lr_scheduler.LambdaLR(
                                  opt, lambda t: 1.0 + 0.5 * np.sin(t))),

@@ -4,10 +4,10 @@
 checker                            the student writes
 =================================  ================================================================
 :data:`check_momentum_step`        ``momentum_step(theta, buffer, grad, lr, momentum)``:
-                                   b ← μ b + g, θ ← θ − η b; returns ``(theta_new, buffer_new)``
-:data:`check_adam_step`            ``adam_step(theta, m, v, grad, t, lr, beta1, beta2, eps)``:
+                                   v ← μ v + ∇J, θ ← θ − η v; returns ``(theta_new, buffer_new)``
+:data:`check_adam_step`            ``adam_step(theta, m, s, grad, t, lr, beta1, beta2, eps)``:
                                    one Adam update with bias correction, t = 1 for the first;
-                                   returns ``(theta_new, m_new, v_new)``
+                                   returns ``(theta_new, m_new, s_new)``
 :data:`check_warmup_cosine`        ``warmup_cosine(t, warmup, total)``: the multiplier of η at
                                    update t = 0 … total − 1 (linear warm-up, then a cosine to 0)
 =================================  ================================================================
@@ -39,17 +39,17 @@ __all__ = [
 
 def _momentum(theta, buffer, grad, lr, momentum, *, keep=True, average=False, step="new",
               sign=1.0, lr_in_buffer=False, mu_on="buffer", return_old=False):
-    """The model answer (defaults), b ← μb + g and θ ← θ − ηb, or one slip."""
+    """The model answer (defaults), v ← μv + ∇J and θ ← θ − ηv, or one slip."""
     theta, buffer, grad = (np.asarray(a, dtype=np.float64) for a in (theta, buffer, grad))
     scale = lr if lr_in_buffer else 1.0
     if mu_on == "grad":
-        b = buffer + momentum * grad
+        v = buffer + momentum * grad
     else:
         weight = (1 - momentum) if average else 1.0
-        b = (momentum * buffer if keep else 0.0) + weight * scale * grad
-    direction = {"new": b, "old": buffer, "nesterov": grad + momentum * b}[step]
+        v = (momentum * buffer if keep else 0.0) + weight * scale * grad
+    direction = {"new": v, "old": buffer, "nesterov": grad + momentum * v}[step]
     theta_new = theta - sign * (1.0 if lr_in_buffer else lr) * direction
-    return theta_new, (buffer if return_old else b)
+    return theta_new, (buffer if return_old else v)
 
 
 def _momentum_reference(theta, buffer, grad, lr, momentum):
@@ -91,18 +91,18 @@ check_momentum_step = Exercise(
     rtol=1e-9,
     atol=1e-12,
     hints=[
-        Hint("the step goes uphill: θ moves against the buffer, θ − η b.", like=_slip(sign=-1.0)),
-        Hint("the buffer forgets everything: keep μ times the old buffer, b ← μ b + g.",
+        Hint("the step goes uphill: θ moves against the buffer, θ − η v.", like=_slip(sign=-1.0)),
+        Hint("the buffer forgets everything: keep μ times the old buffer, v ← μ v + ∇J.",
              like=_slip(keep=False)),
-        Hint("that is a moving average, μ b + (1 − μ) g; the heavy ball adds the whole "
-             "gradient, b ← μ b + g.", like=_slip(average=True)),
-        Hint("the step uses the old buffer: first b ← μ b + g, then θ ← θ − η b with the new b.",
+        Hint("that is a moving average, μ v + (1 − μ) ∇J; the heavy ball adds the whole "
+             "gradient, v ← μ v + ∇J.", like=_slip(average=True)),
+        Hint("the step uses the old buffer: first v ← μ v + ∇J, then θ ← θ − η v with the new v.",
              like=_slip(step="old")),
-        Hint("that is Nesterov's step, θ − η (g + μ b); the heavy ball steps by η b.",
+        Hint("that is Nesterov's step, θ − η (∇J + μ v); the heavy ball steps by η v.",
              like=_slip(step="nesterov")),
-        Hint("μ multiplies the old buffer, not the gradient: b ← μ b + g.",
+        Hint("μ multiplies the old buffer, not the gradient: v ← μ v + ∇J.",
              like=_slip(mu_on="grad")),
-        Hint("the buffer here holds gradients, not steps: η enters only in θ ← θ − η b.",
+        Hint("the buffer here holds gradients, not steps: η enters only in θ ← θ − η v.",
              like=_slip(lr_in_buffer=True)),
         Hint("the buffer you return is the old one: return the updated buffer.",
              like=_slip(return_old=True)),
@@ -112,35 +112,35 @@ check_momentum_step = Exercise(
 
 # -------------------------------------------------------------------------------- Adam step
 
-def _adam(theta, m, v, grad, t, lr, beta1, beta2, eps, *, correct_m=True, correct_v=True,
+def _adam(theta, m, s, grad, t, lr, beta1, beta2, eps, *, correct_m=True, correct_s=True,
           shift=0, root=True, eps_inside=False, squared=True, weights="1-beta",
           return_hat=False):
     """The model answer (defaults), one Adam update with bias correction, or one slip."""
-    theta, m, v, grad = (np.asarray(a, dtype=np.float64) for a in (theta, m, v, grad))
+    theta, m, s, grad = (np.asarray(a, dtype=np.float64) for a in (theta, m, s, grad))
     if weights == "1-beta":
         m_new = beta1 * m + (1 - beta1) * grad
-        v_new = beta2 * v + (1 - beta2) * (grad * grad if squared else np.abs(grad))
+        s_new = beta2 * s + (1 - beta2) * (grad * grad if squared else np.abs(grad))
     elif weights == "none":
         m_new = beta1 * m + grad
-        v_new = beta2 * v + grad * grad
+        s_new = beta2 * s + grad * grad
     else:  # the two decay rates swapped
         m_new = beta2 * m + (1 - beta2) * grad
-        v_new = beta1 * v + (1 - beta1) * grad * grad
+        s_new = beta1 * s + (1 - beta1) * grad * grad
     n = t + shift
     m_hat = m_new / (1 - beta1**n) if correct_m else m_new
-    v_hat = v_new / (1 - beta2**n) if correct_v else v_new
+    s_hat = s_new / (1 - beta2**n) if correct_s else s_new
     if eps_inside:
-        denominator = np.sqrt(v_hat + eps)
+        denominator = np.sqrt(s_hat + eps)
     else:
-        denominator = (np.sqrt(v_hat) if root else v_hat) + eps
+        denominator = (np.sqrt(s_hat) if root else s_hat) + eps
     theta_new = theta - lr * m_hat / denominator
     if return_hat:
-        return theta_new, m_hat, v_hat
-    return theta_new, m_new, v_new
+        return theta_new, m_hat, s_hat
+    return theta_new, m_new, s_new
 
 
-def _adam_reference(theta, m, v, grad, t, lr, beta1, beta2, eps):
-    return _adam(theta, m, v, grad, t, lr, beta1, beta2, eps)
+def _adam_reference(theta, m, s, grad, t, lr, beta1, beta2, eps):
+    return _adam(theta, m, s, grad, t, lr, beta1, beta2, eps)
 
 
 @st.composite
@@ -151,8 +151,8 @@ def _adam_cases(draw):
     beta1 = draw(st.sampled_from([0.0, 0.5, 0.9]))
     beta2 = draw(st.sampled_from([0.9, 0.99, 0.999]))
     m = gen.normal(size=shape) * (1 - beta1 ** (t - 1))
-    v = gen.uniform(0.1, 2.0, size=shape) * (1 - beta2 ** (t - 1))
-    return Case((gen.normal(size=shape), m, v, gen.normal(size=shape), t,
+    s = gen.uniform(0.1, 2.0, size=shape) * (1 - beta2 ** (t - 1))
+    return Case((gen.normal(size=shape), m, s, gen.normal(size=shape), t,
                  draw(st.sampled_from([1e-3, 0.01, 0.1])), beta1, beta2, 1e-8))
 
 
@@ -163,8 +163,8 @@ def _adam_slip(**kw):
 check_adam_step = Exercise(
     "One Adam step with bias correction",
     _adam_reference,
-    args=("theta", "m", "v", "grad", "t", "lr", "beta1", "beta2", "eps"),
-    returns=("theta_new", "m_new", "v_new"),
+    args=("theta", "m", "s", "grad", "t", "lr", "beta1", "beta2", "eps"),
+    returns=("theta_new", "m_new", "s_new"),
     cases=[
         Case((np.array([1.0]), np.array([0.0]), np.array([0.0]), np.array([0.5]), 1, 0.1, 0.9,
               0.999, 1e-8), note="the first update: the step is about lr · sign(grad)"),
@@ -182,28 +182,28 @@ check_adam_step = Exercise(
     rtol=1e-9,
     atol=1e-12,
     hints=[
-        Hint("there is no bias correction: divide m by 1 − beta1**t and v by 1 − beta2**t "
-             "before the step.", like=_adam_slip(correct_m=False, correct_v=False)),
-        Hint("only m is corrected; v needs its own correction, v / (1 − beta2**t).",
-             like=_adam_slip(correct_v=False)),
-        Hint("only v is corrected; m needs its own correction, m / (1 − beta1**t).",
+        Hint("there is no bias correction: divide m by 1 − beta1**t and s by 1 − beta2**t "
+             "before the step.", like=_adam_slip(correct_m=False, correct_s=False)),
+        Hint("only m is corrected; s needs its own correction, s / (1 − beta2**t).",
+             like=_adam_slip(correct_s=False)),
+        Hint("only s is corrected; m needs its own correction, m / (1 − beta1**t).",
              like=_adam_slip(correct_m=False)),
         Hint("the correction uses t − 1; t counts updates from 1, so the first update "
              "divides by 1 − beta1.", like=_adam_slip(shift=-1)),
         Hint("the correction uses t + 1; t is already 1 at the first update.",
              like=_adam_slip(shift=1)),
-        Hint("the step divides by v̂ itself; Adam divides by its square root, √v̂ + eps.",
+        Hint("the step divides by ŝ itself; Adam divides by its square root, √ŝ + eps.",
              like=_adam_slip(root=False)),
-        Hint("eps is inside the square root; Adam adds it after: √v̂ + eps.",
+        Hint("eps is inside the square root; Adam adds it after: √ŝ + eps.",
              like=_adam_slip(eps_inside=True)),
-        Hint("v averages |grad|; it averages the squared gradient, grad².",
+        Hint("s averages |grad|; it averages the squared gradient, grad².",
              like=_adam_slip(squared=False)),
         Hint("the averages lack the factors (1 − beta): m ← beta1·m + (1 − beta1)·grad.",
              like=_adam_slip(weights="none")),
-        Hint("beta1 and beta2 are swapped: beta1 belongs to m, beta2 to v.",
+        Hint("beta1 and beta2 are swapped: beta1 belongs to m, beta2 to s.",
              like=_adam_slip(weights="swapped")),
-        Hint("return the raw averages m and v (they are the state of the next update), "
-             "not the corrected m̂ and v̂.", like=_adam_slip(return_hat=True)),
+        Hint("return the raw averages m and s (they are the state of the next update), "
+             "not the corrected m̂ and ŝ.", like=_adam_slip(return_hat=True)),
     ],
 )
 
@@ -285,7 +285,7 @@ def quizzes() -> dict[str, Quiz]:
                        "Momentum changes the recursion: θ_{t+1} depends on θ_t and θ_{t−1}, "
                        "and its roots stay inside the unit circle for a wider range of η."),
                 Option("Up to 2(1 + μ)/λ = 3.8/λ", True,
-                       "The characteristic polynomial z² − (1 + μ − ηλ) z + μ has both roots "
+                       "The characteristic polynomial r² − (1 + μ − ηλ) r + μ has both roots "
                        "inside the unit circle exactly when 0 < ηλ < 2(1 + μ)."),
                 Option("Up to 2/((1 − μ)λ) = 20/λ", False,
                        "1/(1 − μ) is the long-run factor on a constant gradient, but the "
@@ -302,11 +302,12 @@ def quizzes() -> dict[str, Quiz]:
                        "running gradient size, so it depends on which way the coordinates "
                        "point."),
                 Option("Adam gets clearly slower", True,
-                       "Along the axes, per-coordinate scaling evens out the two curvatures. "
-                       "Turned, each coordinate mixes the steep and the flat direction, and a "
-                       "diagonal rescaling cannot separate them."),
+                       "Along the axes, each coordinate's step is about η whatever its "
+                       "curvature, so the flat direction no longer crawls. Turned, each "
+                       "coordinate mixes the steep and the flat direction, and a diagonal "
+                       "rescaling cannot separate them."),
                 Option("Adam gets faster", False,
-                       "Turning mixes the two curvatures into both coordinates, which takes "
+                       "Turning mixes the two directions into both coordinates, which takes "
                        "away what a per-coordinate step size can exploit."),
             ],
         ),
@@ -318,12 +319,14 @@ def quizzes() -> dict[str, Quiz]:
                        "The noise enters each step multiplied by η; a smaller η averages more "
                        "noisy gradients before the weights move far."),
                 Option("It roughly halves", True,
-                       "The stationary spread of θ is about ησ²/(2λ), so the loss above the "
-                       "minimum is about ησ²/4: proportional to η."),
+                       "With noise of standard deviation σ, the stationary spread of θ is about "
+                       "ησ²/(2λ) when ηλ ≪ 1, so the loss above the minimum is about ησ²/4: "
+                       "proportional to η."),
                 Option("It falls to a quarter", False,
-                       "Each step's noise is η times smaller, so its variance is η² smaller, "
-                       "but the weights also forget more slowly (over 1/(ηλ) steps): the "
-                       "floor scales with η, not η²."),
+                       "Halving η halves each step's noise and quarters its variance, but the "
+                       "weights also forget more slowly (over about 1/(ηλ) steps, twice as "
+                       "many), so twice as many noisy steps add up: the floor scales with η, "
+                       "not η²."),
             ],
         ),
     }

@@ -6,6 +6,8 @@
   the best constant learning rate (and momentum) on a quadratic and the rate at which the
   distance to the minimum then shrinks, in theory and measured;
 * :func:`heavy_ball_converges` -- does heavy ball shrink or grow on a 1-D quadratic;
+* :func:`best_worst_case_rate` -- the best rate heavy ball or Nesterov reaches on every
+  quadratic with curvatures in [λ_min, λ_max], found by a grid search over (η, μ);
 * :func:`steps_to` -- how many updates a path needs to come within a distance of θ*;
 * :func:`adam_step_sizes` -- the first steps of Adam on a constant gradient, with and
   without bias correction;
@@ -14,13 +16,17 @@
 * :func:`digits_parts`, :func:`train_digits`, :func:`tune_on_digits`, :func:`dead_weights` --
   a small network on the digits, each optimiser with its learning rate chosen on the
   validation part; how weight decay acts on weights the data never moves;
+* :func:`paired_exact_test`, :func:`holm` -- two classifiers compared on the same test
+  images (an exact test on the images only one of them gets right), and Holm's correction
+  for several such comparisons;
 * :func:`moons_run` -- a small network on the moons, for the live experiment.
 
 Every run is seeded and stays away from the edge of stability, or is summarised by a
 verdict, so its printed figures survive another BLAS.
 
 References: Polyak (1964); Nesterov (1983); Sutskever, Martens, Dahl & Hinton (2013);
-Kingma & Ba (2015); Loshchilov & Hutter (2019); Goh, "Why momentum really works" (2017).
+Lessard, Recht & Packard (2016); Kingma & Ba (2015); Loshchilov & Hutter (2019); Goh,
+"Why momentum really works" (2017); McNemar (1947); Holm (1979).
 """
 
 from __future__ import annotations
@@ -44,14 +50,17 @@ __all__ = [
     "adam_step_sizes",
     "best_gd",
     "best_heavy_ball",
+    "best_worst_case_rate",
     "dead_weights",
     "descend",
     "digits_parts",
     "heavy_ball_converges",
+    "holm",
     "make_optimizer",
     "measured_rate",
     "moons_run",
     "noise_floor",
+    "paired_exact_test",
     "rate_table",
     "steps_to",
     "train_digits",
@@ -114,7 +123,8 @@ class Path:
 
 def make_optimizer(name: str, params, lr: float, momentum: float = 0.9, schedule=None):
     """An nnkit optimiser by the name the chapter's tables use: "GD" (plain), "momentum",
-    "Nesterov", "AdaGrad", "RMSProp", "Adam" (``momentum`` is Adam's ρ₁)."""
+    "Nesterov", "AdaGrad", "RMSProp" (with ρ = 0.9, not nnkit's default 0.99), "Adam"
+    (``momentum`` is Adam's ρ₁)."""
     if name == "GD":
         return nk.SGD(params, lr=lr, schedule=schedule)
     if name == "momentum":
@@ -193,6 +203,38 @@ def rate_table(kappas=(10, 100, 1000), steps: int = 600) -> list[dict]:
     return rows
 
 
+def _root_moduli(lr, mu, lam, nesterov: bool) -> np.ndarray:
+    """The larger |root| of the characteristic polynomial of heavy ball (r² - (1 + μ - ηλ) r + μ)
+    or Nesterov (r² - (1 + μ)(1 - ηλ) r + μ(1 - ηλ)), elementwise over broadcast arrays."""
+    if nesterov:
+        trace, det = (1 + mu) * (1 - lr * lam), mu * (1 - lr * lam)
+    else:
+        trace, det = 1 + mu - lr * lam, mu + 0 * lam
+    root = np.sqrt((trace**2 - 4 * det).astype(complex))
+    return np.maximum(np.abs((trace + root) / 2), np.abs((trace - root) / 2))
+
+
+def best_worst_case_rate(kappa: float, nesterov: bool,
+                         n_lam: int = 64) -> tuple[float, float, float]:
+    """(rate, η, μ): the smallest worst-case root modulus max_λ |r| over λ in [1/κ, 1]
+    (``n_lam`` curvatures, both ends included) that heavy ball or Nesterov reaches with
+    constant (η, μ), by a grid search over η in (0, 4] and μ in [0, 1) refined three times
+    around the best point. For heavy ball the answer is Polyak's (√κ - 1)/(√κ + 1); for Nesterov
+    Lessard, Recht & Packard (2016) give 1 - 2/√(3κ + 1)."""
+    lam = np.concatenate([[1.0 / kappa], np.geomspace(1.0 / kappa, 1.0, n_lam)[1:-1], [1.0]])
+    lr_lo, lr_hi, mu_lo, mu_hi = 1e-3, 4.0, 0.0, 0.999
+    for _ in range(4):
+        lrs = np.linspace(lr_lo, lr_hi, 81)
+        mus = np.linspace(mu_lo, mu_hi, 81)
+        rate = _root_moduli(lrs[:, None, None], mus[None, :, None], lam[None, None, :],
+                            nesterov).max(axis=2)
+        i, j = np.unravel_index(np.argmin(rate), rate.shape)
+        d_lr, d_mu = lrs[1] - lrs[0], mus[1] - mus[0]
+        lr_lo, lr_hi = max(lrs[i] - 2 * d_lr, 1e-6), lrs[i] + 2 * d_lr
+        mu_lo, mu_hi = max(mus[j] - 2 * d_mu, 0.0), min(mus[j] + 2 * d_mu, 0.9999)
+    return float(rate[i, j]), float(lrs[i]), float(mus[j])
+
+
 def heavy_ball_converges(lr: float, momentum: float, curvature: float = 1.0,
                          steps: int = 1000, nesterov: bool = False) -> bool:
     """Does heavy ball (or Nesterov) shrink θ on J(θ) = ½ λ θ² over ``steps`` updates from
@@ -240,9 +282,10 @@ def adam_step_sizes(steps: int = 5, lr: float = 0.01, betas=(0.9, 0.999),
 def noise_floor(lr: float, steps: int = 2000, schedule=None, chains: int = 400,
                 curvature: float = 1.0, noise: float = 1.0, start: float = 3.0,
                 rng: int = 0) -> np.ndarray:
-    """SGD on J(θ) = ½ λ θ² with noisy gradients g = λθ + σξ, ξ ~ N(0, 1), for ``chains``
-    independent copies at once: the mean loss ½ λ θ² over the copies after every update,
-    shape (steps,). With a constant η it settles near ησ² / (2(2 - ηλ))."""
+    """SGD on J(θ) = ½ λ θ² with noisy gradients ∇J = λθ + σξ, ξ ~ N(0, 1) and σ =
+    ``noise`` the noise's standard deviation, for ``chains`` independent copies at once: the
+    mean loss ½ λ θ² over the copies after every update, shape (steps,). With a constant η,
+    0 < ηλ < 2, it settles near ησ² / (2(2 - ηλ))."""
     gen = as_rng(rng)
     theta = nk.Parameter(np.full(chains, float(start)))
     opt = nk.SGD([theta], lr=lr, schedule=schedule)
@@ -266,7 +309,8 @@ OPTIMISERS = {
     "SGD": lambda ps, lr, sched: nk.SGD(ps, lr=lr, schedule=sched),
     "SGD + momentum": lambda ps, lr, sched: nk.SGD(ps, lr=lr, momentum=0.9, schedule=sched),
     "Adam": lambda ps, lr, sched: nk.Adam(ps, lr=lr, schedule=sched),
-    "AdamW": lambda ps, lr, sched: nk.AdamW(ps, lr=lr, schedule=sched),
+    "Adam + L2": lambda ps, lr, sched: nk.Adam(ps, lr=lr, weight_decay=1e-2, schedule=sched),
+    "AdamW": lambda ps, lr, sched: nk.AdamW(ps, lr=lr, weight_decay=1e-2, schedule=sched),
 }
 
 
@@ -296,7 +340,7 @@ def train_digits(parts, optimiser: str, lr: float, epochs: int = DIGITS_EPOCHS,
         raise ValueError(f"unknown optimiser {optimiser!r}; valid: {', '.join(OPTIMISERS)}")
     model = nk.mlp([64, 64, 10], activation="relu", rng=0)
     n_updates = epochs * math.ceil(len(parts.y_train) / 32)
-    schedule = nk.schedules.CosineDecay(n_updates - 1 - warmup)
+    schedule = nk.schedules.CosineDecay(n_updates - warmup)
     if warmup:
         schedule = nk.schedules.Warmup(warmup, then=schedule)
     opt = OPTIMISERS[optimiser](model.parameters(), lr, schedule)
@@ -326,6 +370,34 @@ def tune_on_digits(parts, grids: dict[str, tuple[float, ...]], epochs: int = DIG
             for name, lrs in grids.items()}
     best = {name: min(rs, key=lambda r: r.val_loss) for name, rs in runs.items()}
     return Tuned(runs, best)
+
+
+def paired_exact_test(right_a: np.ndarray, right_b: np.ndarray) -> tuple[int, int, float]:
+    """Two classifiers on the same test images (``right_*``: a boolean per image, correct or
+    not): (n_a, n_b, p), with n_a the images only the first gets right, n_b those only the
+    second gets right, and p the exact two-sided p-value of McNemar's test, the binomial
+    test of n_a against n_a + n_b fair coin tosses, p = min(1, 2 P(X <= min(n_a, n_b))).
+    The images both get right or both get wrong say nothing about which is better."""
+    right_a, right_b = np.asarray(right_a, bool), np.asarray(right_b, bool)
+    n_a, n_b = int(np.sum(right_a & ~right_b)), int(np.sum(right_b & ~right_a))
+    n = n_a + n_b
+    tail = sum(math.comb(n, i) for i in range(min(n_a, n_b) + 1)) / 2**n
+    return n_a, n_b, min(1.0, 2 * tail)
+
+
+def holm(p_values) -> list[float]:
+    """Holm's (1979) step-down adjustment of several p-values, in their order: the k-th
+    smallest of m is multiplied by m - k + 1 (and kept at least as large as the adjusted
+    ones before it, at most 1). Rejecting where the adjusted p is below 0.05 keeps the chance
+    of any false rejection among the m below 5 %."""
+    p = np.asarray(p_values, dtype=float)
+    order = np.argsort(p, kind="stable")
+    adjusted = np.empty_like(p)
+    running = 0.0
+    for k, i in enumerate(order):
+        running = max(running, min(1.0, (len(p) - k) * p[i]))
+        adjusted[i] = running
+    return [float(a) for a in adjusted]
 
 
 def dead_weights(parts, model_start: nk.Layer, model_end: nk.Layer) -> tuple[float, float]:

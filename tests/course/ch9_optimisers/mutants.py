@@ -131,7 +131,7 @@ def adam_mutant(kind):
 ADAM = [
     Mutant("no correction", adam_mutant("no correction"), "hint", "no bias correction"),
     Mutant("m only", adam_mutant("m only"), "hint", "only m is corrected"),
-    Mutant("v only", adam_mutant("v only"), "hint", "only v is corrected"),
+    Mutant("v only", adam_mutant("v only"), "hint", "only s is corrected"),
     Mutant("t - 1", adam_mutant("t - 1"), "hint", "uses t − 1"),
     Mutant("t + 1", adam_mutant("t + 1"), "hint", "uses t + 1"),
     Mutant("no root", adam_mutant("no root"), "hint", "its square root"),
@@ -217,7 +217,7 @@ SCHEDULE = [
 
 
 def schedule_with_nnkit(t, warmup, total):
-    return nk.schedules.Warmup(warmup, then=nk.schedules.CosineDecay(total - 1 - warmup))(t)
+    return nk.schedules.Warmup(warmup, then=nk.schedules.CosineDecay(total - warmup))(t)
 
 
 def schedule_with_sin_squared(t, warmup, total):

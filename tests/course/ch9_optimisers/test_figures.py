@@ -26,7 +26,7 @@ def test_valley_paths_and_distances(paths):
 
 
 def test_schedule_curves():
-    ax = figures.schedule_curves({"cosine": nk.schedules.CosineDecay(9)}, 10)
+    ax = figures.schedule_curves({"cosine": nk.schedules.CosineDecay(10)}, 10)
     assert list(ax.get_lines()[0].get_ydata())[0] == 1.0
 
 

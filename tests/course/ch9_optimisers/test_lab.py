@@ -85,3 +85,28 @@ def test_dead_weights_move_only_under_decay():
 def test_moons_run_records_every_update():
     run = lab.moons_run("Adam", 0.01, epochs=20)
     assert len(run.losses) == 21 and run.losses[-1] < run.losses[0]
+
+
+def test_best_worst_case_rates_match_polyak_and_lessard_recht_packard():
+    kappa = 100
+    hb, _, _ = lab.best_worst_case_rate(kappa, nesterov=False)
+    nag, lr, mu = lab.best_worst_case_rate(kappa, nesterov=True)
+    assert hb == pytest.approx(9 / 11, abs=5e-4)
+    assert nag == pytest.approx(1 - 2 / math.sqrt(3 * kappa + 1), abs=5e-4)
+    assert lr == pytest.approx(4 / (3 + 1 / kappa), rel=0.01)
+
+
+def test_paired_exact_test_counts_only_discordant_images():
+    a = np.array([1, 1, 1, 1, 0, 1, 0], bool)
+    b = np.array([0, 0, 0, 0, 0, 1, 0], bool)
+    assert lab.paired_exact_test(a, b) == (4, 0, 0.125)
+    assert lab.paired_exact_test(b, a) == (0, 4, 0.125)
+    assert lab.paired_exact_test(a, a) == (0, 0, 1.0)
+    two, seven, p = lab.paired_exact_test(np.r_[np.ones(2), np.zeros(7)].astype(bool),
+                                          np.r_[np.zeros(2), np.ones(7)].astype(bool))
+    assert (two, seven) == (2, 7) and p == pytest.approx(2 * (1 + 9 + 36) / 512)
+
+
+def test_holm_multiplies_the_k_th_smallest_by_m_minus_k_plus_one_and_stays_monotone():
+    assert lab.holm([0.01, 0.04, 0.03, 0.5]) == pytest.approx([0.04, 0.09, 0.09, 0.5])
+    assert lab.holm([0.6, 0.6]) == [1.0, 1.0]
