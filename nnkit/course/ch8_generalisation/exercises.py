@@ -10,8 +10,9 @@ checker                            the student writes
                                    ``(stop_epoch, best_epoch)``
 :data:`check_decay_step`           ``sgd_step(W, grad, velocity, lr, momentum, weight_decay)``:
                                    :math:`G = \\partial J / \\partial W + \\alpha W`,
-                                   :math:`v \\leftarrow \\mu v - \\eta G`,
-                                   :math:`W \\leftarrow W + v`
+                                   :math:`v \\leftarrow \\mu v + G`,
+                                   :math:`W \\leftarrow W - \\eta v` (nnkit's and
+                                   PyTorch's form, as ``nk.SGD``)
 =================================  ================================================================
 
 Each checker is an :class:`nnkit.course.checking.Exercise`: call it with your function.
@@ -251,16 +252,19 @@ check_early_stopping = Exercise(
 # ----------------------------------------------------------------------------- weight decay
 
 def _decay(W, grad, velocity, lr, momentum, weight_decay, *, penalty="l2", factor=1.0,
-           in_velocity=True, shrink="before", keep_momentum=True, return_old=False):
-    """The model answer (defaults), G = ∂J/∂W + αW, v ← μv − ηG, W ← W + v, or one slip in
-    the decay term, in where it enters, or in the momentum."""
+           in_velocity=True, shrink="before", keep_momentum=True, step="new velocity",
+           return_old=False):
+    """The model answer (defaults), nnkit's form G = ∂J/∂W + αW, v ← μv + G, W ← W − ηv,
+    or one slip in the decay term, in where it enters, in the momentum or in the step."""
     decay = {"l2": W, "square": W ** 2, "l1": np.sign(W), "none": 0.0 * W}[penalty]
     g = grad + factor * weight_decay * decay if in_velocity else grad
-    v = (momentum * velocity if keep_momentum else 0.0) - lr * g
-    W_new = W + v
+    v = (momentum * velocity if keep_momentum else 0.0) + g
+    direction = {"new velocity": v, "old velocity": velocity, "gradient": g,
+                 "look-ahead": g + momentum * v}[step]
+    W_new = W - lr * direction
     if not in_velocity:
         W_new = (W_new - lr * weight_decay * W if shrink == "before"
-                 else (W + v) * (1 - lr * weight_decay) if shrink == "after"
+                 else W_new * (1 - lr * weight_decay) if shrink == "after"
                  else W_new - weight_decay * W)
     return W_new, (velocity if return_old else v)
 
@@ -269,10 +273,21 @@ def _decay_reference(W, grad, velocity, lr, momentum, weight_decay):
     return _decay(W, grad, velocity, lr, momentum, weight_decay)
 
 
-def _pytorch_buffer(W, grad, velocity, lr, momentum, weight_decay):
-    """PyTorch's internal convention: a buffer b ← μb + g and W ← W − ηb."""
-    buffer = momentum * velocity + grad + weight_decay * W
-    return W - lr * buffer, buffer
+def _other_form(form):
+    """Momentum written another way: the other common velocity form (v ← μv − ηG,
+    W ← W + v), η inside the velocity (v ← μv + ηG, W ← W − v), or a moving average of
+    the gradients (v ← μv + (1 − μ)G, W ← W − ηv)."""
+    def step(W, grad, velocity, lr, momentum, weight_decay):
+        g = grad + weight_decay * W
+        if form == "velocity":
+            v = momentum * velocity - lr * g
+            return W + v, v
+        if form == "lr inside":
+            v = momentum * velocity + lr * g
+            return W - v, v
+        v = momentum * velocity + (1 - momentum) * g
+        return W - lr * v, v
+    return step
 
 
 @st.composite
@@ -330,8 +345,23 @@ check_decay_step = Exercise(
              like=_like(keep_momentum=False)),
         Hint("the velocity you return is the old one: return the updated velocity too.",
              like=_like(return_old=True)),
-        Hint("that is PyTorch's internal convention (a buffer B ← μB + G, W ← W − ηB); here "
-             "the velocity is v ← μv − ηG and W ← W + v.", like=_pytorch_buffer),
+        Hint("the step uses the old velocity: first v ← μv + G, then W ← W − ηv with the "
+             "new v.", like=_like(step="old velocity")),
+        Hint("the step uses the gradient G alone: with momentum W moves by the new velocity, "
+             "W ← W − ηv.", like=_like(step="gradient")),
+        Hint("that is Nesterov's look-ahead step, W ← W − η(G + μv) with the new v "
+             "(nk.SGD(..., nesterov=True)); plain momentum steps by the new velocity, W ← W − ηv.",
+             like=_like(step="look-ahead")),
+        Hint("that is the other common form of momentum, v ← μv − ηG and W ← W + v. nnkit "
+             "uses PyTorch's form, v ← μv + G and then W ← W − ηv: the velocity sums "
+             "gradients and η enters only the step. The two velocities differ by the factor "
+             "−η, so from the same velocity the two forms take different steps.",
+             like=_other_form("velocity")),
+        Hint("η is inside the velocity (v ← μv + ηG, W ← W − v); in nnkit's form the velocity "
+             "sums the gradients alone, v ← μv + G, and η enters only the step W ← W − ηv.",
+             like=_other_form("lr inside")),
+        Hint("that is a moving average, μv + (1 − μ)G; momentum adds the whole gradient, "
+             "v ← μv + G.", like=_other_form("average")),
     ],
 )
 

@@ -160,29 +160,41 @@ def decay_mutant(kind):
             g = grad + lam * np.sign(W)
         elif kind in ("no decay", "no lr", "after step", "not in velocity", "decay velocity"):
             g = grad
-        v_new = mu * v - lr * g
+        v_new = mu * v + g
         if kind == "no momentum":
-            v_new = -lr * g
+            v_new = g
         elif kind == "decay velocity":
-            v_new = mu * (1 - lam) * v - lr * g
-        W_new = W + v_new
+            v_new = mu * (1 - lam) * v + g
+        elif kind == "average":
+            v_new = mu * v + (1 - mu) * g
+        W_new = W - lr * v_new
         if kind == "no lr":
-            W_new = W + v_new - lam * W
+            W_new = W - lr * v_new - lam * W
         elif kind == "after step":
-            W_new = (W + v_new) * (1 - lr * lam)
+            W_new = (W - lr * v_new) * (1 - lr * lam)
         elif kind == "not in velocity":
-            W_new = W + v_new - lr * lam * W
-        elif kind == "minus":
-            W_new = W - v_new
-        if kind == "torch buffer":
-            buffer = mu * v + grad + lam * W
-            return W - lr * buffer, buffer
+            W_new = W - lr * v_new - lr * lam * W
+        elif kind == "plus":
+            W_new = W + lr * v_new
+        elif kind == "step before update":
+            W_new = W - lr * v
+        elif kind == "step by gradient":
+            W_new = W - lr * g
+        elif kind == "nesterov":
+            W_new = W - lr * (g + mu * v_new)
+        if kind == "other velocity form":
+            # v ← μv − ηG, W ← W + v: what many texts and courses write.
+            v_new = mu * v - lr * g
+            return W + v_new, v_new
+        if kind == "lr in velocity":
+            v_new = mu * v + lr * g
+            return W - v_new, v_new
         if kind == "old velocity":
             return W_new, v
         if kind == "single":
             return W_new
         if kind == "in place":
-            W += v_new
+            W -= lr * v_new
             return W, v_new
         return W_new, v_new
     return answer
@@ -199,9 +211,16 @@ DECAY = [
     Mutant("not in velocity", decay_mutant("not in velocity"), "hint", "left out of the velocity"),
     Mutant("no momentum", decay_mutant("no momentum"),
            "hint", "momentum term μ·velocity is missing"),
-    Mutant("torch buffer", decay_mutant("torch buffer"), "hint", "PyTorch's internal convention"),
     Mutant("old velocity", decay_mutant("old velocity"), "hint", "the old one"),
-    Mutant("minus", decay_mutant("minus"), "counterexample", "wrong result on input"),
+    Mutant("step before update", decay_mutant("step before update"),
+           "hint", "the step uses the old velocity"),
+    Mutant("step by gradient", decay_mutant("step by gradient"), "hint", "the gradient G alone"),
+    Mutant("nesterov", decay_mutant("nesterov"), "hint", "Nesterov's look-ahead"),
+    Mutant("other velocity form", decay_mutant("other velocity form"),
+           "hint", "nnkit uses PyTorch's form, v ← μv + G and then W ← W − ηv"),
+    Mutant("lr in velocity", decay_mutant("lr in velocity"), "hint", "η is inside the velocity"),
+    Mutant("average", decay_mutant("average"), "hint", "a moving average"),
+    Mutant("plus", decay_mutant("plus"), "counterexample", "wrong result on input"),
     Mutant("decay velocity", decay_mutant("decay velocity"),
            "counterexample", "wrong result on input"),
     Mutant("single", decay_mutant("single"), "form", "wrong kind of result"),
@@ -228,9 +247,28 @@ def stopping_by_index(val_losses, patience):
     return len(val_losses), best + 1
 
 
+def decay_with_nnkit_sgd(W, grad, velocity, lr, momentum, weight_decay):
+    # One step of nk.SGD on a Parameter whose momentum buffer starts at `velocity`.
+    p = nk.Parameter(np.array(W, dtype=float))
+    p.grad = np.array(grad, dtype=float)
+    optimizer = nk.SGD([p], lr=lr, momentum=momentum, weight_decay=weight_decay)
+    if optimizer.buffers is None:  # momentum 0 keeps no buffer: the velocity is G itself
+        optimizer.step()
+        return p.value, grad + weight_decay * W
+    optimizer.buffers[0][...] = velocity
+    optimizer.step()
+    return p.value, optimizer.buffers[0]
+
+
 def decay_shrink_first(W, grad, velocity, lr, momentum, weight_decay):
-    v = momentum * velocity - lr * grad - lr * weight_decay * W
-    return W + v, v
+    v = momentum * velocity + grad + weight_decay * W
+    return (1 - lr * weight_decay) * W - lr * (momentum * velocity + grad), v
+
+
+def decay_through_the_other_form(W, grad, velocity, lr, momentum, weight_decay):
+    # The other common form carries u = −ηv; at a constant η it takes the same steps.
+    u = momentum * (-lr * velocity) - lr * (grad + weight_decay * W)
+    return W + u, u / -lr
 
 
 # Other ways to get early stopping wrong: rejected with a hint or a concrete counterexample.
@@ -280,5 +318,7 @@ STOPPING += [
 BANKS = [
     Bank(exercises.check_split, SPLIT, {"nnkit's Standardizer": split_with_nnkit}),
     Bank(exercises.check_early_stopping, STOPPING, {"by index": stopping_by_index}),
-    Bank(exercises.check_decay_step, DECAY, {"shrink first": decay_shrink_first}),
+    Bank(exercises.check_decay_step, DECAY,
+         {"nk.SGD on a Parameter": decay_with_nnkit_sgd, "shrink first": decay_shrink_first,
+          "through the other form": decay_through_the_other_form}),
 ]
