@@ -162,7 +162,7 @@ export function sigmoid(z) {
   return (z >= 0 ? 1 : e) / (1 + e);
 }
 
-/** dL/dz from dL/da and the stored output a, in place in G (the layers' backward). */
+/** ∂J/∂z from ∂J/∂a and the stored output a, in place in G (the layers' backward). */
 function activationBackward(name, G, A, count) {
   if (name === "relu") {
     // nnkit: grad_out * (cache > 0), the mask as 1.0 or 0.0 (no branch to mispredict)
@@ -465,7 +465,7 @@ export class Network {
 
   /**
    * Back-propagate dJ/d(output) (in the last layer's G, n samples) through the network,
-   * storing every gradient; the first layer computes no dL/dX (nnkit's input_grad=False).
+   * storing every gradient; the first layer computes no ∂J/∂X (nnkit's input_grad=False).
    * dW_jk = Σ_i g_ij x_ik and db_j = Σ_i g_ij (over i in order), dX_ik = Σ_j g_ij w_jk.
    */
   backward(n) {

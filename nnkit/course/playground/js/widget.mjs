@@ -206,7 +206,7 @@ class Playground {
     const figures = el("div", { class: "pg-figures" }, [
       el("figure", {}, [this.map, el("figcaption", { text: "Decision map, training points filled, validation points hollow" })]),
       el("figure", {}, [this.curves, el("figcaption", { text: "Loss per epoch: training (solid), validation (dashed)" })]),
-      el("figure", {}, [this.norms, el("figcaption", { text: "Gradient norm ‖dL/dW‖ per layer (log scale)" })]),
+      el("figure", {}, [this.norms, el("figcaption", { text: "Gradient norm ‖∂J/∂W‖ per layer (log scale)" })]),
       el("figure", {}, [this.diagram, el("figcaption", { text: "Weights: blue positive, orange negative, width |w|" })]),
     ]);
     this.root.append(
