@@ -394,8 +394,9 @@ def quizzes() -> dict[str, Quiz]:
             "zero, what is the block's Jacobian ∂(x + F(x))/∂x?",
             [
                 Option("The identity matrix", True,
-                       "F is the constant 0, so ∂F/∂x = diag(tanh′(Wx + b)) W = 0 and the Jacobian is "
-                       "I + 0 = I: the block passes the signal, and the gradient, unchanged."),
+                       "F is the constant 0, so ∂F/∂x = diag(tanh′(Wx + b)) W = 0 and the "
+                       "Jacobian is I + 0 = I: the block passes the signal, and the gradient, "
+                       "unchanged."),
                 Option("The zero matrix", False,
                        "That is the Jacobian of F alone. The skip connection adds the "
                        "identity: ∂(x + F(x))/∂x = I + ∂F/∂x."),
