@@ -1,12 +1,13 @@
 """Gradient clipping by global norm (Pascanu, Mikolov & Bengio 2013).
 
-All the gradients of a model, taken together as one long vector g, have the norm
+All the gradients of a model (every weight, bias and normalisation γ, β), taken together
+as one long vector ∇J, have the norm
 
-    ‖g‖ = √(Σ_parameters Σ_entries grad²)
+    ‖∇J‖ = √(Σ_parameters Σ_entries grad²)
 
 and clipping to the maximum norm τ rescales every gradient by the same factor
 
-    g ← g · min(1, τ / (‖g‖ + 10⁻⁶))
+    ∇J ← ∇J · min(1, τ / (‖∇J‖ + 10⁻⁶))
 
 so a step keeps its direction but never its length beyond τ (times the learning rate).
 The 10⁻⁶ is PyTorch's ``clip_grad_norm_`` guard against dividing by a zero norm, kept so

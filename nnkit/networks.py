@@ -18,8 +18,10 @@ Two options build the deep networks of chapter 10 without hand assembly:
   residual block, a^[l] = a^[l-1] + g(N(W^[l] a^[l-1] + b^[l])) (a :class:`~nnkit.Residual`
   around that Dense, norm and activation); a layer that changes the width stays plain.
   ``residual_scale`` multiplies the last scale of each block at the start -- the norm's γ
-  when there is one (as Goyal et al. 2017 do), else the drawn weights (as Fixup, Zhang et
-  al. 2019) -- so that a small value starts a deep network close to the identity.
+  when there is one (Goyal et al. 2017 start it at zero), else the block's drawn weights
+  -- so that a small value starts a deep network close to the identity. (Fixup, Zhang et
+  al. 2019, is related but not the same: it sets the last layer of each residual branch to
+  zero and rescales the branch's other layers.)
 
     nk.mlp([2] + [16] * 30 + [3], norm="batch")                  # 30 normalised layers
     nk.mlp([2] + [16] * 30 + [3], residual=True, residual_scale=0.2)

@@ -13,8 +13,8 @@ They differ in what the mean and variance are taken over:
 * :class:`LayerNorm` (Ba, Kiros & Hinton 2016): over the *features* of each sample, one μ
   and σ² per row, so every sample is normalised on its own, the same in both modes.
 
-The backward pass of the standardisation, for G = dL/dY and the axis of m entries that the
-mean and variance were taken over (m = n for BatchNorm, m = d for LayerNorm), is
+The backward pass of the standardisation, for G = dL/dY and the axis that the mean and
+variance were taken over (the n samples for BatchNorm, the d features for LayerNorm), is
 
     dL/dγ = Σ_samples G ⊙ X̂,   dL/dβ = Σ_samples G,   D = G ⊙ γ
     dL/dX = (D - mean(D) - X̂ ⊙ mean(D ⊙ X̂)) / √(σ² + ε)
@@ -95,10 +95,10 @@ class BatchNorm(_Normalization):
         μ = mean over samples of X,  σ² = mean over samples of (X - μ)²    shape (d,)
         Y = γ ⊙ (X - μ)/√(σ² + ε) + β                                      shape (n, d)
 
-    and the running statistics move towards the batch's, with rate ``momentum`` (m):
+    and the running statistics move towards the batch's, with rate ``momentum`` (k):
 
-        running_mean ← (1 - m) running_mean + m μ
-        running_var  ← (1 - m) running_var  + m σ² n/(n - 1)
+        running_mean ← (1 - k) running_mean + k μ
+        running_var  ← (1 - k) running_var  + k σ² n/(n - 1)
 
     (the unbiased variance, as in PyTorch's BatchNorm1d). Evaluation mode uses them instead,
     Y = γ ⊙ (X - running_mean)/√(running_var + ε) + β, so a prediction depends on its own
@@ -111,7 +111,7 @@ class BatchNorm(_Normalization):
     eps : float
         ε > 0, added to the variance so that a constant feature does not divide by zero.
     momentum : float
-        m in (0, 1]: the weight of the newest batch in the running statistics.
+        k in (0, 1]: the weight of the newest batch in the running statistics.
     """
 
     axis = 0

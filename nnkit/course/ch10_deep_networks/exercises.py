@@ -394,14 +394,16 @@ def quizzes() -> dict[str, Quiz]:
             "zero, what is the block's Jacobian ∂(x + F(x))/∂x?",
             [
                 Option("The identity matrix", True,
-                       "F is the constant 0, so ∂F/∂x = W ⊙ tanh′ = 0 and the Jacobian is "
-                       "I + 0 = I: the block passes the signal, and the gradient, unchanged."),
+                       "F is the constant 0, so ∂F/∂x = diag(tanh′(Wx + b)) W = 0 and the "
+                       "Jacobian is I + 0 = I: the block passes the signal, and the gradient, "
+                       "unchanged."),
                 Option("The zero matrix", False,
                        "That is the Jacobian of F alone. The skip connection adds the "
                        "identity: ∂(x + F(x))/∂x = I + ∂F/∂x."),
                 Option("Undefined: the block cannot learn from zero weights", False,
-                       "The Jacobian is defined, and the gradient with respect to W is "
-                       "(δ ⊙ tanh′(0)) xᵀ, which is not zero: the block can learn."),
+                       "The Jacobian is defined, and the gradient with respect to W is δ xᵀ, "
+                       "with δ = ∂J/∂z for z = Wx + b: since tanh′(0) = 1, δ equals the "
+                       "gradient reaching F, which is not zero: the block can learn."),
             ],
         ),
         "clip_direction": Quiz(

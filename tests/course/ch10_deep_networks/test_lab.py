@@ -108,3 +108,13 @@ def test_clip_run_reports_divergence_and_norms():
     clipped = lab.clip_run(nk.mlp([2] + [16] * 6 + [2], init="normal", scale=1.0, rng=0),
                            X, y, lr=0.05, updates=20, max_norm=1.0)
     assert not clipped.diverged and clipped.norms.shape == (20,)
+
+
+def test_verdicts_keep_a_margin_and_tally_gives_the_best():
+    assert lab.verdict(0.01) == "trained" and lab.verdict(0.1) == "between"
+    assert lab.verdict(0.5) == "failed" and lab.verdict(float("nan")) == "failed"
+    assert lab.verdict(lab.TRAINED_BELOW) == "between"
+    assert lab.tally([0.01, 0.02, 0.03]) == "trained"
+    assert lab.tally([0.9, 0.1, 0.69]) == "between"
+    assert lab.tally([0.6, 0.7, float("nan")]) == "failed"
+    assert lab.tally([float("nan")] * 2) == "failed"
