@@ -118,7 +118,7 @@ class Step(_Activation):
 
 
 class Identity(_Activation):
-    """a = z; dL/dz = dL/da."""
+    """a = z; dJ/dz = dJ/da."""
 
     def forward(self, X):
         return X
@@ -128,7 +128,7 @@ class Identity(_Activation):
 
 
 class Sigmoid(_Activation):
-    """a = σ(z); dL/dz = dL/da · a (1 - a), reusing the stored output a."""
+    """a = σ(z); dJ/dz = dJ/da · a (1 - a), reusing the stored output a."""
 
     def forward(self, X):
         self.cache = sigmoid(X)
@@ -140,7 +140,7 @@ class Sigmoid(_Activation):
 
 
 class Tanh(_Activation):
-    """a = tanh(z); dL/dz = dL/da · (1 - a²)."""
+    """a = tanh(z); dJ/dz = dJ/da · (1 - a²)."""
 
     def forward(self, X):
         self.cache = np.tanh(X)
@@ -152,7 +152,7 @@ class Tanh(_Activation):
 
 
 class ReLU(_Activation):
-    """a = max(0, z); dL/dz = dL/da where z > 0, else 0."""
+    """a = max(0, z); dJ/dz = dJ/da where z > 0, else 0."""
 
     def forward(self, X):
         self.cache = np.maximum(X, 0.0)
@@ -166,7 +166,7 @@ class Softmax(_Activation):
     """a = softmax(z) over the last axis (each row sums to 1).
 
     The Jacobian da_k/dz_j = a_k (δ_kj - a_j) gives, for each row,
-    dL/dz = a ⊙ (g - Σ_k g_k a_k) with g = dL/da.  To *train* a classifier, feed
+    dJ/dz = a ⊙ (g - Σ_k g_k a_k) with g = dJ/da.  To *train* a classifier, feed
     the logits straight to :class:`~nnkit.CrossEntropyLoss`, which fuses the
     softmax with the logarithm stably; use this layer to look at probabilities.
     """

@@ -8,10 +8,10 @@ read off the code, and they are the formulas and nothing else:
 
 * ``forward(X)`` computes the output and remembers in ``self.cache`` what
   ``backward`` will need (for every layer and loss the same attribute);
-* ``backward(grad_out)`` receives G = dL/d(output), stores dL/d(parameter) in each
-  parameter's ``.grad`` and returns dL/d(input) for the layer below.
+* ``backward(grad_out)`` receives G = dJ/d(output), stores dJ/d(parameter) in each
+  parameter's ``.grad`` and returns dJ/d(input) for the layer below.
 
-``backward_params(grad_out)`` stores the parameter gradients only, without dL/d(input):
+``backward_params(grad_out)`` stores the parameter gradients only, without dJ/d(input):
 the first layer of a network needs nothing more, because its input is the data
 (``Sequential.backward(grad_out, input_grad=False)`` uses it).
 
@@ -37,7 +37,7 @@ class Parameter:
     value : ndarray
         The current value; optimisers update it in place.
     grad : ndarray
-        dL/d(value), same shape as ``value``; zeros until the first ``backward``.
+        dJ/d(value), same shape as ``value``; zeros until the first ``backward``.
     name : str
         A short label such as ``"W"`` or ``"b"`` for printing and plots.
     """
@@ -97,11 +97,11 @@ class Layer:
         raise NotImplementedError
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        """dL/d(output) -> dL/d(input), storing the parameters' gradients on the way."""
+        """dJ/d(output) -> dJ/d(input), storing the parameters' gradients on the way."""
         raise NotImplementedError
 
     def backward_params(self, grad_out: np.ndarray) -> None:
-        """Store the parameters' gradients without computing dL/d(input).
+        """Store the parameters' gradients without computing dJ/d(input).
 
         The default runs ``backward`` and drops its result; Dense skips the product.
         """
@@ -138,11 +138,11 @@ class Dense(Layer):
 
         Z = X Wᵀ + b                       shape (n, n_out)
 
-    and, given G = dL/dZ of shape (n, n_out), the backward pass is
+    and, given G = dJ/dZ of shape (n, n_out), the backward pass is
 
-        dL/dW = Gᵀ X                       shape (n_out, n_in)
-        dL/db = Σ_samples G                shape (n_out,)
-        dL/dX = G W                        shape (n, n_in)
+        dJ/dW = Gᵀ X                       shape (n_out, n_in)
+        dJ/db = Σ_samples G                shape (n_out,)
+        dJ/dX = G W                        shape (n, n_in)
 
     Parameters
     ----------
@@ -222,19 +222,19 @@ class Dense(Layer):
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         """Z = X Wᵀ + b, shape (n, n_in) -> (n, n_out)."""
-        self.cache = X  # the input, needed for dL/dW
+        self.cache = X  # the input, needed for dJ/dW
         Z = X @ self.W.value.T
         if self.b is not None:
             Z += self.b.value
         return Z
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        """Store dL/dW and dL/db (``backward_params``); return dL/dX = G W."""
+        """Store dJ/dW and dJ/db (``backward_params``); return dJ/dX = G W."""
         self.backward_params(grad_out)
         return grad_out @ self.W.value
 
     def backward_params(self, grad_out: np.ndarray) -> None:
-        """Store dL/dW = Gᵀ X in ``W.grad`` and dL/db = Σ_samples G in ``b.grad``.
+        """Store dJ/dW = Gᵀ X in ``W.grad`` and dJ/db = Σ_samples G in ``b.grad``.
 
         (A subclass that writes its own ``backward`` overrides this too, or, as the first
         layer of a network in ``fit``, its parameters get these formulas.)
@@ -290,11 +290,11 @@ class Sequential(Layer):
         return X
 
     def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        """Back-propagate dL/d(output) through every layer; return dL/dX (the input).
+        """Back-propagate dJ/d(output) through every layer; return dJ/dX (the input).
 
-        ``output_grads[i]`` keeps the gradient that arrived at layer i, dL/d(output of
+        ``output_grads[i]`` keeps the gradient that arrived at layer i, dJ/d(output of
         layer i). ``input_grad=False`` lets the first layer store its parameters'
-        gradients without computing dL/dX, and returns None: the training loop never
+        gradients without computing dJ/dX, and returns None: the training loop never
         needs the gradient with respect to the data.
         """
         grads = [grad_out]
@@ -308,7 +308,7 @@ class Sequential(Layer):
         return None
 
     def backward_params(self, grad_out: np.ndarray) -> None:
-        """Every layer's parameter gradients, without dL/dX at the first layer."""
+        """Every layer's parameter gradients, without dJ/dX at the first layer."""
         self.backward(grad_out, input_grad=False)
 
     def parameters(self) -> list[Parameter]:
@@ -347,9 +347,9 @@ class Dropout(Layer):
 
         m_ij = ξ_ij / (1 - p),   ξ_ij ~ Bernoulli(1 - p)
         A = X ⊙ m                 (so E[A] = X: the expected activation is unchanged)
-        dL/dX = G ⊙ m             (the same mask: a dropped unit passes no gradient)
+        dJ/dX = G ⊙ m             (the same mask: a dropped unit passes no gradient)
 
-    Evaluation mode: A = X and dL/dX = G, so predictions are deterministic and need no
+    Evaluation mode: A = X and dJ/dX = G, so predictions are deterministic and need no
     rescaling, because the scaling was done during training.
 
     Parameters
@@ -383,7 +383,7 @@ class Dropout(Layer):
         return X * self.mask
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        """dL/dX = G ⊙ m after a training-mode forward pass, G after an evaluation one."""
+        """dJ/dX = G ⊙ m after a training-mode forward pass, G after an evaluation one."""
         return grad_out * self.cache
 
     def __repr__(self) -> str:
@@ -397,7 +397,7 @@ class Residual(Layer):
     For X of shape (n, d), with F the block (a Layer whose output has the shape of its input):
 
         A = X + F(X)                   shape (n, d)
-        dL/dX = G + dL/dX through F    (the Jacobian is I + ∂F/∂X)
+        dJ/dX = G + dJ/dX through F    (the Jacobian is I + ∂F/∂X)
 
     so the gradient G from above reaches X unchanged along the identity path, whatever
     the block does to its share. The block's parameters are the wrapper's.
@@ -423,7 +423,7 @@ class Residual(Layer):
         return X + F
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        """dL/dX = G + (the block's dL/dX); the block stores its parameters' gradients."""
+        """dJ/dX = G + (the block's dJ/dX); the block stores its parameters' gradients."""
         return grad_out + self.block.backward(grad_out)
 
     def backward_params(self, grad_out: np.ndarray) -> None:

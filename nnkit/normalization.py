@@ -13,11 +13,11 @@ They differ in what the mean and variance are taken over:
 * :class:`LayerNorm` (Ba, Kiros & Hinton 2016): over the *features* of each sample, one μ
   and σ² per row, so every sample is normalised on its own, the same in both modes.
 
-The backward pass of the standardisation, for G = dL/dY and the axis that the mean and
+The backward pass of the standardisation, for G = dJ/dY and the axis that the mean and
 variance were taken over (the n samples for BatchNorm, the d features for LayerNorm), is
 
-    dL/dγ = Σ_samples G ⊙ X̂,   dL/dβ = Σ_samples G,   D = G ⊙ γ
-    dL/dX = (D - mean(D) - X̂ ⊙ mean(D ⊙ X̂)) / √(σ² + ε)
+    dJ/dγ = Σ_samples G ⊙ X̂,   dJ/dβ = Σ_samples G,   D = G ⊙ γ
+    dJ/dX = (D - mean(D) - X̂ ⊙ mean(D ⊙ X̂)) / √(σ² + ε)
 
 (means along that axis): the two subtracted terms are the gradient flowing through μ and
 through σ², which depend on every entry along the axis.
@@ -67,7 +67,7 @@ class _Normalization(Layer):
         return X_hat * self.gamma.value + self.beta.value
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        """Store dL/dγ and dL/dβ; return dL/dX (the formula of the module docstring)."""
+        """Store dJ/dγ and dJ/dβ; return dJ/dX (the formula of the module docstring)."""
         X_hat, inv_std, from_input = self.cache
         self.backward_params(grad_out)
         D = grad_out * self.gamma.value
@@ -78,7 +78,7 @@ class _Normalization(Layer):
         return D * inv_std  # evaluation-mode BatchNorm: μ and σ² are constants here
 
     def backward_params(self, grad_out: np.ndarray) -> None:
-        """dL/dγ = Σ_samples G ⊙ X̂ and dL/dβ = Σ_samples G, shape (n_features,)."""
+        """dJ/dγ = Σ_samples G ⊙ X̂ and dJ/dβ = Σ_samples G, shape (n_features,)."""
         X_hat = self.cache[0]
         self.gamma.grad = (grad_out * X_hat).sum(axis=0)
         self.beta.grad = grad_out.sum(axis=0)

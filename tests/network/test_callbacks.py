@@ -111,7 +111,7 @@ def test_the_hooks_are_enough_for_an_update_to_weight_monitor(blobs):
     monitor = UpdateRatio()
     h = train(classifier(), X, y, lr=0.05, epochs=2, batch_size=30, callbacks=[monitor])
     assert len(monitor.ratios) == h.n_updates == 6
-    # plain SGD: ΔW = -η dL/dW, so the ratio is η ‖dL/dW‖ / ‖W‖
+    # plain SGD: ΔW = -η dJ/dW, so the ratio is η ‖dJ/dW‖ / ‖W‖
     np.testing.assert_allclose(monitor.ratios, 0.05 * np.array(monitor.grads), rtol=1e-12)
 
 

@@ -34,7 +34,7 @@ def test_dense_backward_formulas():
     assert np.allclose(layer.W.grad, sum(np.outer(G[i], X[i]) for i in range(5)))
     assert np.allclose(layer.b.grad, G.sum(axis=0))
     assert np.allclose(grad_in, G @ layer.W.value)
-    # backward_params stores the same parameter gradients and skips dL/dX.
+    # backward_params stores the same parameter gradients and skips dJ/dX.
     layer.W.grad, layer.b.grad = np.zeros((4, 3)), np.zeros(4)
     assert layer.backward_params(G) is None
     assert np.allclose(layer.W.grad, G.T @ X) and np.allclose(layer.b.grad, G.sum(axis=0))
@@ -206,7 +206,7 @@ def test_sequential_keeps_the_gradient_that_reached_each_layer():
     assert model.backward(top, input_grad=False) is None
     assert [g.shape for g in model.output_grads] == [(5, 4), (5, 4), (5, 2)]
     assert model.output_grads[-1] is top
-    # dL/d(tanh output) fed through tanh' is what reached the tanh from the Dense above.
+    # dJ/d(tanh output) fed through tanh' is what reached the tanh from the Dense above.
     assert np.allclose(model.output_grads[1], top @ model[2].W.value)
     assert np.allclose(model.output_grads[0],
                        model.output_grads[1] * (1 - model.activations[1] ** 2))

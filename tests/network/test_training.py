@@ -204,7 +204,7 @@ def test_a_layer_of_your_own_trains_first_in_a_network(blobs):
     scale = Scale(2)
     model = nk.Sequential(scale, nk.Dense(2, 3, rng=0))
     h = train(model, X, y, epochs=3, batch_size=30)
-    # The default backward_params runs backward (and drops dL/dX) at the first layer.
+    # The default backward_params runs backward (and drops dJ/dX) at the first layer.
     assert scale.backward_calls == h.n_updates == 9
     assert not np.array_equal(scale.s.value, np.ones(2))
 
@@ -220,7 +220,7 @@ def test_first_layer_skips_the_data_gradient_but_not_its_own(blobs):
     X, y = blobs
     model = nk.Sequential(LoggingDense(2, 8, rng=0), nk.Tanh(), LoggingDense(8, 3, rng=1))
     h = train(model, X, y, epochs=3, batch_size=30)
-    # Only the second one returns dL/dX; the first stores dL/dW, dL/db (backward_params).
+    # Only the second one returns dJ/dX; the first stores dJ/dW, dJ/db (backward_params).
     assert LoggingDense.calls == h.n_updates == 9
     reference = nk.Sequential(nk.Dense(2, 8, rng=0), nk.Tanh(), nk.Dense(8, 3, rng=1))
     train(reference, X, y, epochs=3, batch_size=30)
