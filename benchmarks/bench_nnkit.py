@@ -37,7 +37,7 @@ these matrices are too small for threads to help, and on a shared machine thread
 fighting over the cores only add noise.
 
 That nnkit and PyTorch give the same weights (also with momentum and weight decay) is
-tested in ``benchmarks/test_against_pytorch.py``.
+tested in ``tests/network/test_optim_torch.py`` (where torch is installed).
 """
 
 from __future__ import annotations

@@ -107,12 +107,29 @@ class Layer:
         """
         self.backward(grad_out)
 
+    def children(self) -> list[Layer]:
+        """The layers this layer holds, in the order they were assigned: every attribute
+        that is a Layer, or a list or tuple of Layers (as PyTorch finds submodules).
+
+        None for a plain layer such as Dense; a Sequential's layers, a Residual's block,
+        or the parts of a container a user writes, with nothing to register.
+        """
+        found = []
+        for value in vars(self).values():
+            if isinstance(value, Layer):
+                found.append(value)
+            elif isinstance(value, (list, tuple)):
+                found.extend(v for v in value if isinstance(v, Layer))
+        return found
+
     def parameters(self) -> list[Parameter]:
-        """The layer's trainable parameters (none by default)."""
-        return []
+        """The layer's trainable parameters: those of the layers it holds, in order
+        (none for a plain layer; layers with weights override this)."""
+        return [p for child in self.children() for p in child.parameters()]
 
     def train(self, mode: bool = True) -> Layer:
-        """Put the layer in training mode (``mode=True``) or evaluation mode; return it.
+        """Put the layer, and every layer it holds, in training mode (``mode=True``) or
+        evaluation mode; return it.
 
         As in PyTorch: ``model.train()`` before updates, ``model.eval()`` before
         predicting.  ``fit`` does both itself.
@@ -120,6 +137,8 @@ class Layer:
         if not isinstance(mode, bool):
             raise TypeError(f"mode must be True (training) or False (evaluation), got {mode!r}")
         self.training = mode
+        for child in self.children():
+            child.train(mode)
         return self
 
     def eval(self) -> Layer:
@@ -311,16 +330,9 @@ class Sequential(Layer):
         """Every layer's parameter gradients, without dJ/dX at the first layer."""
         self.backward(grad_out, input_grad=False)
 
-    def parameters(self) -> list[Parameter]:
-        """All parameters in layer order: [W0, b0, W1, b1, ...]."""
-        return [p for layer in self.layers for p in layer.parameters()]
-
-    def train(self, mode: bool = True) -> Sequential:
-        """Switch this model and every layer in it to training (or evaluation) mode."""
-        super().train(mode)
-        for layer in self.layers:
-            layer.train(mode)
-        return self
+    def children(self) -> list[Layer]:
+        """The layers in order (so ``parameters()`` is [W0, b0, W1, b1, ...])."""
+        return list(self.layers)
 
     def __len__(self) -> int:
         return len(self.layers)
@@ -429,15 +441,6 @@ class Residual(Layer):
     def backward_params(self, grad_out: np.ndarray) -> None:
         """The block's parameter gradients only."""
         self.block.backward_params(grad_out)
-
-    def parameters(self) -> list[Parameter]:
-        return self.block.parameters()
-
-    def train(self, mode: bool = True) -> Residual:
-        """Switch the wrapper and its block to training (or evaluation) mode."""
-        super().train(mode)
-        self.block.train(mode)
-        return self
 
     def __repr__(self) -> str:
         inner = repr(self.block).replace("\n", "\n  ")

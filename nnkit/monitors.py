@@ -60,20 +60,6 @@ FLATNESS: dict[type, Callable[[np.ndarray], np.ndarray]] = {
 
 # ---------------------------------------------------------------- finding the layers
 
-def _children(layer: Layer) -> list[Layer]:
-    """The layers held by ``layer``: a Sequential's list, or any Layer attributes (and
-    lists of layers) of another container, e.g. a residual block's inner Sequential."""
-    if isinstance(layer, Sequential):
-        return list(layer.layers)
-    found = []
-    for value in vars(layer).values():
-        if isinstance(value, Layer):
-            found.append(value)
-        elif isinstance(value, (list, tuple)):
-            found.extend(v for v in value if isinstance(v, Layer))
-    return found
-
-
 def walk(model: Layer, prefix: str = "") -> Iterator[tuple[str, Layer, np.ndarray | None]]:
     """Every layer inside ``model`` in the order the forward pass computes them (a layer
     after the layers it holds), as ``(name, layer, output)``: the name is its path of
@@ -82,7 +68,7 @@ def walk(model: Layer, prefix: str = "") -> Iterator[tuple[str, Layer, np.ndarra
     if not isinstance(model, Layer):
         raise TypeError(f"model must be an nnkit Layer, got {type(model).__name__}")
     kept = model.activations if isinstance(model, Sequential) else []
-    for i, child in enumerate(_children(model)):
+    for i, child in enumerate(model.children()):
         path = f"{prefix}{i}"
         yield from walk(child, path + ".")
         output = kept[i] if i < len(kept) else None
@@ -251,7 +237,7 @@ def first_nonfinite(model: Layer, update: int = 0, backward: bool = True) -> Non
     if backward:
         # Only layers that hold no other layers: a container's parameters are its parts'.
         named = [(name, layer) for name, layer, _ in walk(model)
-                 if layer.parameters() and not _children(layer)]
+                 if layer.parameters() and not layer.children()]
         for name, layer in reversed(named):
             if not all(_finite(p.grad) for p in layer.parameters()):
                 return NonFiniteAt(update, "backward", name)

@@ -43,9 +43,9 @@ def loss_and_gradients(X, y, params) -> tuple[float, dict[str, np.ndarray]]:
 
     ``Z1 = X W1ᵀ + b1`` (n, h), ``A1 = max(Z1, 0)``, ``Z2 = A1 W2ᵀ + b2`` (n, C),
     ``log p = Z2 − max − log Σ exp(Z2 − max)`` row by row (no overflow, no log of 0),
-    ``L = −(1/n) Σ_i log p[i, y_i]``; backward ``Δ2 = (softmax(Z2) − Y)/n``,
+    ``J = −(1/n) Σ_i log p[i, y_i]``; backward ``Δ2 = (softmax(Z2) − Y)/n``,
     ``∂J/∂W2 = Δ2ᵀ A1``, ``∂J/∂b2 = Σ_rows Δ2``, ``Δ1 = (Δ2 W2) ⊙ [Z1 > 0]``,
-    ``∂J/∂W1 = Δ1ᵀ X``, ``∂J/∂b1 = Σ_rows Δ1``. Returns ``(L, grads)``, the gradients
+    ``∂J/∂W1 = Δ1ᵀ X``, ``∂J/∂b1 = Σ_rows Δ1``. Returns ``(J, grads)``, the gradients
     keyed and shaped like ``params``.
     """
     X, y = check_problem(X, y, params)

@@ -298,3 +298,34 @@ def test_mlp_errors_name_the_layer_and_its_sizes(sizes, error, message):
 def test_mlp_errors_from_an_activation_name_the_layer():
     with pytest.raises(ValueError, match=r"layer 1 .*unknown activation 'gelu'"):
         nk.mlp([2, 3, 1], activation="gelu")
+
+
+class Pair(nk.Layer):
+    """A container as a user writes it: two layers in attributes, nothing registered."""
+
+    def __init__(self):
+        self.first = nk.Dense(2, 3, rng=0)
+        self.rest = [nk.Dropout(0.5, rng=1), nk.Dense(3, 1, rng=2)]
+        self.scale = 2.0
+
+    def forward(self, X):
+        for layer in self.children():
+            X = layer.forward(X)
+        return self.scale * X
+
+
+def test_children_parameters_and_mode_reach_every_held_layer():
+    pair = Pair()
+    first, dropout, last = pair.children()
+    assert (first, dropout, last) == (pair.first, *pair.rest)
+    assert [id(p) for p in pair.parameters()] == [
+        id(p) for p in (first.W, first.b, last.W, last.b)]
+    assert nk.Dense(2, 3).children() == [] and nk.ReLU().children() == []
+    model = nk.Sequential(nk.Residual(nk.Sequential(pair, nk.ReLU())), nk.Dense(1, 1))
+    assert model.children() == list(model.layers)
+    assert model.layers[0].children() == [model.layers[0].block]
+    assert len(model.parameters()) == 6
+    model.eval()
+    assert not dropout.training and not pair.training and not model.layers[0].training
+    model.train()
+    assert dropout.training and pair.training

@@ -29,14 +29,6 @@ class Skip(nk.Layer):
     def backward(self, grad_out):
         return grad_out + self.block.backward(grad_out)
 
-    def parameters(self):
-        return self.block.parameters()
-
-    def train(self, mode=True):
-        super().train(mode)
-        self.block.train(mode)
-        return self
-
 
 class Blow(nk.Layer):
     """The identity forward; its backward multiplies the gradient by inf."""

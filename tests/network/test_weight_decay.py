@@ -1,6 +1,6 @@
-"""Weight decay in SGD: the formula g = ∇L + λθ (with and without momentum).  That it
-gives the same weights as PyTorch's SGD(weight_decay=λ) is checked where PyTorch is
-installed: benchmarks/test_against_pytorch.py."""
+"""Weight decay in SGD: the formula d = ∇J + αθ (with and without momentum).  That it
+gives the same weights as PyTorch's SGD(weight_decay=α) is checked where PyTorch is
+installed: test_optim_torch.py."""
 
 import numpy as np
 import pytest
@@ -21,16 +21,16 @@ def small_net(seed=0):
 
 
 def manual_steps(model, X, y, steps, lr, momentum, weight_decay):
-    """The update written out from its formula: g = ∇L + λθ; v ← μv − ηg; θ ← θ + v."""
+    """The update written out from its formula: d = ∇J + αθ; v ← μv + d; θ ← θ − ηv."""
     loss = nk.MSELoss()
     velocity = [np.zeros_like(p.value) for p in model.parameters()]
     for _ in range(steps):
         loss(model(X), y)
         model.backward(loss.backward())
         for p, v in zip(model.parameters(), velocity, strict=True):
-            g = p.grad + weight_decay * p.value
-            v[...] = momentum * v - lr * g
-            p.value = p.value + v
+            d = p.grad + weight_decay * p.value
+            v[...] = momentum * v + d
+            p.value = p.value - lr * v
 
 
 def nnkit_steps(model, X, y, steps, lr, momentum, weight_decay):
@@ -52,11 +52,11 @@ def test_weight_decay_follows_its_formula(momentum):
         np.testing.assert_allclose(a.value, b.value, rtol=1e-12, atol=1e-14)
 
 
-def test_one_plain_step_shrinks_by_one_minus_lr_lambda():
+def test_one_plain_step_shrinks_by_one_minus_lr_alpha():
     p = nk.Parameter(np.array([2.0, -4.0]))
     p.grad = np.array([1.0, 1.0])
     nk.SGD([p], lr=0.1, weight_decay=0.5).step()
-    # θ ← (1 − ηλ) θ − η g = 0.95 θ − 0.1 g
+    # θ ← (1 − ηα) θ − η ∇J = 0.95 θ − 0.1 ∇J
     np.testing.assert_allclose(p.value, [0.95 * 2 - 0.1, 0.95 * -4 - 0.1], rtol=1e-15)
 
 

@@ -380,9 +380,6 @@ class CallCounter(Layer):
         self.n_backward += 1
         return self.model.backward(grad_out)
 
-    def parameters(self):
-        return self.model.parameters()
-
 
 def _widths(widths) -> list[int]:
     try:
