@@ -7,15 +7,14 @@ import {
   ACTIVATIONS, Adam, LOSSES, Network, Random, SGD, Trainer, initialWeights, lossForward,
 } from "../../nnkit/course/playground/js/trainer.mjs";
 
-/** A small network and batch with every loss's targets. */
-function setup(activation, loss, seed = 1) {
+/** A small network and a batch of n samples with every loss's targets. */
+function setup(activation, loss, n = 5, seed = 1) {
   const rng = new Random(seed);
   const units = LOSSES[loss].units(3);
   const sizes = [2, 4, 3, units];
   const { weights, biases } = initialWeights(sizes, activation, "normal", rng, 0.8);
   biases.forEach((b) => b.forEach((_, j) => { b[j] = rng.normal() * 0.3; }));
   const net = new Network(sizes, activation, LOSSES[loss].output, weights, biases);
-  const n = 5;
   const X = Float64Array.from({ length: n * 2 }, () => rng.normal());
   const y = Float64Array.from({ length: n }, (_, i) => (loss === "cross_entropy" ? i % 3 : i % 2));
   return { net, X, y, n, units };
@@ -25,10 +24,12 @@ function lossOf(net, X, y, n, loss, units) {
   return lossForward(loss, net.forward(X, n), y, 0, n, units, null);
 }
 
+// The products work in blocks of four samples: five leave a last block of one, two fill
+// only part of one (the edge of a block repeats its last sample).
 for (const activation of ACTIVATIONS) {
   for (const loss of Object.keys(LOSSES)) {
-    test(`gradient check: ${activation} hidden layers, ${loss}`, () => {
-      const { net, X, y, n, units } = setup(activation, loss);
+    for (const samples of [5, 2]) test(`gradient check: ${activation} hidden layers, ${loss}, ${samples} samples`, () => {
+      const { net, X, y, n, units } = setup(activation, loss, samples);
       const last = net.layers[net.layers.length - 1];
       lossForward(loss, net.forward(X, n), y, 0, n, units, last.G);
       net.backward(n);
@@ -52,6 +53,25 @@ for (const activation of ACTIVATIONS) {
     });
   }
 }
+
+test("each sample's outputs are the same alone and in a batch of any size", () => {
+  // Every output is summed in the same order wherever it sits in a block of the matrix
+  // product (and whichever samples fill the rest of the block), so the outputs are equal
+  // exactly.
+  const { net, X, units } = setup("tanh", "cross_entropy", 9);
+  const alone = [];
+  for (let i = 0; i < 9; i++) {
+    const out = net.forward(Float64Array.from([X[i], X[9 + i]]), 1);
+    alone.push(Array.from(out.subarray(0, units)));
+  }
+  for (let n = 1; n <= 9; n++) {
+    const batch = Float64Array.from([...X.subarray(0, n), ...X.subarray(9, 9 + n)]);
+    const out = net.forward(batch, n);
+    for (let i = 0; i < n; i++) {
+      assert.deepEqual(Array.from({ length: units }, (_, k) => out[k * n + i]), alone[i], `${n} samples`);
+    }
+  }
+});
 
 test("SGD with momentum and weight decay follows nnkit's update rule", () => {
   const value = Float64Array.from([1, -2]);

@@ -15,9 +15,9 @@
 //
 // Arrays are Float64Array. A weight matrix has nnkit's shape (n_out, n_in), row-major:
 // W[j*n_in + k]. A batch of n samples is stored feature by feature ("transposed"): feature
-// k of sample i is X[k*n + i], so that every inner loop below runs over contiguous
-// samples. Each output is still summed in nnkit's order -- z_ij = (Σ_k x_ik w_jk) + b_j,
-// k = 0, 1, ... -- so the layout changes the speed, not a single rounding.
+// k of sample i is X[k*n + i], so that neighbouring samples sit side by side in memory.
+// Each output is still summed in nnkit's order -- z_ij = (Σ_k x_ik w_jk) + b_j, k = 0, 1,
+// ... -- so the layout changes the speed, not a single rounding.
 
 /** fit's divergence limit (nnkit.training.DIVERGENCE_LOSS). */
 export const DIVERGENCE_LOSS = 1e6;
@@ -140,19 +140,26 @@ export function initialWeights(sizes, activation, init, rng, scale = 0.01) {
 
 // ---------------------------------------------------------------- activations
 
-/** a = f(z) in place over the first `count` entries (nnkit/activations.py). */
-function activate(name, Z, A, count) {
-  if (name === "relu") {
-    // np.maximum(z, 0): NaN stays NaN, so a diverging run is seen by the loss.
-    for (let i = 0; i < count; i++) A[i] = Math.max(Z[i], 0);
-  } else if (name === "tanh") {
-    for (let i = 0; i < count; i++) A[i] = Math.tanh(Z[i]);
-  } else if (name === "sigmoid") {
-    for (let i = 0; i < count; i++) A[i] = sigmoid(Z[i]);
-  } else if (name === "identity") {
-    if (A !== Z) A.set(Z.subarray(0, count));
-  } else {
-    throw new Error(`unknown activation ${JSON.stringify(name)}`);
+/**
+ * a = f(z + b) in place: Z holds W·X (rows × n, feature-major), b one bias per row;
+ * the bias is added last, as in nnkit's (X Wᵀ) + b (nnkit/activations.py for f).
+ */
+function biasActivate(name, Z, b, rows, n) {
+  for (let j = 0, z = 0; j < rows; j++) {
+    const bj = b[j];
+    const end = z + n;
+    if (name === "relu") {
+      // np.maximum(z, 0): NaN stays NaN, so a diverging run is seen by the loss.
+      for (; z < end; z++) Z[z] = Math.max(Z[z] + bj, 0);
+    } else if (name === "tanh") {
+      for (; z < end; z++) Z[z] = Math.tanh(Z[z] + bj);
+    } else if (name === "sigmoid") {
+      for (; z < end; z++) Z[z] = sigmoid(Z[z] + bj);
+    } else if (name === "identity") {
+      for (; z < end; z++) Z[z] += bj;
+    } else {
+      throw new Error(`unknown activation ${JSON.stringify(name)}`);
+    }
   }
 }
 
@@ -352,6 +359,73 @@ function checkPositive(value, name) {
   }
 }
 
+// ---------------------------------------------------------------- the matrix product
+//
+// A Dense layer needs three matrix products -- Z = W·X forward, dW = G·Xᵀ and dX = Wᵀ·G
+// backward -- and one function does them all, reading W, X and G through strides (a
+// transpose is only another way to read the same numbers). Speed comes from two
+// things. A sum is a chain of dependent additions, each waiting for the one before, so
+// eight independent sums run side by side (a 2 × 4 block of outputs), each still added
+// up in nnkit's order. And each number loaded serves several of those sums. A block at
+// the edge repeats its last row or column (the same output computed twice, the same
+// value), so there are no remainder loops.
+
+/**
+ * C = A·B, where C is R × N (row-major, C[r*N + c]), and A (R × S) and B (S × N) are read
+ * through strides: A[r][s] = A[r*ar + s*as], B[s][c] = B[s*bs + c*bc]. Each output is
+ * summed over s = 0, 1, ..., S-1 in that order.
+ */
+function matmul(C, R, N, S, A, ar, as, B, bs, bc) {
+  for (let r = 0; r < R; r += 2) {
+    const r1 = Math.min(r + 1, R - 1);
+    for (let c = 0; c < N; c += 4) {
+      const c1 = Math.min(c + 1, N - 1);
+      const c2 = Math.min(c + 2, N - 1);
+      const c3 = Math.min(c + 3, N - 1);
+      let p00 = 0, p01 = 0, p02 = 0, p03 = 0, p10 = 0, p11 = 0, p12 = 0, p13 = 0;
+      let a0 = r * ar;
+      let a1 = r1 * ar;
+      let b0 = c * bc;
+      const d1 = c1 * bc - b0;
+      const d2 = c2 * bc - b0;
+      const d3 = c3 * bc - b0;
+      for (let s = 0; s < S; s++, a0 += as, a1 += as, b0 += bs) {
+        const u = A[a0];
+        const v = A[a1];
+        const x0 = B[b0];
+        const x1 = B[b0 + d1];
+        const x2 = B[b0 + d2];
+        const x3 = B[b0 + d3];
+        p00 += u * x0;
+        p01 += u * x1;
+        p02 += u * x2;
+        p03 += u * x3;
+        p10 += v * x0;
+        p11 += v * x1;
+        p12 += v * x2;
+        p13 += v * x3;
+      }
+      C[r * N + c] = p00;
+      C[r * N + c1] = p01;
+      C[r * N + c2] = p02;
+      C[r * N + c3] = p03;
+      C[r1 * N + c] = p10;
+      C[r1 * N + c1] = p11;
+      C[r1 * N + c2] = p12;
+      C[r1 * N + c3] = p13;
+    }
+  }
+}
+
+/** out[j] = Σ_i M[j*n + i], over i in order: a bias's gradient, db = Σ_samples G. */
+function sumRows(out, M, rows, n) {
+  for (let j = 0, m = 0; j < rows; j++) {
+    let sum = 0;
+    for (const end = m + n; m < end; m++) sum += M[m];
+    out[j] = sum;
+  }
+}
+
 // ---------------------------------------------------------------- the network
 
 /**
@@ -398,67 +472,33 @@ export class Network {
     return params;
   }
 
-  /** Make the per-layer buffers hold `rows` rows. */
+  /**
+   * Make the per-layer buffers hold `rows` rows: outputs A (z, then a = f(z) in place)
+   * and gradients G (∂J/∂a, then ∂J/∂z in place), n_out × rows each.
+   */
   reserve(rows) {
     if (rows <= this.maxRows) return;
     this.maxRows = rows;
     for (const layer of this.layers) {
-      layer.Z = new Float64Array(rows * layer.nOut);
-      layer.A = layer.act === "identity" ? layer.Z : new Float64Array(rows * layer.nOut);
+      layer.A = new Float64Array(rows * layer.nOut);
       layer.G = new Float64Array(rows * layer.nOut);
     }
   }
 
-  // Speed: a sum is a chain of dependent additions, each waiting for the one before, so
-  // the loops below run four independent sums side by side (four samples, or four
-  // weights), each still added up in nnkit's order. Nothing else is reordered.
-
   /**
    * Outputs for the `n` samples of X (sizes[0] × n, feature-major); returns the last
-   * layer's buffer (units × n). z_ij = (Σ_k x_ik w_jk) + b_j, summed over k in order.
+   * layer's buffer (units × n). Each layer: Z = W·X, then a = f(z + b) in place.
    */
   forward(X, n) {
     this.reserve(n);
     let input = X;
     for (const layer of this.layers) {
-      const { nIn, nOut, W, b, Z } = layer;
-      for (let j = 0; j < nOut; j++) {
-        const zj = j * n;
-        const wj = j * nIn;
-        const bj = b[j];
-        let i = 0;
-        for (; i + 7 < n; i += 8) {
-          let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-          for (let k = 0, x = i; k < nIn; k++, x += n) {
-            const w = W[wj + k];
-            s0 += input[x] * w;
-            s1 += input[x + 1] * w;
-            s2 += input[x + 2] * w;
-            s3 += input[x + 3] * w;
-            s4 += input[x + 4] * w;
-            s5 += input[x + 5] * w;
-            s6 += input[x + 6] * w;
-            s7 += input[x + 7] * w;
-          }
-          const z = zj + i;
-          Z[z] = s0 + bj;
-          Z[z + 1] = s1 + bj;
-          Z[z + 2] = s2 + bj;
-          Z[z + 3] = s3 + bj;
-          Z[z + 4] = s4 + bj;
-          Z[z + 5] = s5 + bj;
-          Z[z + 6] = s6 + bj;
-          Z[z + 7] = s7 + bj;
-        }
-        for (; i < n; i++) {
-          let s = 0;
-          for (let k = 0, x = i; k < nIn; k++, x += n) s += input[x] * W[wj + k];
-          Z[zj + i] = s + bj;
-        }
-      }
-      activate(layer.act, Z, layer.A, n * nOut);
+      const { nIn, nOut, W, A } = layer;
+      // Z[j][i] = Σ_k W[j][k] X[k][i]
+      matmul(A, nOut, n, nIn, W, nIn, 1, input, n, 1);
+      biasActivate(layer.act, A, layer.b, nOut, n);
       layer.input = input;
-      input = layer.A;
+      input = A;
     }
     return input;
   }
@@ -466,73 +506,19 @@ export class Network {
   /**
    * Back-propagate dJ/d(output) (in the last layer's G, n samples) through the network,
    * storing every gradient; the first layer computes no ∂J/∂X (nnkit's input_grad=False).
-   * dW_jk = Σ_i g_ij x_ik and db_j = Σ_i g_ij (over i in order), dX_ik = Σ_j g_ij w_jk.
+   * Each layer: ∂J/∂z = ∂J/∂a · f'(z) in place, then dW, db and, for the layer below, dX
+   * (nnkit's dW = Gᵀ X, db = Σ G, dX = G W, in this file's feature-major layout).
    */
   backward(n) {
     for (let l = this.layers.length - 1; l >= 0; l--) {
-      const layer = this.layers[l];
-      const { nIn, nOut, W, gW, gb, G, input } = layer;
-      activationBackward(layer.act, G, layer.A, n * nOut);
-      for (let j = 0; j < nOut; j++) {
-        const gj = j * n;
-        const wj = j * nIn;
-        // Four weights at a time; in a last, short block the missing ones repeat the
-        // first (their sums are dropped). The first block also sums db_j.
-        for (let k = 0; k < nIn; k += 4) {
-          const x0 = k * n;
-          const x1 = k + 1 < nIn ? x0 + n : x0;
-          const x2 = k + 2 < nIn ? x0 + 2 * n : x0;
-          const x3 = k + 3 < nIn ? x0 + 3 * n : x0;
-          let s0 = 0, s1 = 0, s2 = 0, s3 = 0, sb = 0;
-          for (let i = 0; i < n; i++) {
-            const g = G[gj + i];
-            sb += g;
-            s0 += g * input[x0 + i];
-            s1 += g * input[x1 + i];
-            s2 += g * input[x2 + i];
-            s3 += g * input[x3 + i];
-          }
-          if (k === 0) gb[j] = sb;
-          gW[wj + k] = s0;
-          if (k + 1 < nIn) gW[wj + k + 1] = s1;
-          if (k + 2 < nIn) gW[wj + k + 2] = s2;
-          if (k + 3 < nIn) gW[wj + k + 3] = s3;
-        }
-      }
+      const { nIn, nOut, W, gW, gb, G, A, input, act } = this.layers[l];
+      activationBackward(act, G, A, n * nOut);
+      // dW[j][k] = Σ_i G[j][i] X[k][i], db[j] = Σ_i G[j][i]
+      matmul(gW, nOut, nIn, n, G, n, 1, input, 1, n);
+      sumRows(gb, G, nOut, n);
       if (l === 0) break;
-      const below = this.layers[l - 1].G;
-      for (let k = 0; k < nIn; k++) {
-        const dk = k * n;
-        let i = 0;
-        for (; i + 7 < n; i += 8) {
-          let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-          for (let j = 0, g = i, w = k; j < nOut; j++, g += n, w += nIn) {
-            const wjk = W[w];
-            s0 += G[g] * wjk;
-            s1 += G[g + 1] * wjk;
-            s2 += G[g + 2] * wjk;
-            s3 += G[g + 3] * wjk;
-            s4 += G[g + 4] * wjk;
-            s5 += G[g + 5] * wjk;
-            s6 += G[g + 6] * wjk;
-            s7 += G[g + 7] * wjk;
-          }
-          const d = dk + i;
-          below[d] = s0;
-          below[d + 1] = s1;
-          below[d + 2] = s2;
-          below[d + 3] = s3;
-          below[d + 4] = s4;
-          below[d + 5] = s5;
-          below[d + 6] = s6;
-          below[d + 7] = s7;
-        }
-        for (; i < n; i++) {
-          let s = 0;
-          for (let j = 0, g = i, w = k; j < nOut; j++, g += n, w += nIn) s += G[g] * W[w];
-          below[dk + i] = s;
-        }
-      }
+      // dX[k][i] = Σ_j W[j][k] G[j][i]
+      matmul(this.layers[l - 1].G, nIn, n, nOut, W, 1, nIn, G, n, 1);
     }
   }
 
