@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  ACTIVATIONS, Adam, LOSSES, Network, Random, SGD, Trainer, initialWeights, lossForward,
+  ACTIVATIONS, Adam, LOSSES, Network, Random, SGD, Trainer, initialWeights, lossForward, workspace,
 } from "../../nnkit/course/playground/js/trainer.mjs";
 
 /** A small network and a batch of n samples with every loss's targets. */
@@ -71,6 +71,46 @@ test("each sample's outputs are the same alone and in a batch of any size", () =
       assert.deepEqual(Array.from({ length: units }, (_, k) => out[k * n + i]), alone[i], `${n} samples`);
     }
   }
+});
+
+test("the WebAssembly products equal matmul's: combine to the bit, dots to rounding", () => {
+  const rng = new Random(5);
+  for (const [R, N, S] of [[1, 4, 1], [3, 5, 2], [16, 200, 16], [2, 3, 7], [5, 9, 1], [4, 1, 3]]) {
+    const lengths = [R * S, S * N, N * S, R * N];
+    const fast = workspace(lengths, true);
+    const plain = workspace(lengths, false);
+    for (let a = 0; a < 3; a++) {
+      for (let i = 0; i < lengths[a]; i++) fast.arrays[a][i] = plain.arrays[a][i] = rng.normal();
+    }
+    const [A, B, Bt, C] = fast.arrays;
+    const [pA, pB, pBt, pC] = plain.arrays;
+    for (const [ar, as] of [[S, 1], [1, R]]) { // A read along its rows, and down its columns
+      fast.combine(C, R, N, S, A, ar, as, B);
+      plain.combine(pC, R, N, S, pA, ar, as, pB);
+      assert.deepEqual(Array.from(C), Array.from(pC), `combine ${R}x${N}x${S}`);
+    }
+    fast.dots(C, R, N, S, A, Bt);
+    plain.dots(pC, R, N, S, pA, pBt);
+    C.forEach((value, i) => {
+      assert.ok(Math.abs(value - pC[i]) <= 1e-14 * (1 + Math.abs(pC[i])), `dots ${R}x${N}x${S}: ${value} vs ${pC[i]}`);
+    });
+  }
+});
+
+test("a network trains the same with and without WebAssembly", () => {
+  const { X, y } = problem();
+  const sizes = [2, 7, 5, 3];
+  const { weights, biases } = initialWeights(sizes, "relu", null, new Random(6));
+  const base = { sizes, activation: "relu", loss: "cross_entropy", X, y: y.map((v, i) => (i % 3 ? v : 2)),
+    weights, biases, optimizer: { name: "adam", lr: 0.01 }, batchSize: 13, seed: 2 };
+  const fast = new Trainer(base);
+  const plain = new Trainer({ ...base, webassembly: false });
+  assert.ok(fast.net.webassembly && !plain.net.webassembly);
+  for (let e = 0; e < 20; e++) assert.ok(fast.step() && plain.step());
+  fast.history.epochLoss.forEach((value, e) => {
+    const expected = plain.history.epochLoss[e];
+    assert.ok(Math.abs(value - expected) <= 1e-12 * expected, `epoch ${e + 1}: ${value} vs ${expected}`);
+  });
 });
 
 test("SGD with momentum and weight decay follows nnkit's update rule", () => {
