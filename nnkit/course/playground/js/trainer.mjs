@@ -498,49 +498,48 @@ const element = (base, index) => op.add(base, op.mul(index, op.i32(8)));
 
 /**
  * combine(C, R, N, S, A, ar, as, B) = matmul(C, R, N, S, A, ar, as, B, N, 1) for N >= 4:
- * C[r][c] = Σ_s A[r*ar + s*as] · B[s*N + c], with C, A and B given as byte addresses. Its
- * 2 × 4 block of outputs is four pairs of sums; a last, short block of columns moves
- * back to end at column N, overlapping the one before (the same outputs again).
+ * C[r][c] = Σ_s A[r*ar + s*as] · B[s*N + c], with C, A and B given as byte addresses.
+ * Its block of outputs is 4 rows × 4 columns, eight pairs of sums; a block at the edge
+ * repeats the last row, and a last, short block of columns moves back to end at column
+ * N, overlapping the one before (the same outputs again).
  */
 function combineCode() {
   const { get, set, i32, add, sub, mul, less, min, load, splat, store, add2, mul2, zeros } = op;
   const [C, R, N, S, A, ar, as, B] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const [r, r1, c, s, a0, a1, b] = [8, 9, 10, 11, 12, 13, 14];
-  const [p0, p1, q0, q1, u, v, x0, x1] = [15, 16, 17, 18, 19, 20, 21, 22]; // v128
-  const out = (row) => element(get(C), add(mul(get(row), get(N)), get(c)));
+  const [r, c, s, b] = [8, 9, 10, 11];
+  const rows = [12, 13, 14, 15]; // row indices r..r+3, at most R - 1
+  const aAt = [16, 17, 18, 19]; // byte addresses of A[row][s]
+  const sums = [20, 21, 22, 23, 24, 25, 26, 27]; // v128: per row, columns c..c+1 and c+2..c+3
+  const [x0, x1, w] = [28, 29, 30]; // v128
   const body = [
     set(r, i32(0)),
     op.while(less(get(r), get(R)),
-      set(r1, min(add(get(r), i32(1)), sub(get(R), i32(1)))),
+      rows.map((row, i) => set(row, min(add(get(r), i32(i)), sub(get(R), i32(1))))),
       set(c, i32(0)),
       op.while(less(get(c), get(N)),
         set(c, min(get(c), sub(get(N), i32(4)))),
-        [p0, p1, q0, q1].map((sum) => set(sum, zeros())),
-        set(a0, element(get(A), mul(get(r), get(ar)))),
-        set(a1, element(get(A), mul(get(r1), get(ar)))),
+        sums.map((sum) => set(sum, zeros())),
+        rows.map((row, i) => set(aAt[i], element(get(A), mul(get(row), get(ar))))),
         set(b, element(get(B), get(c))),
         set(s, i32(0)),
         op.while(less(get(s), get(S)),
-          set(u, splat(get(a0))), // A[r][s] twice
-          set(v, splat(get(a1))), // A[r1][s] twice
           set(x0, load(get(b))), // B[s][c], B[s][c + 1]
           set(x1, load(get(b), 16)), // B[s][c + 2], B[s][c + 3]
-          set(p0, add2(get(p0), mul2(get(u), get(x0)))),
-          set(p1, add2(get(p1), mul2(get(u), get(x1)))),
-          set(q0, add2(get(q0), mul2(get(v), get(x0)))),
-          set(q1, add2(get(q1), mul2(get(v), get(x1)))),
-          set(a0, element(get(a0), get(as))),
-          set(a1, element(get(a1), get(as))),
+          rows.map((_, i) => [
+            set(w, splat(get(aAt[i]))), // A[row][s] twice
+            set(sums[2 * i], add2(get(sums[2 * i]), mul2(get(w), get(x0)))),
+            set(sums[2 * i + 1], add2(get(sums[2 * i + 1]), mul2(get(w), get(x1)))),
+            set(aAt[i], element(get(aAt[i]), get(as)))]),
           set(b, element(get(b), get(N))),
           set(s, add(get(s), i32(1)))),
-        store(out(r), get(p0)),
-        store(out(r), get(p1), 16),
-        store(out(r1), get(q0)),
-        store(out(r1), get(q1), 16),
+        rows.map((row, i) => {
+          const out = element(get(C), add(mul(get(row), get(N)), get(c)));
+          return [store(out, get(sums[2 * i])), store(out, get(sums[2 * i + 1]), 16)];
+        }),
         set(c, add(get(c), i32(4)))),
-      set(r, add(get(r), i32(2)))),
+      set(r, add(get(r), i32(4)))),
   ];
-  return { name: "combine", params: 8, locals: [[7, I32], [8, V128]], body };
+  return { name: "combine", params: 8, locals: [[12, I32], [11, V128]], body };
 }
 
 /**
