@@ -363,9 +363,10 @@ function checkPositive(value, name) {
 // ---------------------------------------------------------------- the matrix product
 //
 // A Dense layer needs three matrix products -- Z = W·X forward, dW = G·Xᵀ and dX = Wᵀ·G
-// backward -- and one function does them all, reading W, X and G through strides (a
-// transpose is only another way to read the same numbers). Speed comes from two
-// things. A sum is a chain of dependent additions, each waiting for the one before, so
+// backward -- and in JavaScript one function does them all, reading W, X and G through
+// strides (a transpose is only another way to read the same numbers). It is the
+// reference for the WebAssembly kernels below, which do the same faster, and what runs
+// where they cannot. Speed comes from two things. A sum is a chain of dependent additions, each waiting for the one before, so
 // eight independent sums run side by side (a 2 × 4 block of outputs), each still added
 // up in nnkit's order. And each number loaded serves several of those sums. A block at
 // the edge repeats its last row or column (the same output computed twice, the same
@@ -619,7 +620,10 @@ function assemble(functions) {
   ]));
 }
 
-/** The compiled module, or null where WebAssembly (with SIMD) is missing. */
+/**
+ * The compiled module, or null where WebAssembly (with SIMD) is missing. At about 2 KB it
+ * may be compiled synchronously on a page's main thread (browsers allow up to 4 KB).
+ */
 const KERNELS = (() => {
   const bytes = assemble([combineCode(), dotsCode()]);
   try {
