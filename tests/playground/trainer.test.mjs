@@ -97,6 +97,28 @@ test("the WebAssembly products equal matmul's: combine to the bit, dots to round
   }
 });
 
+test("the WebAssembly ReLU equals JavaScript's, NaN and odd lengths included", () => {
+  const rng = new Random(8);
+  for (const [rows, n] of [[1, 1], [3, 5], [2, 8], [16, 200]]) {
+    const lengths = [rows * n, rows * n, rows];
+    const fast = workspace(lengths, true);
+    const plain = workspace(lengths, false);
+    for (let a = 0; a < 3; a++) {
+      for (let i = 0; i < lengths[a]; i++) fast.arrays[a][i] = plain.arrays[a][i] = rng.normal();
+    }
+    fast.arrays[0][rows * n - 1] = plain.arrays[0][rows * n - 1] = NaN;
+    const [Z, G, b] = fast.arrays;
+    const [pZ, pG, pb] = plain.arrays;
+    fast.biasActivate("relu", Z, b, rows, n);
+    plain.biasActivate("relu", pZ, pb, rows, n);
+    assert.deepEqual(Array.from(Z), Array.from(pZ), `max(z + b, 0), ${rows} x ${n}`);
+    assert.ok(Number.isNaN(Z[rows * n - 1]));
+    fast.activationBackward("relu", G, Z, rows * n);
+    plain.activationBackward("relu", pG, pZ, rows * n);
+    assert.deepEqual(Array.from(G), Array.from(pG), `g · (a > 0), ${rows} x ${n}`);
+  }
+});
+
 test("a network trains the same with and without WebAssembly", () => {
   const { X, y } = problem();
   const sizes = [2, 7, 5, 3];

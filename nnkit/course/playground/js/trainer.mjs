@@ -484,6 +484,10 @@ const op = {
   f64Store: (address, value) => [address, value, 0x39, memarg(0)],
   f64Add: (a, b) => [a, b, 0xa0],
   f64Mul: (a, b) => [a, b, 0xa2],
+  f64Max: (a, b) => [a, b, 0xa5],
+  f64Greater: (a, b) => [a, b, 0x64],
+  f64: (value) => [0x44, [...new Uint8Array(Float64Array.of(value).buffer)]],
+  select: (a, b, condition) => [a, b, condition, 0x1b], // a if condition, else b
   // v128: two float64 side by side
   load: (address, offset = 0) => [address, simd(0x00), memarg(offset)],
   splat: (address) => [address, simd(0x0a), memarg(0)], // one float64, in both lanes
@@ -492,6 +496,10 @@ const op = {
   lane: (vector, lane) => [vector, simd(0x21), lane],
   add2: (a, b) => [a, b, simd(0xf0)],
   mul2: (a, b) => [a, b, simd(0xf2)],
+  max2: (a, b) => [a, b, simd(0xf5)],
+  greater2: (a, b) => [a, b, simd(0x4a)], // all ones (true) or zeros, per lane
+  and: (a, b) => [a, b, simd(0x4e)],
+  both: (value) => [value, simd(0x14)], // an f64 in both lanes
 };
 
 /** The byte address of element `index` of the float64 array at byte address `base`. */
@@ -597,6 +605,50 @@ function dotsCode() {
   return { name: "dots", params: 6, locals: [[15, I32], [10, V128], [1, F64]], body };
 }
 
+/**
+ * ReLU, the playground's default activation, two entries at a time (an odd last entry
+ * alone), as biasActivate and activationBackward do it one at a time:
+ * biasRelu(Z, rows, n, b): Z[j][i] = max(Z[j][i] + b[j], 0) (NaN stays NaN), and
+ * reluMask(G, A, count): G[i] = G[i] · (A[i] > 0 ? 1 : 0), nnkit's grad * (cache > 0).
+ */
+function reluCode() {
+  const { get, set, add, mul, less, load, store, add2, mul2, max2, greater2, zeros, lane } = op;
+  const [Z, rows, n, b] = [0, 1, 2, 3];
+  const [j, z, end] = [4, 5, 6];
+  const bias = 7; // v128
+  const biasRelu = [
+    set(j, op.i32(0)),
+    op.while(less(get(j), get(rows)),
+      set(bias, op.splat(element(get(b), get(j)))),
+      set(z, element(get(Z), mul(get(j), get(n)))),
+      set(end, element(get(z), get(n))),
+      op.while(less(add(get(z), op.i32(8)), get(end)),
+        store(get(z), max2(add2(load(get(z)), get(bias)), zeros())),
+        set(z, add(get(z), op.i32(16)))),
+      op.if(less(get(z), get(end)),
+        op.f64Store(get(z), op.f64Max(op.f64Add(op.f64Load(get(z)), lane(get(bias), 0)), op.f64(0)))),
+      set(j, add(get(j), op.i32(1)))),
+  ];
+  const [G, A, count] = [0, 1, 2];
+  const [g, a, stop] = [3, 4, 5];
+  const reluMask = [
+    set(g, get(G)),
+    set(a, get(A)),
+    set(stop, element(get(G), get(count))),
+    op.while(less(add(get(g), op.i32(8)), get(stop)),
+      store(get(g), mul2(load(get(g)), op.and(greater2(load(get(a)), zeros()), op.both(op.f64(1))))),
+      set(g, add(get(g), op.i32(16))),
+      set(a, add(get(a), op.i32(16)))),
+    op.if(less(get(g), get(stop)),
+      op.f64Store(get(g), op.f64Mul(op.f64Load(get(g)),
+        op.select(op.f64(1), op.f64(0), op.f64Greater(op.f64Load(get(a)), op.f64(0)))))),
+  ];
+  return [
+    { name: "biasRelu", params: 4, locals: [[3, I32], [1, V128]], body: biasRelu },
+    { name: "reluMask", params: 3, locals: [[3, I32]], body: reluMask },
+  ];
+}
+
 /** A WebAssembly module (binary format) of these functions, importing its memory. */
 function assemble(functions) {
   const flat = (x) => (Array.isArray(x) ? x.flatMap(flat) : [x]);
@@ -625,7 +677,7 @@ function assemble(functions) {
  * may be compiled synchronously on a page's main thread (browsers allow up to 4 KB).
  */
 const KERNELS = (() => {
-  const bytes = assemble([combineCode(), dotsCode()]);
+  const bytes = assemble([combineCode(), dotsCode(), ...reluCode()]);
   try {
     return new WebAssembly.Module(bytes);
   } catch {
@@ -634,11 +686,13 @@ const KERNELS = (() => {
 })();
 
 /**
- * Float64Arrays of the given lengths, side by side in one WebAssembly memory, and the
- * two products on them: `combine` (C = A·B, B read along its rows) and `dots` (C = A·Bᵀ),
- * each taking arrays of this workspace, with matmul's arguments. Without WebAssembly
- * (or with `webassembly` false) the arrays are ordinary and matmul does the products;
- * so it does when C has fewer than four columns (combine's smallest block).
+ * Float64Arrays of the given lengths, side by side in one WebAssembly memory, and what
+ * the network does on them: the two products `combine` (C = A·B, B read along its rows)
+ * and `dots` (C = A·Bᵀ), with matmul's arguments, and `biasActivate` and
+ * `activationBackward` (ReLU by the kernels, the others in JavaScript), all on arrays
+ * of this workspace. Without WebAssembly (or with `webassembly` false) the arrays are
+ * ordinary and JavaScript does everything; matmul also does combine's work when C has
+ * fewer than four columns (combine's smallest block).
  */
 export function workspace(lengths, webassembly = KERNELS !== null) {
   if (!webassembly) {
@@ -646,11 +700,13 @@ export function workspace(lengths, webassembly = KERNELS !== null) {
       arrays: lengths.map((length) => new Float64Array(length)),
       combine: (C, R, N, S, A, ar, as, B) => matmul(C, R, N, S, A, ar, as, B, N, 1),
       dots: (C, R, N, S, A, B) => matmul(C, R, N, S, A, S, 1, B, 1, S),
+      biasActivate,
+      activationBackward,
     };
   }
   const total = lengths.reduce((sum, length) => sum + length, 0);
   const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((total * 8) / 65536)) });
-  const { combine, dots } = new WebAssembly.Instance(KERNELS, { env: { memory } }).exports;
+  const { combine, dots, biasRelu, reluMask } = new WebAssembly.Instance(KERNELS, { env: { memory } }).exports;
   let offset = 0;
   const arrays = lengths.map((length) => {
     const array = new Float64Array(memory.buffer, offset, length);
@@ -664,6 +720,14 @@ export function workspace(lengths, webassembly = KERNELS !== null) {
       else combine(C.byteOffset, R, N, S, A.byteOffset, ar, as, B.byteOffset);
     },
     dots: (C, R, N, S, A, B) => dots(C.byteOffset, R, N, S, A.byteOffset, B.byteOffset),
+    biasActivate: (name, Z, b, rows, n) => {
+      if (name === "relu") biasRelu(Z.byteOffset, rows, n, b.byteOffset);
+      else biasActivate(name, Z, b, rows, n);
+    },
+    activationBackward: (name, G, A, count) => {
+      if (name === "relu") reluMask(G.byteOffset, A.byteOffset, count);
+      else activationBackward(name, G, A, count);
+    },
   };
 }
 
@@ -717,18 +781,18 @@ export class Network {
   /**
    * Make the buffers hold `rows` samples: the input X, and per layer the outputs A (z,
    * then a = f(z) in place) and gradients G (∂J/∂a, then ∂J/∂z in place), n_out × rows
-   * each, with a copy of W and the product dW where the products can reach them.
+   * each, with copies of W and b and the product dW where the kernels can reach them.
    */
   reserve(rows) {
     if (rows <= this.maxRows) return;
     this.maxRows = rows;
     const lengths = [this.sizes[0] * rows];
-    for (const { nIn, nOut } of this.layers) lengths.push(nOut * nIn, nOut * nIn, nOut * rows, nOut * rows);
+    for (const { nIn, nOut } of this.layers) lengths.push(nOut * nIn, nOut, nOut * nIn, nOut * rows, nOut * rows);
     this.space = workspace(lengths, this.webassembly);
     const arrays = this.space.arrays;
     this.X = arrays[0];
     this.layers.forEach((layer, l) => {
-      [layer.Wcopy, layer.gWproduct, layer.A, layer.G] = arrays.slice(1 + 4 * l, 5 + 4 * l);
+      [layer.Wcopy, layer.bCopy, layer.gWproduct, layer.A, layer.G] = arrays.slice(1 + 5 * l, 6 + 5 * l);
     });
   }
 
@@ -741,11 +805,12 @@ export class Network {
     this.X.set(X.subarray(0, this.sizes[0] * n));
     let input = this.X;
     for (const layer of this.layers) {
-      const { nIn, nOut, Wcopy, A } = layer;
+      const { nIn, nOut, Wcopy, bCopy, A } = layer;
       Wcopy.set(layer.W); // backward uses this copy too: the W of this forward pass
+      bCopy.set(layer.b);
       // Z[j][i] = Σ_k W[j][k] X[k][i]
       this.space.combine(A, nOut, n, nIn, Wcopy, nIn, 1, input);
-      biasActivate(layer.act, A, layer.b, nOut, n);
+      this.space.biasActivate(layer.act, A, bCopy, nOut, n);
       layer.input = input;
       input = A;
     }
@@ -761,7 +826,7 @@ export class Network {
   backward(n) {
     for (let l = this.layers.length - 1; l >= 0; l--) {
       const { nIn, nOut, Wcopy, gWproduct, gb, G, A, input, act } = this.layers[l];
-      activationBackward(act, G, A, n * nOut);
+      this.space.activationBackward(act, G, A, n * nOut);
       // dW[j][k] = Σ_i G[j][i] X[k][i], db[j] = Σ_i G[j][i]
       this.space.dots(gWproduct, nOut, nIn, n, G, input);
       this.layers[l].gW.set(gWproduct);
