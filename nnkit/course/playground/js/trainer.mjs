@@ -435,9 +435,10 @@ function sumRows(out, M, rows, n) {
 // epoch run there, about four times as fast as matmul: `combine` (Z = W·X and dX = Wᵀ·G,
 // each output summed in matmul's order, to the last bit) and `dots` (dW = G·Xᵀ, each a
 // dot product over the samples summed as two interleaved halves, then added: another
-// rounding, as a BLAS's is). The module is assembled below, byte by byte, so there is no
-// build step and no binary file. Each helper returns the bytes of one instruction after
-// those of its operands, so the code reads like WebAssembly's folded text format.
+// rounding, as a BLAS's is); so does ReLU, the default activation. The module is
+// assembled below, byte by byte, so there is no build step and no binary file. Each
+// helper returns the bytes of one instruction after those of its operands, so the code
+// reads like WebAssembly's folded text format.
 
 /** An unsigned (uleb) or signed (sleb) LEB128 number, WebAssembly's integer encoding. */
 function uleb(value) {
@@ -475,8 +476,8 @@ const op = {
   sub: (a, b) => [a, b, 0x6b],
   mul: (a, b) => [a, b, 0x6c],
   less: (a, b) => [a, b, 0x49], // unsigned
-  /** The smaller of two (unsigned) values: select keeps `a` when a < b. */
-  min: (a, b) => [a, b, a, b, 0x49, 0x1b],
+  select: (a, b, condition) => [a, b, condition, 0x1b], // a if condition, else b
+  min: (a, b) => op.select(a, b, op.less(a, b)),
   /** while (condition) { body }: a block to leave, around a loop to repeat. */
   while: (condition, ...body) => [0x02, 0x40, 0x03, 0x40, condition, 0x45, 0x0d, 1, body, 0x0c, 0, 0x0b, 0x0b],
   if: (condition, ...body) => [condition, 0x04, 0x40, body, 0x0b],
@@ -486,8 +487,11 @@ const op = {
   f64Mul: (a, b) => [a, b, 0xa2],
   f64Max: (a, b) => [a, b, 0xa5],
   f64Greater: (a, b) => [a, b, 0x64],
-  f64: (value) => [0x44, [...new Uint8Array(Float64Array.of(value).buffer)]],
-  select: (a, b, condition) => [a, b, condition, 0x1b], // a if condition, else b
+  f64: (value) => {
+    const bytes = new DataView(new ArrayBuffer(8));
+    bytes.setFloat64(0, value, true); // little-endian, as WebAssembly stores numbers
+    return [0x44, [...new Uint8Array(bytes.buffer)]];
+  },
   // v128: two float64 side by side
   load: (address, offset = 0) => [address, simd(0x00), memarg(offset)],
   splat: (address) => [address, simd(0x0a), memarg(0)], // one float64, in both lanes
