@@ -4,18 +4,17 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  ACTIVATIONS, Adam, LOSSES, Network, Random, SGD, Trainer, initialWeights, lossForward,
+  ACTIVATIONS, Adam, LOSSES, Network, Random, SGD, Trainer, initialWeights, lossForward, workspace,
 } from "../../nnkit/course/playground/js/trainer.mjs";
 
-/** A small network and batch with every loss's targets. */
-function setup(activation, loss, seed = 1) {
+/** A small network and a batch of n samples with every loss's targets. */
+function setup(activation, loss, n = 5, seed = 1) {
   const rng = new Random(seed);
   const units = LOSSES[loss].units(3);
   const sizes = [2, 4, 3, units];
   const { weights, biases } = initialWeights(sizes, activation, "normal", rng, 0.8);
   biases.forEach((b) => b.forEach((_, j) => { b[j] = rng.normal() * 0.3; }));
   const net = new Network(sizes, activation, LOSSES[loss].output, weights, biases);
-  const n = 5;
   const X = Float64Array.from({ length: n * 2 }, () => rng.normal());
   const y = Float64Array.from({ length: n }, (_, i) => (loss === "cross_entropy" ? i % 3 : i % 2));
   return { net, X, y, n, units };
@@ -25,10 +24,12 @@ function lossOf(net, X, y, n, loss, units) {
   return lossForward(loss, net.forward(X, n), y, 0, n, units, null);
 }
 
+// The products work in blocks of four samples: five leave a last block of one, two fill
+// only part of one (the edge of a block repeats its last sample).
 for (const activation of ACTIVATIONS) {
   for (const loss of Object.keys(LOSSES)) {
-    test(`gradient check: ${activation} hidden layers, ${loss}`, () => {
-      const { net, X, y, n, units } = setup(activation, loss);
+    for (const samples of [5, 2]) test(`gradient check: ${activation} hidden layers, ${loss}, ${samples} samples`, () => {
+      const { net, X, y, n, units } = setup(activation, loss, samples);
       const last = net.layers[net.layers.length - 1];
       lossForward(loss, net.forward(X, n), y, 0, n, units, last.G);
       net.backward(n);
@@ -52,6 +53,87 @@ for (const activation of ACTIVATIONS) {
     });
   }
 }
+
+test("each sample's outputs are the same alone and in a batch of any size", () => {
+  // Every output is summed in the same order wherever it sits in a block of the matrix
+  // product (and whichever samples fill the rest of the block), so the outputs are equal
+  // exactly.
+  const { net, X, units } = setup("tanh", "cross_entropy", 9);
+  const alone = [];
+  for (let i = 0; i < 9; i++) {
+    const out = net.forward(Float64Array.from([X[i], X[9 + i]]), 1);
+    alone.push(Array.from(out.subarray(0, units)));
+  }
+  for (let n = 1; n <= 9; n++) {
+    const batch = Float64Array.from([...X.subarray(0, n), ...X.subarray(9, 9 + n)]);
+    const out = net.forward(batch, n);
+    for (let i = 0; i < n; i++) {
+      assert.deepEqual(Array.from({ length: units }, (_, k) => out[k * n + i]), alone[i], `${n} samples`);
+    }
+  }
+});
+
+test("the WebAssembly products equal matmul's: combine to the bit, dots to rounding", () => {
+  const rng = new Random(5);
+  for (const [R, N, S] of [[1, 4, 1], [3, 5, 2], [16, 200, 16], [2, 3, 7], [5, 9, 1], [4, 1, 3]]) {
+    const lengths = [R * S, S * N, N * S, R * N];
+    const fast = workspace(lengths, true);
+    const plain = workspace(lengths, false);
+    for (let a = 0; a < 3; a++) {
+      for (let i = 0; i < lengths[a]; i++) fast.arrays[a][i] = plain.arrays[a][i] = rng.normal();
+    }
+    const [A, B, Bt, C] = fast.arrays;
+    const [pA, pB, pBt, pC] = plain.arrays;
+    for (const [ar, as] of [[S, 1], [1, R]]) { // A read along its rows, and down its columns
+      fast.combine(C, R, N, S, A, ar, as, B);
+      plain.combine(pC, R, N, S, pA, ar, as, pB);
+      assert.deepEqual(Array.from(C), Array.from(pC), `combine ${R}x${N}x${S}`);
+    }
+    fast.dots(C, R, N, S, A, Bt);
+    plain.dots(pC, R, N, S, pA, pBt);
+    C.forEach((value, i) => {
+      assert.ok(Math.abs(value - pC[i]) <= 1e-14 * (1 + Math.abs(pC[i])), `dots ${R}x${N}x${S}: ${value} vs ${pC[i]}`);
+    });
+  }
+});
+
+test("the WebAssembly ReLU equals JavaScript's, NaN and odd lengths included", () => {
+  const rng = new Random(8);
+  for (const [rows, n] of [[1, 1], [3, 5], [2, 8], [16, 200]]) {
+    const lengths = [rows * n, rows * n, rows];
+    const fast = workspace(lengths, true);
+    const plain = workspace(lengths, false);
+    for (let a = 0; a < 3; a++) {
+      for (let i = 0; i < lengths[a]; i++) fast.arrays[a][i] = plain.arrays[a][i] = rng.normal();
+    }
+    fast.arrays[0][rows * n - 1] = plain.arrays[0][rows * n - 1] = NaN;
+    const [Z, G, b] = fast.arrays;
+    const [pZ, pG, pb] = plain.arrays;
+    fast.biasActivate("relu", Z, b, rows, n);
+    plain.biasActivate("relu", pZ, pb, rows, n);
+    assert.deepEqual(Array.from(Z), Array.from(pZ), `max(z + b, 0), ${rows} x ${n}`);
+    assert.ok(Number.isNaN(Z[rows * n - 1]));
+    fast.activationBackward("relu", G, Z, rows * n);
+    plain.activationBackward("relu", pG, pZ, rows * n);
+    assert.deepEqual(Array.from(G), Array.from(pG), `g · (a > 0), ${rows} x ${n}`);
+  }
+});
+
+test("a network trains the same with and without WebAssembly", () => {
+  const { X, y } = problem();
+  const sizes = [2, 7, 5, 3];
+  const { weights, biases } = initialWeights(sizes, "relu", null, new Random(6));
+  const base = { sizes, activation: "relu", loss: "cross_entropy", X, y: y.map((v, i) => (i % 3 ? v : 2)),
+    weights, biases, optimizer: { name: "adam", lr: 0.01 }, batchSize: 13, seed: 2 };
+  const fast = new Trainer(base);
+  const plain = new Trainer({ ...base, webassembly: false });
+  assert.ok(fast.net.webassembly && !plain.net.webassembly);
+  for (let e = 0; e < 20; e++) assert.ok(fast.step() && plain.step());
+  fast.history.epochLoss.forEach((value, e) => {
+    const expected = plain.history.epochLoss[e];
+    assert.ok(Math.abs(value - expected) <= 1e-12 * expected, `epoch ${e + 1}: ${value} vs ${expected}`);
+  });
+});
 
 test("SGD with momentum and weight decay follows nnkit's update rule", () => {
   const value = Float64Array.from([1, -2]);

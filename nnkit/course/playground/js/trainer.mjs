@@ -1,4 +1,5 @@
-// The playground's trainer: nnkit's arithmetic in plain JavaScript (float64, no dependencies).
+// The playground's trainer: nnkit's arithmetic in JavaScript, its matrix products in
+// WebAssembly assembled here (float64 throughout, no dependencies).
 //
 // Everything here mirrors one piece of nnkit, operation for operation, so that a network
 // that nnkit initialised trains to the same loss curve in the page (to about 1e-12
@@ -15,9 +16,9 @@
 //
 // Arrays are Float64Array. A weight matrix has nnkit's shape (n_out, n_in), row-major:
 // W[j*n_in + k]. A batch of n samples is stored feature by feature ("transposed"): feature
-// k of sample i is X[k*n + i], so that every inner loop below runs over contiguous
-// samples. Each output is still summed in nnkit's order -- z_ij = (Σ_k x_ik w_jk) + b_j,
-// k = 0, 1, ... -- so the layout changes the speed, not a single rounding.
+// k of sample i is X[k*n + i], so that neighbouring samples sit side by side in memory.
+// Each output is still summed in nnkit's order -- z_ij = (Σ_k x_ik w_jk) + b_j, k = 0, 1,
+// ... -- so the layout changes the speed, not a single rounding.
 
 /** fit's divergence limit (nnkit.training.DIVERGENCE_LOSS). */
 export const DIVERGENCE_LOSS = 1e6;
@@ -140,19 +141,26 @@ export function initialWeights(sizes, activation, init, rng, scale = 0.01) {
 
 // ---------------------------------------------------------------- activations
 
-/** a = f(z) in place over the first `count` entries (nnkit/activations.py). */
-function activate(name, Z, A, count) {
-  if (name === "relu") {
-    // np.maximum(z, 0): NaN stays NaN, so a diverging run is seen by the loss.
-    for (let i = 0; i < count; i++) A[i] = Math.max(Z[i], 0);
-  } else if (name === "tanh") {
-    for (let i = 0; i < count; i++) A[i] = Math.tanh(Z[i]);
-  } else if (name === "sigmoid") {
-    for (let i = 0; i < count; i++) A[i] = sigmoid(Z[i]);
-  } else if (name === "identity") {
-    if (A !== Z) A.set(Z.subarray(0, count));
-  } else {
-    throw new Error(`unknown activation ${JSON.stringify(name)}`);
+/**
+ * a = f(z + b) in place: Z holds W·X (rows × n, feature-major), b one bias per row;
+ * the bias is added last, as in nnkit's (X Wᵀ) + b (nnkit/activations.py for f).
+ */
+function biasActivate(name, Z, b, rows, n) {
+  for (let j = 0, z = 0; j < rows; j++) {
+    const bj = b[j];
+    const end = z + n;
+    if (name === "relu") {
+      // np.maximum(z, 0): NaN stays NaN, so a diverging run is seen by the loss.
+      for (; z < end; z++) Z[z] = Math.max(Z[z] + bj, 0);
+    } else if (name === "tanh") {
+      for (; z < end; z++) Z[z] = Math.tanh(Z[z] + bj);
+    } else if (name === "sigmoid") {
+      for (; z < end; z++) Z[z] = sigmoid(Z[z] + bj);
+    } else if (name === "identity") {
+      for (; z < end; z++) Z[z] += bj;
+    } else {
+      throw new Error(`unknown activation ${JSON.stringify(name)}`);
+    }
   }
 }
 
@@ -352,6 +360,381 @@ function checkPositive(value, name) {
   }
 }
 
+// ---------------------------------------------------------------- the matrix product
+//
+// A Dense layer needs three matrix products -- Z = W·X forward, dW = G·Xᵀ and dX = Wᵀ·G
+// backward -- and in JavaScript one function does them all, reading W, X and G through
+// strides (a transpose is only another way to read the same numbers). It is the
+// reference for the WebAssembly kernels below, which do the same faster, and what runs
+// where they cannot. Speed comes from two things. A sum is a chain of dependent additions, each waiting for the one before, so
+// eight independent sums run side by side (a 2 × 4 block of outputs), each still added
+// up in nnkit's order. And each number loaded serves several of those sums. A block at
+// the edge repeats its last row or column (the same output computed twice, the same
+// value), so there are no remainder loops.
+
+/**
+ * C = A·B, where C is R × N (row-major, C[r*N + c]), and A (R × S) and B (S × N) are read
+ * through strides: A[r][s] = A[r*ar + s*as], B[s][c] = B[s*bs + c*bc]. Each output is
+ * summed over s = 0, 1, ..., S-1 in that order.
+ */
+function matmul(C, R, N, S, A, ar, as, B, bs, bc) {
+  for (let r = 0; r < R; r += 2) {
+    const r1 = Math.min(r + 1, R - 1);
+    for (let c = 0; c < N; c += 4) {
+      const c1 = Math.min(c + 1, N - 1);
+      const c2 = Math.min(c + 2, N - 1);
+      const c3 = Math.min(c + 3, N - 1);
+      let p00 = 0, p01 = 0, p02 = 0, p03 = 0, p10 = 0, p11 = 0, p12 = 0, p13 = 0;
+      let a0 = r * ar;
+      let a1 = r1 * ar;
+      let b0 = c * bc;
+      const d1 = c1 * bc - b0;
+      const d2 = c2 * bc - b0;
+      const d3 = c3 * bc - b0;
+      for (let s = 0; s < S; s++, a0 += as, a1 += as, b0 += bs) {
+        const u = A[a0];
+        const v = A[a1];
+        const x0 = B[b0];
+        const x1 = B[b0 + d1];
+        const x2 = B[b0 + d2];
+        const x3 = B[b0 + d3];
+        p00 += u * x0;
+        p01 += u * x1;
+        p02 += u * x2;
+        p03 += u * x3;
+        p10 += v * x0;
+        p11 += v * x1;
+        p12 += v * x2;
+        p13 += v * x3;
+      }
+      C[r * N + c] = p00;
+      C[r * N + c1] = p01;
+      C[r * N + c2] = p02;
+      C[r * N + c3] = p03;
+      C[r1 * N + c] = p10;
+      C[r1 * N + c1] = p11;
+      C[r1 * N + c2] = p12;
+      C[r1 * N + c3] = p13;
+    }
+  }
+}
+
+/** out[j] = Σ_i M[j*n + i], over i in order: a bias's gradient, db = Σ_samples G. */
+function sumRows(out, M, rows, n) {
+  for (let j = 0, m = 0; j < rows; j++) {
+    let sum = 0;
+    for (const end = m + n; m < end; m++) sum += M[m];
+    out[j] = sum;
+  }
+}
+
+// ---------------------------------------------------------------- the products in WebAssembly
+//
+// JavaScript computes one number at a time. WebAssembly's 128-bit SIMD instructions
+// compute two float64 at once, with the same IEEE rounding, so the products that fill an
+// epoch run there, about four times as fast as matmul: `combine` (Z = W·X and dX = Wᵀ·G,
+// each output summed in matmul's order, to the last bit) and `dots` (dW = G·Xᵀ, each a
+// dot product over the samples summed as two interleaved halves, then added: another
+// rounding, as a BLAS's is); so does ReLU, the default activation. The module is
+// assembled below, byte by byte, so there is no build step and no binary file. Each
+// helper returns the bytes of one instruction after those of its operands, so the code
+// reads like WebAssembly's folded text format.
+
+/** An unsigned (uleb) or signed (sleb) LEB128 number, WebAssembly's integer encoding. */
+function uleb(value) {
+  const out = [];
+  do {
+    const byte = value & 0x7f;
+    value >>>= 7;
+    out.push(value ? byte | 0x80 : byte);
+  } while (value);
+  return out;
+}
+function sleb(value) {
+  const out = [];
+  for (;;) {
+    const byte = value & 0x7f;
+    value >>= 7;
+    const done = (value === 0 && !(byte & 0x40)) || (value === -1 && byte & 0x40);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+const I32 = 0x7f;
+const F64 = 0x7c;
+const V128 = 0x7b;
+/** Memory access: alignment 2^3 bytes, then the offset added to the address. */
+const memarg = (offset) => [3, uleb(offset)];
+const simd = (opcode) => [0xfd, uleb(opcode)];
+
+const op = {
+  get: (local) => [0x20, uleb(local)],
+  set: (local, value) => [value, 0x21, uleb(local)],
+  i32: (value) => [0x41, sleb(value)],
+  add: (a, b) => [a, b, 0x6a],
+  sub: (a, b) => [a, b, 0x6b],
+  mul: (a, b) => [a, b, 0x6c],
+  less: (a, b) => [a, b, 0x49], // unsigned
+  select: (a, b, condition) => [a, b, condition, 0x1b], // a if condition, else b
+  min: (a, b) => op.select(a, b, op.less(a, b)),
+  /** while (condition) { body }: a block to leave, around a loop to repeat. */
+  while: (condition, ...body) => [0x02, 0x40, 0x03, 0x40, condition, 0x45, 0x0d, 1, body, 0x0c, 0, 0x0b, 0x0b],
+  if: (condition, ...body) => [condition, 0x04, 0x40, body, 0x0b],
+  f64Load: (address) => [address, 0x2b, memarg(0)],
+  f64Store: (address, value) => [address, value, 0x39, memarg(0)],
+  f64Add: (a, b) => [a, b, 0xa0],
+  f64Mul: (a, b) => [a, b, 0xa2],
+  f64Max: (a, b) => [a, b, 0xa5],
+  f64Greater: (a, b) => [a, b, 0x64],
+  f64: (value) => {
+    const bytes = new DataView(new ArrayBuffer(8));
+    bytes.setFloat64(0, value, true); // little-endian, as WebAssembly stores numbers
+    return [0x44, [...new Uint8Array(bytes.buffer)]];
+  },
+  // v128: two float64 side by side
+  load: (address, offset = 0) => [address, simd(0x00), memarg(offset)],
+  splat: (address) => [address, simd(0x0a), memarg(0)], // one float64, in both lanes
+  store: (address, value, offset = 0) => [address, value, simd(0x0b), memarg(offset)],
+  zeros: () => [simd(0x0c), new Array(16).fill(0)],
+  lane: (vector, lane) => [vector, simd(0x21), lane],
+  add2: (a, b) => [a, b, simd(0xf0)],
+  mul2: (a, b) => [a, b, simd(0xf2)],
+  max2: (a, b) => [a, b, simd(0xf5)],
+  greater2: (a, b) => [a, b, simd(0x4a)], // all ones (true) or zeros, per lane
+  and: (a, b) => [a, b, simd(0x4e)],
+  both: (value) => [value, simd(0x14)], // an f64 in both lanes
+};
+
+/** The byte address of element `index` of the float64 array at byte address `base`. */
+const element = (base, index) => op.add(base, op.mul(index, op.i32(8)));
+
+/**
+ * combine(C, R, N, S, A, ar, as, B) = matmul(C, R, N, S, A, ar, as, B, N, 1) for N >= 4:
+ * C[r][c] = Σ_s A[r*ar + s*as] · B[s*N + c], with C, A and B given as byte addresses.
+ * Its block of outputs is 4 rows × 4 columns, eight pairs of sums; a block at the edge
+ * repeats the last row, and a last, short block of columns moves back to end at column
+ * N, overlapping the one before (the same outputs again).
+ */
+function combineCode() {
+  const { get, set, i32, add, sub, mul, less, min, load, splat, store, add2, mul2, zeros } = op;
+  const [C, R, N, S, A, ar, as, B] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [r, c, s, b] = [8, 9, 10, 11];
+  const rows = [12, 13, 14, 15]; // row indices r..r+3, at most R - 1
+  const aAt = [16, 17, 18, 19]; // byte addresses of A[row][s]
+  const sums = [20, 21, 22, 23, 24, 25, 26, 27]; // v128: per row, columns c..c+1 and c+2..c+3
+  const [x0, x1, w] = [28, 29, 30]; // v128
+  const body = [
+    set(r, i32(0)),
+    op.while(less(get(r), get(R)),
+      rows.map((row, i) => set(row, min(add(get(r), i32(i)), sub(get(R), i32(1))))),
+      set(c, i32(0)),
+      op.while(less(get(c), get(N)),
+        set(c, min(get(c), sub(get(N), i32(4)))),
+        sums.map((sum) => set(sum, zeros())),
+        rows.map((row, i) => set(aAt[i], element(get(A), mul(get(row), get(ar))))),
+        set(b, element(get(B), get(c))),
+        set(s, i32(0)),
+        op.while(less(get(s), get(S)),
+          set(x0, load(get(b))), // B[s][c], B[s][c + 1]
+          set(x1, load(get(b), 16)), // B[s][c + 2], B[s][c + 3]
+          rows.map((_, i) => [
+            set(w, splat(get(aAt[i]))), // A[row][s] twice
+            set(sums[2 * i], add2(get(sums[2 * i]), mul2(get(w), get(x0)))),
+            set(sums[2 * i + 1], add2(get(sums[2 * i + 1]), mul2(get(w), get(x1)))),
+            set(aAt[i], element(get(aAt[i]), get(as)))]),
+          set(b, element(get(b), get(N))),
+          set(s, add(get(s), i32(1)))),
+        rows.map((row, i) => {
+          const out = element(get(C), add(mul(get(row), get(N)), get(c)));
+          return [store(out, get(sums[2 * i])), store(out, get(sums[2 * i + 1]), 16)];
+        }),
+        set(c, add(get(c), i32(4)))),
+      set(r, add(get(r), i32(4)))),
+  ];
+  return { name: "combine", params: 8, locals: [[12, I32], [11, V128]], body };
+}
+
+/**
+ * dots(C, R, N, S, A, B) = matmul(C, R, N, S, A, S, 1, B, 1, S): C[r][c] = Σ_s A[r*S + s] ·
+ * B[c*S + s], the dot products of the rows of A with those of B (byte addresses): dW =
+ * G·Xᵀ. A 2 × 4 block of dot products, two terms at a time (each v128 holds the sum over
+ * even s and the sum over odd s); an odd last term is added at the end. A block at the
+ * edge repeats the last row or column of C.
+ */
+function dotsCode() {
+  const { get, set, i32, add, sub, mul, less, min, load, add2, mul2, zeros, lane } = op;
+  const [C, R, N, S, A, B] = [0, 1, 2, 3, 4, 5];
+  const [r, c, s] = [6, 7, 8];
+  const rows = [9, 10]; // row indices r, min(r + 1, R - 1)
+  const cols = [11, 12, 13, 14]; // column indices c..c+3, at most N - 1
+  const aRows = [15, 16]; // byte addresses of those rows of A
+  const bRows = [17, 18, 19, 20]; // and of those rows of B
+  const sums = [21, 22, 23, 24, 25, 26, 27, 28]; // v128, row by row
+  const terms = [29, 30]; // v128: A[row][s], A[row][s + 1] for both rows
+  const total = 31; // f64
+  const pairs = [];
+  const results = [];
+  rows.forEach((row, i) => cols.forEach((col, k) => {
+    const sum = sums[4 * i + k];
+    pairs.push(set(sum, add2(get(sum), mul2(get(terms[i]), load(element(get(bRows[k]), get(s)))))));
+    results.push(
+      set(total, op.f64Add(lane(get(sum), 0), lane(get(sum), 1))),
+      op.if(less(get(s), get(S)), // S is odd: s = S - 1 is left
+        set(total, op.f64Add(get(total), op.f64Mul(
+          op.f64Load(element(get(aRows[i]), get(s))), op.f64Load(element(get(bRows[k]), get(s))))))),
+      op.f64Store(element(get(C), add(mul(get(row), get(N)), get(col))), get(total)));
+  }));
+  const body = [
+    set(r, i32(0)),
+    op.while(less(get(r), get(R)),
+      rows.map((row, i) => [
+        set(row, min(add(get(r), i32(i)), sub(get(R), i32(1)))),
+        set(aRows[i], element(get(A), mul(get(row), get(S))))]),
+      set(c, i32(0)),
+      op.while(less(get(c), get(N)),
+        cols.map((col, k) => [
+          set(col, min(add(get(c), i32(k)), sub(get(N), i32(1)))),
+          set(bRows[k], element(get(B), mul(get(col), get(S))))]),
+        sums.map((sum) => set(sum, zeros())),
+        set(s, i32(0)),
+        op.while(less(add(get(s), i32(1)), get(S)),
+          aRows.map((aRow, i) => set(terms[i], load(element(get(aRow), get(s))))),
+          pairs,
+          set(s, add(get(s), i32(2)))),
+        results,
+        set(c, add(get(c), i32(4)))),
+      set(r, add(get(r), i32(2)))),
+  ];
+  return { name: "dots", params: 6, locals: [[15, I32], [10, V128], [1, F64]], body };
+}
+
+/**
+ * ReLU, the playground's default activation, two entries at a time (an odd last entry
+ * alone), as biasActivate and activationBackward do it one at a time:
+ * biasRelu(Z, rows, n, b): Z[j][i] = max(Z[j][i] + b[j], 0) (NaN stays NaN), and
+ * reluMask(G, A, count): G[i] = G[i] · (A[i] > 0 ? 1 : 0), nnkit's grad * (cache > 0).
+ */
+function reluCode() {
+  const { get, set, add, mul, less, load, store, add2, mul2, max2, greater2, zeros, lane } = op;
+  const [Z, rows, n, b] = [0, 1, 2, 3];
+  const [j, z, end] = [4, 5, 6];
+  const bias = 7; // v128
+  const biasRelu = [
+    set(j, op.i32(0)),
+    op.while(less(get(j), get(rows)),
+      set(bias, op.splat(element(get(b), get(j)))),
+      set(z, element(get(Z), mul(get(j), get(n)))),
+      set(end, element(get(z), get(n))),
+      op.while(less(add(get(z), op.i32(8)), get(end)),
+        store(get(z), max2(add2(load(get(z)), get(bias)), zeros())),
+        set(z, add(get(z), op.i32(16)))),
+      op.if(less(get(z), get(end)),
+        op.f64Store(get(z), op.f64Max(op.f64Add(op.f64Load(get(z)), lane(get(bias), 0)), op.f64(0)))),
+      set(j, add(get(j), op.i32(1)))),
+  ];
+  const [G, A, count] = [0, 1, 2];
+  const [g, a, stop] = [3, 4, 5];
+  const reluMask = [
+    set(g, get(G)),
+    set(a, get(A)),
+    set(stop, element(get(G), get(count))),
+    op.while(less(add(get(g), op.i32(8)), get(stop)),
+      store(get(g), mul2(load(get(g)), op.and(greater2(load(get(a)), zeros()), op.both(op.f64(1))))),
+      set(g, add(get(g), op.i32(16))),
+      set(a, add(get(a), op.i32(16)))),
+    op.if(less(get(g), get(stop)),
+      op.f64Store(get(g), op.f64Mul(op.f64Load(get(g)),
+        op.select(op.f64(1), op.f64(0), op.f64Greater(op.f64Load(get(a)), op.f64(0)))))),
+  ];
+  return [
+    { name: "biasRelu", params: 4, locals: [[3, I32], [1, V128]], body: biasRelu },
+    { name: "reluMask", params: 3, locals: [[3, I32]], body: reluMask },
+  ];
+}
+
+/** A WebAssembly module (binary format) of these functions, importing its memory. */
+function assemble(functions) {
+  const flat = (x) => (Array.isArray(x) ? x.flatMap(flat) : [x]);
+  const vector = (items) => [uleb(items.length), items];
+  const section = (id, items) => {
+    const content = flat(vector(items));
+    return [id, uleb(content.length), content];
+  };
+  const name = (text) => vector([...text].map((ch) => ch.charCodeAt(0)));
+  const code = functions.map(({ locals, body }) => {
+    const bytes = flat([vector(locals.map(([count, type]) => [uleb(count), type])), body, 0x0b]);
+    return [uleb(bytes.length), bytes];
+  });
+  return Uint8Array.from(flat([
+    [0x00, 0x61, 0x73, 0x6d], [1, 0, 0, 0], // "\0asm", version 1
+    section(1, functions.map(({ params }) => [0x60, vector(new Array(params).fill(I32)), vector([])])),
+    section(2, [[name("env"), name("memory"), 0x02, 0x00, uleb(1)]]), // memory, at least 1 page
+    section(3, functions.map((_, i) => uleb(i))),
+    section(7, functions.map((f, i) => [name(f.name), 0x00, uleb(i)])),
+    section(10, code),
+  ]));
+}
+
+/**
+ * The compiled module, or null where WebAssembly (with SIMD) is missing. At about 2 KB it
+ * may be compiled synchronously on a page's main thread (browsers allow up to 4 KB).
+ */
+const KERNELS = (() => {
+  const bytes = assemble([combineCode(), dotsCode(), ...reluCode()]);
+  try {
+    return new WebAssembly.Module(bytes);
+  } catch {
+    return null;
+  }
+})();
+
+/**
+ * Float64Arrays of the given lengths, side by side in one WebAssembly memory, and what
+ * the network does on them: the two products `combine` (C = A·B, B read along its rows)
+ * and `dots` (C = A·Bᵀ), with matmul's arguments, and `biasActivate` and
+ * `activationBackward` (ReLU by the kernels, the others in JavaScript), all on arrays
+ * of this workspace. Without WebAssembly (or with `webassembly` false) the arrays are
+ * ordinary and JavaScript does everything; matmul also does combine's work when C has
+ * fewer than four columns (combine's smallest block).
+ */
+export function workspace(lengths, webassembly = KERNELS !== null) {
+  if (!webassembly) {
+    return {
+      arrays: lengths.map((length) => new Float64Array(length)),
+      combine: (C, R, N, S, A, ar, as, B) => matmul(C, R, N, S, A, ar, as, B, N, 1),
+      dots: (C, R, N, S, A, B) => matmul(C, R, N, S, A, S, 1, B, 1, S),
+      biasActivate,
+      activationBackward,
+    };
+  }
+  const total = lengths.reduce((sum, length) => sum + length, 0);
+  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((total * 8) / 65536)) });
+  const { combine, dots, biasRelu, reluMask } = new WebAssembly.Instance(KERNELS, { env: { memory } }).exports;
+  let offset = 0;
+  const arrays = lengths.map((length) => {
+    const array = new Float64Array(memory.buffer, offset, length);
+    offset += length * 8;
+    return array;
+  });
+  return {
+    arrays,
+    combine: (C, R, N, S, A, ar, as, B) => {
+      if (N < 4) matmul(C, R, N, S, A, ar, as, B, N, 1);
+      else combine(C.byteOffset, R, N, S, A.byteOffset, ar, as, B.byteOffset);
+    },
+    dots: (C, R, N, S, A, B) => dots(C.byteOffset, R, N, S, A.byteOffset, B.byteOffset),
+    biasActivate: (name, Z, b, rows, n) => {
+      if (name === "relu") biasRelu(Z.byteOffset, rows, n, b.byteOffset);
+      else biasActivate(name, Z, b, rows, n);
+    },
+    activationBackward: (name, G, A, count) => {
+      if (name === "relu") reluMask(G.byteOffset, A.byteOffset, count);
+      else activationBackward(name, G, A, count);
+    },
+  };
+}
+
 // ---------------------------------------------------------------- the network
 
 /**
@@ -360,7 +743,7 @@ function checkPositive(value, name) {
  * `maxRows` rows are allocated once, so training allocates nothing per update.
  */
 export class Network {
-  constructor(sizes, activation, output, weights, biases) {
+  constructor(sizes, activation, output, weights, biases, webassembly = KERNELS !== null) {
     if (!ACTIVATIONS.includes(activation)) {
       throw new Error(`unknown activation ${JSON.stringify(activation)}: use one of ${ACTIVATIONS.join(", ")}`);
     }
@@ -386,6 +769,7 @@ export class Network {
         act: l + 2 === sizes.length ? output : activation,
       });
     }
+    this.webassembly = webassembly;
     this.maxRows = 0;
   }
 
@@ -398,67 +782,41 @@ export class Network {
     return params;
   }
 
-  /** Make the per-layer buffers hold `rows` rows. */
+  /**
+   * Make the buffers hold `rows` samples: the input X, and per layer the outputs A (z,
+   * then a = f(z) in place) and gradients G (∂J/∂a, then ∂J/∂z in place), n_out × rows
+   * each, with copies of W and b and the product dW where the kernels can reach them.
+   */
   reserve(rows) {
     if (rows <= this.maxRows) return;
     this.maxRows = rows;
-    for (const layer of this.layers) {
-      layer.Z = new Float64Array(rows * layer.nOut);
-      layer.A = layer.act === "identity" ? layer.Z : new Float64Array(rows * layer.nOut);
-      layer.G = new Float64Array(rows * layer.nOut);
-    }
+    const lengths = [this.sizes[0] * rows];
+    for (const { nIn, nOut } of this.layers) lengths.push(nOut * nIn, nOut, nOut * nIn, nOut * rows, nOut * rows);
+    this.space = workspace(lengths, this.webassembly);
+    const arrays = this.space.arrays;
+    this.X = arrays[0];
+    this.layers.forEach((layer, l) => {
+      [layer.Wcopy, layer.bCopy, layer.gWproduct, layer.A, layer.G] = arrays.slice(1 + 5 * l, 6 + 5 * l);
+    });
   }
-
-  // Speed: a sum is a chain of dependent additions, each waiting for the one before, so
-  // the loops below run four independent sums side by side (four samples, or four
-  // weights), each still added up in nnkit's order. Nothing else is reordered.
 
   /**
    * Outputs for the `n` samples of X (sizes[0] × n, feature-major); returns the last
-   * layer's buffer (units × n). z_ij = (Σ_k x_ik w_jk) + b_j, summed over k in order.
+   * layer's buffer (units × n). Each layer: Z = W·X, then a = f(z + b) in place.
    */
   forward(X, n) {
     this.reserve(n);
-    let input = X;
+    this.X.set(X.subarray(0, this.sizes[0] * n));
+    let input = this.X;
     for (const layer of this.layers) {
-      const { nIn, nOut, W, b, Z } = layer;
-      for (let j = 0; j < nOut; j++) {
-        const zj = j * n;
-        const wj = j * nIn;
-        const bj = b[j];
-        let i = 0;
-        for (; i + 7 < n; i += 8) {
-          let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-          for (let k = 0, x = i; k < nIn; k++, x += n) {
-            const w = W[wj + k];
-            s0 += input[x] * w;
-            s1 += input[x + 1] * w;
-            s2 += input[x + 2] * w;
-            s3 += input[x + 3] * w;
-            s4 += input[x + 4] * w;
-            s5 += input[x + 5] * w;
-            s6 += input[x + 6] * w;
-            s7 += input[x + 7] * w;
-          }
-          const z = zj + i;
-          Z[z] = s0 + bj;
-          Z[z + 1] = s1 + bj;
-          Z[z + 2] = s2 + bj;
-          Z[z + 3] = s3 + bj;
-          Z[z + 4] = s4 + bj;
-          Z[z + 5] = s5 + bj;
-          Z[z + 6] = s6 + bj;
-          Z[z + 7] = s7 + bj;
-        }
-        for (; i < n; i++) {
-          let s = 0;
-          for (let k = 0, x = i; k < nIn; k++, x += n) s += input[x] * W[wj + k];
-          Z[zj + i] = s + bj;
-        }
-      }
-      activate(layer.act, Z, layer.A, n * nOut);
+      const { nIn, nOut, Wcopy, bCopy, A } = layer;
+      Wcopy.set(layer.W); // backward uses this copy too: the W of this forward pass
+      bCopy.set(layer.b);
+      // Z[j][i] = Σ_k W[j][k] X[k][i]
+      this.space.combine(A, nOut, n, nIn, Wcopy, nIn, 1, input);
+      this.space.biasActivate(layer.act, A, bCopy, nOut, n);
       layer.input = input;
-      input = layer.A;
+      input = A;
     }
     return input;
   }
@@ -466,73 +824,20 @@ export class Network {
   /**
    * Back-propagate dJ/d(output) (in the last layer's G, n samples) through the network,
    * storing every gradient; the first layer computes no ∂J/∂X (nnkit's input_grad=False).
-   * dW_jk = Σ_i g_ij x_ik and db_j = Σ_i g_ij (over i in order), dX_ik = Σ_j g_ij w_jk.
+   * Each layer: ∂J/∂z = ∂J/∂a · f'(z) in place, then dW, db and, for the layer below, dX
+   * (nnkit's dW = Gᵀ X, db = Σ G, dX = G W, in this file's feature-major layout).
    */
   backward(n) {
     for (let l = this.layers.length - 1; l >= 0; l--) {
-      const layer = this.layers[l];
-      const { nIn, nOut, W, gW, gb, G, input } = layer;
-      activationBackward(layer.act, G, layer.A, n * nOut);
-      for (let j = 0; j < nOut; j++) {
-        const gj = j * n;
-        const wj = j * nIn;
-        // Four weights at a time; in a last, short block the missing ones repeat the
-        // first (their sums are dropped). The first block also sums db_j.
-        for (let k = 0; k < nIn; k += 4) {
-          const x0 = k * n;
-          const x1 = k + 1 < nIn ? x0 + n : x0;
-          const x2 = k + 2 < nIn ? x0 + 2 * n : x0;
-          const x3 = k + 3 < nIn ? x0 + 3 * n : x0;
-          let s0 = 0, s1 = 0, s2 = 0, s3 = 0, sb = 0;
-          for (let i = 0; i < n; i++) {
-            const g = G[gj + i];
-            sb += g;
-            s0 += g * input[x0 + i];
-            s1 += g * input[x1 + i];
-            s2 += g * input[x2 + i];
-            s3 += g * input[x3 + i];
-          }
-          if (k === 0) gb[j] = sb;
-          gW[wj + k] = s0;
-          if (k + 1 < nIn) gW[wj + k + 1] = s1;
-          if (k + 2 < nIn) gW[wj + k + 2] = s2;
-          if (k + 3 < nIn) gW[wj + k + 3] = s3;
-        }
-      }
+      const { nIn, nOut, Wcopy, gWproduct, gb, G, A, input, act } = this.layers[l];
+      this.space.activationBackward(act, G, A, n * nOut);
+      // dW[j][k] = Σ_i G[j][i] X[k][i], db[j] = Σ_i G[j][i]
+      this.space.dots(gWproduct, nOut, nIn, n, G, input);
+      this.layers[l].gW.set(gWproduct);
+      sumRows(gb, G, nOut, n);
       if (l === 0) break;
-      const below = this.layers[l - 1].G;
-      for (let k = 0; k < nIn; k++) {
-        const dk = k * n;
-        let i = 0;
-        for (; i + 7 < n; i += 8) {
-          let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-          for (let j = 0, g = i, w = k; j < nOut; j++, g += n, w += nIn) {
-            const wjk = W[w];
-            s0 += G[g] * wjk;
-            s1 += G[g + 1] * wjk;
-            s2 += G[g + 2] * wjk;
-            s3 += G[g + 3] * wjk;
-            s4 += G[g + 4] * wjk;
-            s5 += G[g + 5] * wjk;
-            s6 += G[g + 6] * wjk;
-            s7 += G[g + 7] * wjk;
-          }
-          const d = dk + i;
-          below[d] = s0;
-          below[d + 1] = s1;
-          below[d + 2] = s2;
-          below[d + 3] = s3;
-          below[d + 4] = s4;
-          below[d + 5] = s5;
-          below[d + 6] = s6;
-          below[d + 7] = s7;
-        }
-        for (; i < n; i++) {
-          let s = 0;
-          for (let j = 0, g = i, w = k; j < nOut; j++, g += n, w += nIn) s += G[g] * W[w];
-          below[dk + i] = s;
-        }
-      }
+      // dX[k][i] = Σ_j W[j][k] G[j][i]
+      this.space.combine(this.layers[l - 1].G, nIn, n, nOut, Wcopy, 1, nIn, G);
     }
   }
 
@@ -570,7 +875,8 @@ function samples(X, n, width, start, rows, out) {
  *
  * spec: { sizes, activation, loss, weights, biases, X: [[x1, x2]...], y: [labels],
  *         Xval, yval (optional), optimizer: { name, lr, momentum, weightDecay },
- *         batchSize (null = full batch), seed (mini-batch order) }
+ *         batchSize (null = full batch), seed (mini-batch order),
+ *         webassembly (false: the products in JavaScript only; for the tests) }
  * The history follows nnkit.History: initialLoss, epochLoss, valLoss, gradNorms,
  * diverged and divergedEpoch.
  */
@@ -579,7 +885,8 @@ export class Trainer {
     const loss = LOSSES[spec.loss];
     if (!loss) throw new Error(`unknown loss ${JSON.stringify(spec.loss)}: use one of ${Object.keys(LOSSES).join(", ")}`);
     this.lossName = spec.loss;
-    this.net = new Network(spec.sizes, spec.activation, loss.output, spec.weights, spec.biases);
+    this.net = new Network(spec.sizes, spec.activation, loss.output, spec.weights, spec.biases,
+      spec.webassembly);
     this.units = spec.sizes[spec.sizes.length - 1];
     this.setData(spec.X, spec.y, spec.Xval, spec.yval);
     this.batchSize = spec.batchSize == null ? null : spec.batchSize;
