@@ -3,16 +3,18 @@ Adam, AdamW), learning-rate schedules, and a fair comparison on the digits.
 
 The chapter's notebook imports its apparatus with one line::
 
-    from nnkit.course.ch9_optimisers import exercises, figures, lab, text
+    from nnkit.course.ch9_optimisers import Playground, exercises, figures, lab, text
 
 ``lab`` holds the chapter's teaching computations, ``figures`` its figures and live
 experiments, ``exercises`` its checked exercises and "predict, then look" questions,
-and ``text`` is the course's shared :mod:`nnkit.course.text` (the number formatter,
-``glue``, verdicts).
+``text`` is the course's shared :mod:`nnkit.course.text` (the number formatter,
+``glue``, verdicts), and ``Playground`` is :mod:`nnkit.course.playground`'s live
+trainer, which the chapter opens on its own question.
 
 The modules load when they are imported, so ``exercises`` alone does not load matplotlib.
 """
 
 from nnkit.course import text
+from nnkit.course.playground import Playground
 
-__all__ = ["exercises", "figures", "lab", "text"]
+__all__ = ["Playground", "exercises", "figures", "lab", "text"]
