@@ -7,8 +7,11 @@ for bad data (no points, one class) and for a diverging run must appear, the map
 work with the keyboard, "Show code" must show the nnkit program, and axe-core must find
 nothing serious or critical in light or dark mode with the playground in use.
 
-(The generic tests of every page, tests/book/test_browser.py, also load this page from
-the server and from disk and run axe on it as loaded.)
+Chapters 6, 8 and 9 embed the playground opened on their own question: from disk, each
+must show its question and its chapter's settings, and train.
+
+(The generic tests of every page, tests/book/test_browser.py, also load these pages from
+the server and from disk and run axe on them as loaded.)
 """
 
 import pytest
@@ -22,12 +25,38 @@ ROOT_SELECTOR = ".nnkit-playground"
 MAP_PIXELS_JS = "(canvas) => canvas.toDataURL()"
 
 
+# The chapters that embed the playground: the start of the question each opens on, and
+# what its controls must show (by their labels).
+CHAPTERS = {
+    "book/06_training_loop": ("Batches of 16 train smoothly at η = 0.3.",
+                              {"Batch size": "16", "Optimiser": "sgd", "L2 weight decay": "0"}),
+    "book/08_generalisation": ("40 noisy points, 2 × 16 ReLU units, no weight decay:",
+                               {"Batch size": "full", "Momentum": "0.9", "L2 weight decay": "0"}),
+    "book/09_optimisers": ("One learning rate, η = 0.01, on the spirals:",
+                           {"Batch size": "full", "Optimiser": "sgd", "Momentum": "0"}),
+}
+
+
+def open_offline(browser, built_book, entry):
+    """A page with a playground opened as a file, nothing but the file itself allowed."""
+    loaded = open_page(browser, built_book.html.as_uri() + "/", entry, shots=None)
+    loaded.page.locator(f"{ROOT_SELECTOR} canvas.pg-map").wait_for()
+    return loaded
+
+
 @pytest.fixture
 def offline(browser, built_book):
-    """The playground page opened as a file, nothing but the file itself allowed."""
-    loaded = open_page(browser, built_book.html.as_uri() + "/", ENTRY, shots=None)
-    loaded.page.locator(f"{ROOT_SELECTOR} canvas.pg-map").wait_for()
+    """The playground page, offline."""
+    loaded = open_offline(browser, built_book, ENTRY)
     yield loaded
+    loaded.page.context.close()
+
+
+@pytest.fixture(params=list(CHAPTERS))
+def chapter(request, browser, built_book):
+    """A chapter's page with its embedded playground, offline."""
+    loaded = open_offline(browser, built_book, request.param)
+    yield request.param, loaded
     loaded.page.context.close()
 
 
@@ -48,8 +77,8 @@ def button(page, name: str):
     return page.locator(ROOT_SELECTOR).get_by_role("button", name=name, exact=True)
 
 
-def test_the_playground_trains_offline_and_a_click_changes_the_map(offline):
-    page = offline.page
+def play_lowers_the_loss(page) -> None:
+    """From epoch 0: one Step, then Play to epoch 300 and Pause; the loss must fall."""
     root = page.locator(ROOT_SELECTOR)
     assert state(page)["epoch"] == 0
     button(page, "Step").click()  # epoch 1: the loss to compare with
@@ -63,6 +92,19 @@ def test_the_playground_trains_offline_and_a_click_changes_the_map(offline):
     assert "Epoch" in root.locator(".pg-status").inner_text()
     assert "Epoch" in root.locator("[aria-live]").inner_text()
 
+
+def worked_offline(loaded) -> None:
+    """Nothing left the machine and the console shows no unexpected error."""
+    assert not loaded.blocked, f"requests left the machine: {loaded.blocked}"
+    unexpected = [e for e in loaded.errors if not any(k.search(e) for k in KNOWN_ERRORS)]
+    assert not unexpected, unexpected
+
+
+def test_the_playground_trains_offline_and_a_click_changes_the_map(offline):
+    page = offline.page
+    root = page.locator(ROOT_SELECTOR)
+    play_lowers_the_loss(page)
+
     canvas = root.locator("canvas.pg-map")
     before = canvas.evaluate(MAP_PIXELS_JS)
     points_before = canvas.get_attribute("aria-label")
@@ -74,10 +116,20 @@ def test_the_playground_trains_offline_and_a_click_changes_the_map(offline):
     assert state(page)["epoch"] == 0
     button(page, "Step").click()
     assert state(page)["epoch"] == 1
+    worked_offline(offline)
 
-    assert not offline.blocked, f"requests left the machine: {offline.blocked}"
-    unexpected = [e for e in offline.errors if not any(k.search(e) for k in KNOWN_ERRORS)]
-    assert not unexpected, unexpected
+
+def test_each_chapter_opens_its_playground_on_its_question_and_it_trains(chapter):
+    entry, loaded = chapter
+    page = loaded.page
+    question, controls = CHAPTERS[entry]
+    assert page.locator(ROOT_SELECTOR).count() == 1, f"{entry}: one playground expected"
+    root = page.locator(ROOT_SELECTOR)
+    assert root.locator(".pg-question").inner_text().startswith(question)
+    shown = {label: root.get_by_label(label, exact=True).input_value() for label in controls}
+    assert shown == controls, entry
+    play_lowers_the_loss(page)
+    worked_offline(loaded)
 
 
 def test_bad_data_and_a_diverging_run_get_a_message(offline):

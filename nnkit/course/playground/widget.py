@@ -177,10 +177,14 @@ class Playground(anywidget.AnyWidget):
         units = DATASETS[s["dataset"]][0] if s["loss"] == "cross_entropy" else 1
         sizes = "-".join(map(str, [2] + [s["width"]] * s["hidden_layers"] + [units]))
         n_val = len(points["X"]) - points["n_train"]
+        # The optimiser's settings that differ from plain full-batch steps, in words.
+        extras = [f"momentum {s['momentum']:g}" if s["momentum"] else "",
+                  f"L2 weight decay {s['weight_decay']:g}" if s["weight_decay"] else "",
+                  f"mini-batches of {s['batch_size']}" if s["batch_size"] else ""]
         return (f"Playground: a {sizes} {s['activation']} network on {s['dataset']} "
                 f"({points['n_train']} training and {n_val} validation points), "
                 f"{LOSSES[s['loss']][0].__name__}, {OPTIMIZER_NAMES[s['optimizer']]} with "
-                f"learning rate {s['lr']:g}; "
+                f"learning rate {s['lr']:g}" + "".join(f", {e}" for e in extras if e) + "; "
                 "it trains in the page (Play)")
 
     def training_data(self) -> tuple[np.ndarray, np.ndarray]:

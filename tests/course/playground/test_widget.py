@@ -138,6 +138,17 @@ def test_the_initial_loss_is_the_pages_first_number():
     assert relative_difference(pg.initial_loss(), page["history"]["initialLoss"]) < TOLERANCE
 
 
+def test_the_text_names_every_optimiser_setting_that_is_not_plain_full_batch():
+    plain = repr(Playground(dataset="moons", n=100, validation=0.3, lr=0.1))
+    assert plain.endswith("BCEWithLogitsLoss, SGD with learning rate 0.1; "
+                          "it trains in the page (Play)")
+    assert "momentum" not in plain and "weight decay" not in plain and "mini-batch" not in plain
+    full = repr(Playground(dataset="moons", n=100, lr=0.2, momentum=0.9, weight_decay=0.01,
+                           batch_size=16))
+    assert ("SGD with learning rate 0.2, momentum 0.9, L2 weight decay 0.01, "
+            "mini-batches of 16; it trains") in full
+
+
 def test_to_nnkit_before_training_says_what_to_do():
     with pytest.raises(RuntimeError, match="train .*Play, then Pause"):
         Playground().to_nnkit()
