@@ -102,10 +102,11 @@ nbval=(--nbval --nbval-current-env --nbval-sanitize-with tests/book/nbval_saniti
 #      products), hash seed 1;
 #   B  the sign form, seed 1 (signs from a hash of each value's bits, another pattern
 #      than A's smooth sine), with one BLAS thread, hash seed 2.
-# Two threads on the two cores are only worth it once: B keeps one per worker, and costs
-# about as much as the plain nbval run. Both set every variable, so none leaks in from
-# the caller. tests/book/test_nbval_harness.py proves that each pattern reaches the
-# kernels.
+# Two BLAS threads in each of the two workers oversubscribe the two cores (OpenBLAS
+# threads spin while they wait), so only A pays for them; B keeps one thread per worker.
+# Both set every variable, so none leaks in from the caller.
+# tests/book/test_nbval_harness.py proves that each run's threads, hash seed and pattern
+# reach the kernels.
 perturb_path="$ROOT/tests/book/perturb${PYTHONPATH:+:$PYTHONPATH}"
 portable_a=(env OPENBLAS_NUM_THREADS=2 PYTHONHASHSEED=1 NNKIT_PERTURB_FORM=sine
   NNKIT_PERTURB_SEED=0 PYTHONPATH="$perturb_path")
