@@ -3,9 +3,10 @@
 * With ``--nbval`` (on ``book/*.ipynb``, which lies outside ``tests/``, so this is the
   one conftest those runs load), the notebook kernels get the environment that
   ``scripts/execute_notebooks.py`` stored the outputs with: nbval starts one kernel per
-  notebook, and kernels inherit this process's environment. BLAS thread counts set by
-  the caller are kept, so ``OPENBLAS_NUM_THREADS=2 pytest --nbval ...`` checks that the
-  outputs do not depend on the thread count.
+  notebook, and kernels inherit this process's environment. BLAS thread counts and a
+  hash seed set by the caller are kept, so ``OPENBLAS_NUM_THREADS=2 PYTHONHASHSEED=1
+  pytest --nbval ...`` checks that the outputs depend neither on the thread count nor
+  on the order of sets of strings.
 * After the run, the exercise mutant banks (``tests/course/mutant_bank.py``) are
   summed up, also over pytest-xdist workers.
 
@@ -18,9 +19,11 @@ import sys
 
 import pytest
 
-# Thread counts already set by the caller are kept: scripts/test.sh runs nbval once more
-# with two BLAS threads to prove the stored outputs do not depend on the thread count.
-BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+# Thread counts and a hash seed already set by the caller are kept: the portability runs
+# of scripts/test.sh run nbval with other values, to prove the stored outputs do not
+# depend on them (tests/book/test_nbval_harness.py checks that they reach the kernels).
+CALLER_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                    "PYTHONHASHSEED")
 
 
 def pytest_configure(config):
@@ -30,7 +33,7 @@ def pytest_configure(config):
     from execute_notebooks import KERNEL_ENV
 
     for name, value in KERNEL_ENV.items():
-        if name in BLAS_THREAD_VARIABLES:
+        if name in CALLER_VARIABLES:
             os.environ.setdefault(name, value)
         else:
             os.environ[name] = value

@@ -8,16 +8,16 @@
 # Everything: lint (ruff); the playground's JavaScript unit tests (node --test
 # tests/playground); the unit tests (tests/, also the stored notebooks, the
 # notebook script and the nbval harness); strict nbval on every chapter as stored (one
-# BLAS thread); the portability run, strict nbval again with two BLAS threads and
-# nnkit's arithmetic perturbed by 1e-12 together; the mutation test (nbval must fail
-# when nnkit changes by 1 %); the book build with every test of the built HTML book
-# (headless Chromium, light and dark, axe-core, the questions; Debian's chromium is
-# installed with apt-get when missing); and a chapter run in JupyterLab. Each kind of
-# test is chosen by its pytest marker (pyproject.toml).
+# BLAS thread); the two portability runs, strict nbval again with nnkit's arithmetic
+# perturbed by 1e-12 in two patterns (run A also with two BLAS threads); the mutation
+# test (nbval must fail when nnkit changes by 1 %); the book build with every test of
+# the built HTML book (headless Chromium, light and dark, axe-core, the questions;
+# Debian's chromium is installed with apt-get when missing); and a chapter run in
+# JupyterLab. Each kind of test is chosen by its pytest marker (pyproject.toml).
 #
 # With notebooks: lint, the quick tests of the network, of those chapters' apparatus
 # and of the shared apparatus, the quick checks of the stored notebooks, and strict
-# nbval and the portability run on those chapters only (book/playground.ipynb: with
+# nbval and both portability runs on those chapters only (book/playground.ipynb: with
 # tests/course/playground and the JavaScript unit tests).
 #
 # Every step runs even if an earlier one failed; the script exits non-zero if any
@@ -93,14 +93,25 @@ pytest=("$VENV/bin/python" -m pytest)
 parallel=(-n 2 --dist loadscope)
 nbval=(--nbval --nbval-current-env --nbval-sanitize-with tests/book/nbval_sanitize.cfg
   --nbval-cell-timeout=300)
-# The stored outputs must not depend on the machine: the portability run compares them
-# with two BLAS threads (another summation order in matrix products) and with nnkit's
-# arithmetic changed by a relative 1e-12 (tests/book/perturb/sitecustomize.py, loaded
-# by every kernel through PYTHONPATH, so the kernels also start with a sitecustomize
-# on the path), under another hash seed than the stored run's 0 (set and dict order of
-# strings). tests/book/test_nbval_harness.py proves that the perturbation reaches the
-# kernels.
-portable=(env OPENBLAS_NUM_THREADS=2 PYTHONHASHSEED=1 NNKIT_PERTURB_FORM=sine PYTHONPATH="$ROOT/tests/book/perturb${PYTHONPATH:+:$PYTHONPATH}")
+# The stored outputs must not depend on the machine: the two portability runs compare
+# them with nnkit's arithmetic changed by a relative 1e-12
+# (tests/book/perturb/sitecustomize.py, loaded by every kernel through PYTHONPATH, so the
+# kernels also start with a sitecustomize on the path) and under other hash seeds than
+# the stored run's 0 (set and dict order of strings), in two different patterns:
+#   A  the sine form, seed 0, with two BLAS threads (another summation order in matrix
+#      products), hash seed 1;
+#   B  the sign form, seed 1 (signs from a hash of each value's bits, another pattern
+#      than A's smooth sine), with one BLAS thread, hash seed 2.
+# Two BLAS threads in each of the two workers oversubscribe the two cores (OpenBLAS
+# threads spin while they wait), so only A pays for them; B keeps one thread per worker.
+# Both set every variable, so none leaks in from the caller.
+# tests/book/test_nbval_harness.py proves that each run's threads, hash seed and pattern
+# reach the kernels.
+perturb_path="$ROOT/tests/book/perturb${PYTHONPATH:+:$PYTHONPATH}"
+portable_a=(env OPENBLAS_NUM_THREADS=2 PYTHONHASHSEED=1 NNKIT_PERTURB_FORM=sine
+  NNKIT_PERTURB_SEED=0 PYTHONPATH="$perturb_path")
+portable_b=(env OPENBLAS_NUM_THREADS=1 PYTHONHASHSEED=2 NNKIT_PERTURB_FORM=sign
+  NNKIT_PERTURB_SEED=1 PYTHONPATH="$perturb_path")
 
 step "lint" "$VENV/bin/ruff" check .
 # The playground's trainer in JavaScript (nnkit/course/playground/js): node's test runner.
@@ -139,13 +150,17 @@ if [ "${#notebooks[@]}" -gt 0 ]; then
   # One notebook runs on one worker: xdist only pays with several.
   if [ "${#notebooks[@]}" -eq 1 ]; then parallel=(); fi
   step "nbval" "${pytest[@]}" "${parallel[@]}" "${nbval[@]}" "${notebooks[@]}"
-  step "nbval, portability run" "${portable[@]}" "${pytest[@]}" "${parallel[@]}" \
-    "${nbval[@]}" "${notebooks[@]}"
+  step "nbval, portability run A (sine, two BLAS threads)" "${portable_a[@]}" \
+    "${pytest[@]}" "${parallel[@]}" "${nbval[@]}" "${notebooks[@]}"
+  step "nbval, portability run B (sign, seed 1)" "${portable_b[@]}" \
+    "${pytest[@]}" "${parallel[@]}" "${nbval[@]}" "${notebooks[@]}"
 else
   step "unit tests" "${pytest[@]}" "${parallel[@]}" -m "not (html or jupyterlab or mutation)" tests
   step "nbval" "${pytest[@]}" "${parallel[@]}" "${nbval[@]}" book/*.ipynb
-  step "nbval, portability run" "${portable[@]}" "${pytest[@]}" "${parallel[@]}" \
-    "${nbval[@]}" book/*.ipynb
+  step "nbval, portability run A (sine, two BLAS threads)" "${portable_a[@]}" \
+    "${pytest[@]}" "${parallel[@]}" "${nbval[@]}" book/*.ipynb
+  step "nbval, portability run B (sign, seed 1)" "${portable_b[@]}" \
+    "${pytest[@]}" "${parallel[@]}" "${nbval[@]}" book/*.ipynb
   step "mutation test" "${pytest[@]}" -n 2 -m mutation tests
   # One book build for all of them, also with two workers; given tests/book, its
   # conftest.py keeps the tests of each page on one worker.

@@ -1,16 +1,19 @@
 """The portability run of scripts/test.sh really changes what the kernels compute.
 
-scripts/test.sh runs strict nbval twice: as stored (one BLAS thread), and with two BLAS
-threads and nnkit's arithmetic perturbed by a relative 1e-12 together
-(tests/book/perturb/sitecustomize.py, put on the kernels' PYTHONPATH, in its sine form;
-its default sign form is the one to try with NNKIT_PERTURB_SEED by hand), both with two
-pytest-xdist workers. Passing runs prove nothing unless the kernels really ran that
-way; these tests show they do, and that nbval notices a change of that size when a
-notebook prints too many digits.
+scripts/test.sh runs strict nbval three times: as stored (one BLAS thread), and in two
+portability runs with nnkit's arithmetic perturbed by a relative 1e-12
+(tests/book/perturb/sitecustomize.py, put on the kernels' PYTHONPATH) in two patterns:
+run A in the sine form with two BLAS threads, run B in the sign form with seed 1, each
+under its own hash seed; all with two pytest-xdist workers. Passing runs prove nothing
+unless the kernels really ran that way; these tests show they do (taking each run's
+variables from scripts/test.sh itself), and that nbval notices a change of that size
+when a notebook prints too many digits.
 """
 
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -249,3 +252,81 @@ def test_nbval_compares_glued_numbers(tmp_path):
     assert same.startswith("exit 0"), same[-3000:]
     other = _nbval(tmp_path, _glue_notebook(tmp_path / "other.ipynb", "86"), PYTHONPATH=str(ROOT))
     assert other.startswith("exit 1") and "Cell outputs differ" in other, other[-3000:]
+
+
+def _portability_runs() -> dict[str, dict[str, str]]:
+    """The variables of each portability run, as scripts/test.sh sets them with env."""
+    script = (ROOT / "scripts" / "test.sh").read_text()
+    runs = {}
+    for run, words in re.findall(r"^portable_(\w+)=\(env (.*?)\)$", script, re.M | re.S):
+        variables = dict(word.split("=", 1) for word in shlex.split(words.replace("\\\n", " ")))
+        assert variables.pop("PYTHONPATH") == "$perturb_path", run
+        runs[run] = {**variables,
+                     "PYTHONPATH": os.pathsep.join([str(PERTURB), str(ROOT)])}
+    return runs
+
+
+def test_the_portability_runs_use_two_patterns():
+    runs = _portability_runs()
+    assert sorted(runs) == ["a", "b"]
+    a, b = runs["a"], runs["b"]
+    for run in (a, b):
+        assert set(run) >= {"OPENBLAS_NUM_THREADS", "PYTHONHASHSEED", "NNKIT_PERTURB_FORM",
+                            "NNKIT_PERTURB_SEED"}
+        assert run["PYTHONHASHSEED"] != "0"  # the stored run's
+    assert (a["NNKIT_PERTURB_FORM"], a["NNKIT_PERTURB_SEED"]) != (
+        b["NNKIT_PERTURB_FORM"], b["NNKIT_PERTURB_SEED"])
+    assert "2" in (a["OPENBLAS_NUM_THREADS"], b["OPENBLAS_NUM_THREADS"])
+
+
+# Printed by a kernel: its BLAS threads, the hash of a string (set by PYTHONHASHSEED), the
+# perturbation's form and, in units of 1e-12, the relative change of a Dense layer's
+# outputs: the pattern itself, which the form and the seed decide.
+PATTERN = """\
+import numpy as np
+from threadpoolctl import threadpool_info
+import nnkit as nk
+X = np.linspace(-1, 1, 24).reshape(8, 3)
+dense = nk.Dense(3, 4, rng=0)
+change = dense.forward(X) / (X @ dense.W.value.T + dense.b.value) - 1
+print(sorted({pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}))
+print(hash("portability"), getattr(nk, "__perturbed_form__", None))
+print(np.round(change / 1e-12, 2).ravel().tolist())
+"""
+
+
+def _pattern(env: dict[str, str]) -> str:
+    """What PATTERN prints in a plain interpreter started with ``env``."""
+    result = subprocess.run([sys.executable, "-c", PATTERN], env={**os.environ, **env},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def test_the_two_runs_perturb_in_different_patterns():
+    runs = _portability_runs()
+    a, b = _pattern(runs["a"]), _pattern(runs["b"])
+    plain = _pattern({"PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "0"})
+    sign_seed_0 = _pattern({**runs["b"], "NNKIT_PERTURB_SEED": "0"})
+    patterns = [line.splitlines()[2] for line in (a, b, plain, sign_seed_0)]
+    assert len(set(patterns)) == 4, patterns  # B's seed matters, too
+    assert set(json.loads(patterns[1])) == {-1.0, 1.0}  # the sign form: ±1e-12 exactly
+    assert a.splitlines()[1] != b.splitlines()[1] != plain.splitlines()[1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("run", ["a", "b"])
+def test_each_portability_run_reaches_the_kernels(tmp_path, run):
+    # A kernel under xdist, with the run's variables from scripts/test.sh, prints what a
+    # plain interpreter with the same variables prints (threads, hash, form, pattern),
+    # and the patterns differ (test above): so the kernels ran that run's pattern.
+    _copy_harness(tmp_path)
+    env = _portability_runs()[run]
+    notebook = _notebook(tmp_path / f"pattern_{run}.ipynb", PATTERN, _pattern(env))
+    result = _nbval(tmp_path, notebook, "-n", "2", "--dist", "loadscope", **env)
+    assert result.startswith("exit 0"), result[-3000:]
+    # and the stored output of the other run fails in this run's kernels
+    other = _portability_runs()["b" if run == "a" else "a"]
+    wrong = _notebook(tmp_path / f"other_{run}.ipynb", PATTERN, _pattern(other))
+    result = _nbval(tmp_path, wrong, "-n", "2", "--dist", "loadscope", **env)
+    assert result.startswith("exit 1") and "Cell outputs differ" in result, result[-3000:]
