@@ -172,7 +172,8 @@ def test_largest_stable_rate_stops_at_the_first_failure():
         tried.append(rate)
         return rate < 0.5 or rate == 3.0  # 3 would train, but is past the first failure
 
-    assert lab.largest_stable_rate(trains) == (0.3, 1.0)
+    rates = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+    assert lab.largest_stable_rate(trains, rates) == (0.3, 1.0)
     assert tried == [0.03, 0.1, 0.3, 1.0]
     assert lab.largest_stable_rate(lambda rate: True, rates=(1, 2)) == (2, None)
-    assert lab.largest_stable_rate(lambda rate: False) == (None, 0.03)
+    assert lab.largest_stable_rate(lambda rate: False) == (None, lab.SWEEP_RATES[0])
