@@ -3,7 +3,9 @@
 * :func:`layer_profile` -- one per-layer statistic (the spread of the activations, or the
   size of the gradient) against the layer number, one curve per probe, on a log scale;
 * :func:`depth_frame` -- the live experiment's frames: a recorded run's per-layer
-  statistics at the start and the end of training next to its loss curve.
+  statistics at the start and the end of training next to its loss curve;
+* :func:`final_losses` -- the final loss of every run of the depth comparison, one column
+  of dots per (depth, kind), with the verdict's two bounds.
 
 The shared apparatus the chapter's notebook uses is re-exported here: the kernel-free
 :class:`Experiment` and its controls, ``new_figure``, ``show`` and ``loss_curves``.
@@ -25,6 +27,7 @@ __all__ = [
     "Choice",
     "Experiment",
     "depth_frame",
+    "final_losses",
     "layer_profile",
     "loss_curves",
     "new_figure",
@@ -36,6 +39,9 @@ STATISTICS = {
     "activation_std": "std of a^[l]",
     "grad_norm": "‖∂J/∂a^[l]‖",
 }
+
+#: Where :func:`final_losses` draws a diverged run (``nan``): above every finite loss.
+DIVERGED_AT = 10.0
 
 #: The loss axis of the live experiment's frames (log scale).
 LOSS_RANGE = (1e-4, 3.0)
@@ -75,3 +81,35 @@ def depth_frame(run) -> Figure:
     loss_curves({run.kind: run.losses}, ax=right, logy=True, xlabel="update",
                 ylim=LOSS_RANGE, title="training loss")
     return fig
+
+
+def final_losses(losses: Mapping, bounds: tuple[float, float], ax: Axes | None = None,
+                 title: str | None = None) -> Axes:
+    """The final losses of several runs per cell, ``losses`` mapping (depth, kind) -> the
+    runs' final losses: one column of dots per cell, grouped by depth, one colour per kind,
+    on a log scale, with dotted lines at the two ``bounds`` of the verdict (trained below the
+    first, failed above the second). A diverged run (``nan``) is drawn as a cross at
+    :data:`DIVERGED_AT`."""
+    ax = axes_or_new(ax)
+    kinds = list(dict.fromkeys(kind for _, kind in losses))
+    depths = list(dict.fromkeys(depth for depth, _ in losses))
+    for (depth, kind), values in losses.items():
+        x = depths.index(depth) * (len(kinds) + 1) + kinds.index(kind)
+        values = np.asarray(values, dtype=float)
+        finite = np.isfinite(values)
+        first = depth == depths[0]
+        ax.plot(np.full(finite.sum(), x), values[finite], "o", color=curve_color(kinds.index(kind)),
+                markersize=5, label=kind if first else None)
+        if not finite.all():
+            ax.plot(np.full((~finite).sum(), x), np.full((~finite).sum(), DIVERGED_AT), "x",
+                    color=curve_color(kinds.index(kind)), markersize=6)
+    for bound in bounds:
+        ax.axhline(bound, color="0.4", linestyle=":", linewidth=1.0)
+    ax.set_xticks([i * (len(kinds) + 1) + (len(kinds) - 1) / 2 for i in range(len(depths))])
+    ax.set_xticklabels([f"depth {depth}" for depth in depths])
+    ax.set_yscale("log")
+    ax.set_ylabel("final loss J")
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=FONT_SIZE - 2, framealpha=0.85)
+    return ax

@@ -10,6 +10,10 @@ set and a few hundred updates keep a 50-layer network cheap to train.
 With a^[l] the output of hidden layer l (after its activation; for a residual block, after
 the addition), :func:`probe` records for l = 1..L the standard deviation of a^[l] and the
 norm ‖∂J/∂a^[l]‖ of the gradient that one backward pass delivers there.
+
+:func:`is_sensitive` tells whether a run's final loss can be printed: it trains the run's
+twin from weights changed by a relative 1e-12 and compares the losses. :func:`largest_stable_rate`
+walks up a grid of learning rates until a network no longer trains.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import nnkit as nk
+from nnkit.course.text import format_number
 from nnkit.validation import as_rng, check_choice, check_int
 
 #: The depths the chapter compares.
@@ -49,13 +54,23 @@ SEED = 0
 #: The seeds of the weights of the depth comparison: each (depth, kind) is trained once
 #: per seed, so that the table shows how many of them train, not one draw.
 SEEDS: tuple[int, ...] = (0, 1, 2)
-#: The depths at which the comparison trains (every depth of :data:`DEPTHS` is probed;
-#: training three seeds of four kinds at each would not fit the chapter's time budget).
-TRAINED_DEPTHS: tuple[int, ...] = (10, 50)
+#: The depths at which the comparison trains: all of :data:`DEPTHS`.
+TRAINED_DEPTHS: tuple[int, ...] = DEPTHS
 #: The verdict's margin: a final loss below ``TRAINED_BELOW`` is "trained", above
 #: ``FAILED_ABOVE`` (ln 2 ≈ 0.69 is a coin flip) "failed", and in between neither.
 TRAINED_BELOW = 0.05
 FAILED_ABOVE = 0.3
+#: The sensitivity test of a run: its twin starts from the same weights, each multiplied by
+#: 1 + ``NUDGE``, and trains with the same budget. A run whose loss, before some update or
+#: at the end, differs from its twin's by more than ``SENSITIVE_ABOVE`` (relative) is
+#: "sensitive": it amplifies a change of 1e-12 more than a million times, so nothing
+#: vouches for the digits of its final loss on another machine. A run that passes keeps
+#: its loss to about six digits under that change, and prints two.
+NUDGE = 1e-12
+SENSITIVE_ABOVE = 1e-6
+#: The learning rates of the stability sweep: factors of 10. (A finer grid puts a point
+#: near the edge of stability, where whether a run trains changes with the last bits.)
+SWEEP_RATES: tuple[float, ...] = (0.1, 1.0, 10.0)
 
 
 def verdict(final_loss: float) -> str:
@@ -76,6 +91,23 @@ def tally(final_losses) -> str:
     finite = [loss for loss in final_losses if np.isfinite(loss)]
     best = min(finite) if finite else float("nan")
     return verdict(best)
+
+
+def cell_text(final_losses, sensitive: bool) -> str:
+    """One cell of the depth table: the :func:`tally` of the runs and the lowest final loss
+    to two significant digits, or "sensitive" in place of the loss when the best run failed
+    the sensitivity test (:func:`is_sensitive`; its digits are not vouched for)."""
+    finite = [loss for loss in final_losses if np.isfinite(loss)]
+    if sensitive or not finite:
+        return f"{tally(final_losses)}, {'sensitive' if sensitive else 'diverged'}"
+    return f"{tally(final_losses)} {format_number(min(finite), digits=2)}"
+
+
+def best_seed(final_losses, seeds=SEEDS) -> int:
+    """The seed of the run with the lowest final loss (a diverged run, ``nan``, never
+    counts as lowest; the first seed if every run diverged)."""
+    losses = np.where(np.isfinite(final_losses), final_losses, np.inf)
+    return seeds[int(np.argmin(losses))]
 
 
 def spirals(n: int = 200, rng=0):
@@ -160,22 +192,70 @@ class DeepRun:
 
 def train_deep(depth: int, kind: str, activation: str = "tanh", updates: int = UPDATES,
                lr: float = LEARNING_RATE, residual_scale: float | None = None,
-               max_norm: float | None = None, momentum: float = MOMENTUM, rng=0) -> DeepRun:
+               max_norm: float | None = None, momentum: float = MOMENTUM, nudge: float = 0.0,
+               rng=0, stop=None) -> DeepRun:
     """Train :func:`deep_mlp` on :func:`spirals` for ``updates`` full-batch SGD updates
-    (clipped to global norm ``max_norm`` unless it is None) and record the run."""
+    (clipped to global norm ``max_norm`` unless it is None) and record the run; with
+    ``nudge``, every parameter at the start is first multiplied by 1 + ``nudge``. ``stop``,
+    if given, is called as ``stop(epoch, model, history)`` after every update and ends the
+    run when it returns True (the losses after it stay ``nan``)."""
     X, y = spirals()
     model = deep_mlp(depth, kind, activation, residual_scale=residual_scale, rng=rng)
+    for parameter in model.parameters():
+        parameter.value *= 1 + nudge
     start = probe(model, X, y)
     history = nk.fit(model, X, y, nk.CrossEntropyLoss(),
                      nk.SGD(model.parameters(), lr=lr, momentum=momentum),
                      epochs=updates, batch_size=None, rng=rng,
-                     callbacks=[] if max_norm is None else [nk.ClipGradNorm(max_norm)])
+                     callbacks=([] if max_norm is None else [nk.ClipGradNorm(max_norm)])
+                     + ([] if stop is None else [stop]))
     losses = np.full(updates, np.nan)
     losses[:len(history.epoch_loss)] = history.epoch_loss
     with np.errstate(all="ignore"):
         final = np.nan if history.diverged else float(nk.CrossEntropyLoss()(model(X), y))
+    config = {"depth": depth, "kind": kind, "activation": activation, "updates": updates,
+              "lr": lr, "residual_scale": residual_scale, "max_norm": max_norm,
+              "momentum": momentum, "nudge": nudge, "rng": rng}
     return DeepRun(depth, kind, activation, losses, final, start, probe(model, X, y), model,
-                   {"depth": depth, "kind": kind, "activation": activation, "lr": lr})
+                   config)
+
+
+def apart(ours: float, theirs: float) -> bool:
+    """True when two losses differ by more than :data:`SENSITIVE_ABOVE` relative to ``ours``,
+    or when only one of them is finite (one run diverged, the other did not)."""
+    if np.isfinite(ours) != np.isfinite(theirs):
+        return True
+    return bool(np.isfinite(ours) and abs(theirs - ours) > SENSITIVE_ABOVE * abs(ours))
+
+
+def is_sensitive(run: DeepRun) -> bool:
+    """The sensitivity test: train the twin of ``run`` (its weights at the start multiplied
+    by 1 + :data:`NUDGE`, everything else the same) and compare the two runs' losses, before
+    every update and at the end; True as soon as two of them are :func:`apart`. The twin
+    stops there, so a sensitive run's test costs only the updates until the gap shows."""
+
+    def gap_shows(epoch, model, history):
+        return apart(run.losses[epoch - 1], history.epoch_loss[-1])
+
+    with warnings.catch_warnings():  # a diverging twin is a result here
+        warnings.simplefilter("ignore", nk.DivergenceWarning)
+        twin = train_deep(**{**run.config, "nudge": NUDGE}, stop=gap_shows)
+    ours = np.append(run.losses, run.final_loss)
+    theirs = np.append(twin.losses, twin.final_loss)
+    return any(apart(a, b) for a, b in zip(ours, theirs, strict=True))
+
+
+def largest_stable_rate(trains, rates=SWEEP_RATES):
+    """Walk up the grid ``rates`` (ascending) while ``trains(η)`` is True; return the last η
+    that trained (None if the first did not) and the first that did not (None if all did).
+    Stops at the first failure, so each η above it is never run."""
+    largest = None
+    for rate in rates:
+        if not trains(rate):
+            return largest, rate
+        largest = rate
+    return largest, None
+
 
 
 # ---------------------------------------------------------------- residual Jacobians

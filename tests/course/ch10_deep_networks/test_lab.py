@@ -118,3 +118,62 @@ def test_verdicts_keep_a_margin_and_tally_gives_the_best():
     assert lab.tally([0.9, 0.1, 0.69]) == "between"
     assert lab.tally([0.6, 0.7, float("nan")]) == "failed"
     assert lab.tally([float("nan")] * 2) == "failed"
+
+
+def test_cell_text_prints_the_best_loss_unless_sensitive():
+    assert lab.cell_text([0.02, 0.0123456, 0.5], sensitive=False) == "trained 0.012"
+    assert lab.cell_text([0.9, 0.1, float("nan")], sensitive=False) == "between 0.10"
+    assert lab.cell_text([0.9, 0.01], sensitive=True) == "trained, sensitive"
+    assert lab.cell_text([float("nan")] * 3, sensitive=False) == "failed, diverged"
+
+
+def test_best_seed_skips_diverged_runs():
+    assert lab.best_seed([0.3, float("nan"), 0.1]) == lab.SEEDS[2]
+    assert lab.best_seed([float("nan"), 0.5, 0.2], seeds=(7, 8, 9)) == 9
+    assert lab.best_seed([float("nan")] * 3) == lab.SEEDS[0]
+
+
+def test_nudge_scales_every_starting_parameter():
+    plain = lab.train_deep(3, "batch norm", updates=1)
+    nudged = lab.train_deep(3, "batch norm", updates=1, nudge=1e-3)
+    # one update from weights 1.001 times larger: the loss before it is not the same
+    assert nudged.losses[0] != plain.losses[0]
+    start = lab.deep_mlp(3, "batch norm")
+    assert nudged.config["nudge"] == 1e-3 and start[1].gamma.value[0] == 1.0
+    no_updates = lab.train_deep(3, "plain", updates=1, lr=1e-300, nudge=0.5)  # a step of ~0
+    np.testing.assert_allclose(no_updates.model[0].W.value, 1.5 * lab.deep_mlp(3)[0].W.value,
+                               rtol=1e-12)
+
+
+def test_apart_compares_relatively_and_catches_a_lone_divergence():
+    assert not lab.apart(1.0, 1.0 + 0.5 * lab.SENSITIVE_ABOVE)
+    assert lab.apart(1.0, 1.0 + 2 * lab.SENSITIVE_ABOVE)
+    assert lab.apart(1e-4, 1e-4 * (1 - 2 * lab.SENSITIVE_ABOVE))
+    assert lab.apart(0.5, float("nan")) and lab.apart(float("inf"), 0.5)
+    assert not lab.apart(float("nan"), float("nan"))
+
+
+def test_stop_ends_a_run_early_and_leaves_the_rest_nan():
+    r = lab.train_deep(3, "plain", updates=10, stop=lambda epoch, model, history: epoch == 4)
+    assert np.isfinite(r.losses[:4]).all() and np.isnan(r.losses[4:]).all()
+
+
+def test_is_sensitive_separates_a_stable_run_from_an_edge_of_stability_run():
+    # a shallow network at a small η forgets a change of 1e-12; at η = 3 (past the edge
+    # where these networks train) the same change grows more than a million times
+    assert not lab.is_sensitive(lab.train_deep(3, "plain", updates=60))
+    assert lab.is_sensitive(lab.train_deep(10, "plain", updates=300, lr=3.0))
+
+
+def test_largest_stable_rate_stops_at_the_first_failure():
+    tried = []
+
+    def trains(rate):
+        tried.append(rate)
+        return rate < 0.5 or rate == 3.0  # 3 would train, but is past the first failure
+
+    rates = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+    assert lab.largest_stable_rate(trains, rates) == (0.3, 1.0)
+    assert tried == [0.03, 0.1, 0.3, 1.0]
+    assert lab.largest_stable_rate(lambda rate: True, rates=(1, 2)) == (2, None)
+    assert lab.largest_stable_rate(lambda rate: False) == (None, lab.SWEEP_RATES[0])
