@@ -267,7 +267,7 @@ function countCorrect(name, P, y, offset, n, units) {
 
 /**
  * nnkit.SGD: θ ← θ - η g; with momentum μ a buffer b ← μ b + g and θ ← θ - η b (Nesterov:
- * θ ← θ - η (g + μ b)), where g = ∇L + λθ when weight decay λ > 0. `lr` may change
+ * θ ← θ - η (g + μ b)), where g = ∇L + αθ when weight decay α > 0. `lr` may change
  * between steps. Every optimiser takes the parameters as [{value, grad}] (Float64Arrays)
  * and an options object, and has step(); OPTIMIZERS names them.
  */
@@ -305,7 +305,7 @@ export class SGD {
 /**
  * nnkit.Adam (Kingma & Ba 2015), in nnkit's order of operations: at update t' = t + 1,
  * m ← ρ₁ m + (1 - ρ₁) g, v ← ρ₂ v + (1 - ρ₂) g g,
- * θ ← θ - (η / (1 - ρ₁^t')) m / (√v / √(1 - ρ₂^t') + ε), with g = ∇L + λθ (L2).
+ * θ ← θ - (η / (1 - ρ₁^t')) m / (√v / √(1 - ρ₂^t') + ε), with g = ∇L + αθ (L2).
  */
 export class Adam {
   constructor(params, { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0 } = {}) {

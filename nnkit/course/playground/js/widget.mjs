@@ -33,6 +33,22 @@ const INIT_LABELS = { default: "He for ReLU, else Xavier", he: "He", xavier: "Xa
 const BATCHES = [null, 1, 4, 8, 16, 32, 64, 128];
 /** The optimisers offered: nnkit.SGD (momentum below; Nesterov's form) and nnkit.Adam. */
 const OPTIMIZER_LABELS = { sgd: "SGD", nesterov: "SGD, Nesterov momentum", adam: "Adam" };
+/**
+ * The learning rates the slider offers: 1, 2, 3 and 5 in each decade from 0.0001 to 1,
+ * then 10 (so the values the chapters name, 0.01, 0.2, 0.3, 3 ..., can all be chosen).
+ */
+export const LEARNING_RATES = [-4, -3, -2, -1, 0]
+  .flatMap((k) => [1, 2, 3, 5].map((m) => Number((m * 10 ** k).toPrecision(1))))
+  .concat([10]);
+
+/** The slider position nearest to `lr` (on a log scale). */
+export function rateIndex(lr) {
+  let best = 0;
+  for (let i = 1; i < LEARNING_RATES.length; i += 1) {
+    if (Math.abs(Math.log(LEARNING_RATES[i] / lr)) < Math.abs(Math.log(LEARNING_RATES[best] / lr))) best = i;
+  }
+  return best;
+}
 const L2S = [0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1];
 const MOMENTA = [0, 0.5, 0.9, 0.95, 0.99];
 const SHAPES = ["circle", "square", "triangle"];
@@ -169,7 +185,7 @@ class Playground {
     const trainGroup = grid("Training", [
       select("loss", "Loss", Object.entries(LOSS_LABELS), s.loss),
       select("optimizer", "Optimiser", Object.entries(OPTIMIZER_LABELS), s.optimizer || "sgd"),
-      range("lr", "Learning rate", -4, 1, 0.05, Math.log10(s.lr)),
+      range("lr", "Learning rate", 0, LEARNING_RATES.length - 1, 1, rateIndex(s.lr)),
       select("momentum", "Momentum", MOMENTA.map((m) => [m, String(m)]), s.momentum),
       select("batch", "Batch size", BATCHES.map((b) => [b ?? "full", b ?? "full batch"]), s.batch_size ?? "full"),
       select("l2", "L2 weight decay", L2S.map((v) => [v, String(v)]), s.weight_decay),
@@ -240,7 +256,7 @@ class Playground {
     c.init.value = s.init || "default";
     c.seed.value = s.seed;
     c.loss.value = s.loss;
-    c.lr.value = Math.log10(s.lr);
+    c.lr.value = rateIndex(s.lr);
     c.momentum.value = String(s.momentum);
     c.optimizer.value = s.optimizer || "sgd";
     c.momentum.disabled = s.optimizer === "adam"; // Adam keeps its own averages
@@ -323,7 +339,7 @@ class Playground {
     change("speed", (v) => { this.speed = Number(v); });
     // The learning rate changes the running optimiser: no reset (a new segment of the run).
     change("lr", (v) => {
-      this.settings.lr = Number(fmt(10 ** Number(v), 3));
+      this.settings.lr = LEARNING_RATES[Number(v)];
       if (this.trainer) this.trainer.optimizer.lr = this.settings.lr;
       this.draw();
     });
