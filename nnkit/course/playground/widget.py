@@ -52,8 +52,7 @@ def bundle() -> str:
     for name in MODULES:
         text = (JS / name).read_text(encoding="utf-8")
         text = re.sub(r'^import [^;]*? from "\./[\w.]+";\n', "", text, flags=re.M | re.S)
-        if name != MODULES[-1]:
-            text = re.sub(r"^export (?=(const|function|class|let) )", "", text, flags=re.M)
+        text = re.sub(r"^export (?=(const|function|class|let) )", "", text, flags=re.M)
         parts.append(f"// ---- {name}\n{text}")
     bundled = "\n".join(parts)
     leftover = re.findall(r"^(?:import|export) (?!default ).*$", bundled, flags=re.M)
@@ -198,8 +197,11 @@ class Playground(anywidget.AnyWidget):
         return self._model(self.initial, self.settings["loss"])
 
     def initial_loss(self) -> float:
-        """nnkit's loss of the initial network on the training points: the page's
-        training curve starts here (its readout shows the same number)."""
+        """nnkit's loss of the initial network on the training points Python drew. With
+        full batches this is the first point of the page's training curve (epoch 1's loss,
+        computed before its update); with mini-batches the first point is epoch 1's mean
+        batch loss, taken while the weights move, so it differs. Once the page has drawn
+        its own weights or points, this no longer describes its run."""
         X, y = self.training_data()
         return LOSSES[self.settings["loss"]][0]()(self.initial_model().forward(X), y)
 

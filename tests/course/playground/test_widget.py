@@ -196,3 +196,13 @@ def test_the_stored_page_carries_the_current_front_end():
     assert len(playgrounds) == 1
     assert playgrounds[0]["_esm"] == bundle(), "re-execute book/playground.ipynb"
     assert playgrounds[0]["_css"] == (JS / "playground.css").read_text(encoding="utf-8")
+
+
+def test_initial_loss_is_where_a_full_batch_curve_starts():
+    pg = Playground(dataset="moons", n=120, validation=0.25, hidden_layers=2, width=8,
+                    activation="tanh", loss="cross_entropy", lr=0.3, seed=0)
+    full = run_in_node(page_run(pg, [{"lr": 0.3, "epochs": 2}]))["history"]["epochLoss"]
+    assert abs(full[0] - pg.initial_loss()) < TOLERANCE * pg.initial_loss()
+    # With mini-batches the first point is epoch 1's mean batch loss, not the initial loss.
+    batches = run_in_node(page_run(pg, [{"lr": 0.3, "epochs": 2}], batch_size=16))
+    assert abs(batches["history"]["epochLoss"][0] - pg.initial_loss()) > 1e-3
