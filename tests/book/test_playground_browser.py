@@ -28,7 +28,7 @@ MAP_PIXELS_JS = "(canvas) => canvas.toDataURL()"
 # The chapters that embed the playground: the start of the question each opens on, and
 # what its controls must show (by their labels).
 CHAPTERS = {
-    "book/06_training_loop": ("Batches of 16 train smoothly at η = 0.3.",
+    "book/06_training_loop": ("Full batch against batches of 16:",
                               {"Batch size": "16", "Optimiser": "sgd", "L2 weight decay": "0"}),
     "book/08_generalisation": ("40 noisy points, 2 × 16 ReLU units, no weight decay:",
                                {"Batch size": "full", "Momentum": "0.9", "L2 weight decay": "0"}),
@@ -152,7 +152,9 @@ def test_bad_data_and_a_diverging_run_get_a_message(offline):
     # A learning rate of 10 with the squared error on ReLU units: the run blows up.
     root.get_by_label("Activation", exact=True).select_option("relu")
     root.get_by_label("Loss", exact=True).select_option("mse")
-    root.get_by_label("Learning rate", exact=True).fill("1")
+    slider = root.get_by_label("Learning rate", exact=True)
+    slider.fill(slider.get_attribute("max"))  # the slider's last stop: η = 10
+    assert root.locator("output[id$='-lr-out']").inner_text() == "10"
     button(page, "Play").click()
     page.wait_for_function(
         f"() => document.querySelector('{ROOT_SELECTOR}').dataset.message.includes('diverged')",
