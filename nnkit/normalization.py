@@ -3,24 +3,26 @@
 Both standardise a batch ``X`` of shape (n, d) -- subtract a mean, divide by a standard
 deviation -- and then give every feature j a learnable scale γ_j and shift β_j:
 
-    X̂ = (X - μ) / √(σ² + ε)          Y = γ ⊙ X̂ + β
+    X̂ = (X - z̄) / √(ω² + ε)          Y = γ ⊙ X̂ + β
+
+(z̄ the mean and ω² the variance, the notation of the course's chapter 10; μ is momentum there)
 
 They differ in what the mean and variance are taken over:
 
-* :class:`BatchNorm` (Ioffe & Szegedy 2015): over the *samples* of the batch, one μ_j and
-  σ²_j per feature, so each sample's output depends on the rest of the batch; in evaluation
-  mode running averages of μ and σ² from training take their place;
-* :class:`LayerNorm` (Ba, Kiros & Hinton 2016): over the *features* of each sample, one μ
-  and σ² per row, so every sample is normalised on its own, the same in both modes.
+* :class:`BatchNorm` (Ioffe & Szegedy 2015): over the *samples* of the batch, one z̄_j and
+  ω²_j per feature, so each sample's output depends on the rest of the batch; in evaluation
+  mode running averages of z̄ and ω² from training take their place;
+* :class:`LayerNorm` (Ba, Kiros & Hinton 2016): over the *features* of each sample, one z̄
+  and ω² per row, so every sample is normalised on its own, the same in both modes.
 
 The backward pass of the standardisation, for G = dJ/dY and the axis that the mean and
 variance were taken over (the n samples for BatchNorm, the d features for LayerNorm), is
 
     dJ/dγ = Σ_samples G ⊙ X̂,   dJ/dβ = Σ_samples G,   D = G ⊙ γ
-    dJ/dX = (D - mean(D) - X̂ ⊙ mean(D ⊙ X̂)) / √(σ² + ε)
+    dJ/dX = (D - mean(D) - X̂ ⊙ mean(D ⊙ X̂)) / √(ω² + ε)
 
-(means along that axis): the two subtracted terms are the gradient flowing through μ and
-through σ², which depend on every entry along the axis.
+(means along that axis): the two subtracted terms are the gradient flowing through z̄ and
+through ω², which depend on every entry along the axis.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ __all__ = ["BatchNorm", "LayerNorm"]
 
 class _Normalization(Layer):
     """What BatchNorm and LayerNorm share: γ (ones), β (zeros), ε, the input check and
-    the backward pass of X̂ = (X - μ)/√(σ² + ε) along ``axis``."""
+    the backward pass of X̂ = (X - z̄)/√(ω² + ε) along ``axis``."""
 
     #: The axis the statistics are taken over: 0 (samples, BatchNorm), 1 (features, LayerNorm).
     axis = 0
@@ -59,8 +61,8 @@ class _Normalization(Layer):
 
     def standardise(self, X: np.ndarray, mean: np.ndarray, var: np.ndarray,
                     from_input: bool = True) -> np.ndarray:
-        """Y = γ ⊙ (X - μ)/√(σ² + ε) + β, remembering for backward X̂, 1/√(σ² + ε) and
-        whether μ and σ² were computed from X (``from_input``) or are constants."""
+        """Y = γ ⊙ (X - z̄)/√(ω² + ε) + β, remembering for backward X̂, 1/√(ω² + ε) and
+        whether z̄ and ω² were computed from X (``from_input``) or are constants."""
         inv_std = 1.0 / np.sqrt(var + self.eps)
         X_hat = (X - mean) * inv_std
         self.cache = (X_hat, inv_std, from_input)
@@ -75,7 +77,7 @@ class _Normalization(Layer):
             mean_D = D.mean(axis=self.axis, keepdims=True)
             mean_DX = (D * X_hat).mean(axis=self.axis, keepdims=True)
             return (D - mean_D - X_hat * mean_DX) * inv_std
-        return D * inv_std  # evaluation-mode BatchNorm: μ and σ² are constants here
+        return D * inv_std  # evaluation-mode BatchNorm: z̄ and ω² are constants here
 
     def backward_params(self, grad_out: np.ndarray) -> None:
         """dJ/dγ = Σ_samples G ⊙ X̂ and dJ/dβ = Σ_samples G, shape (n_features,)."""
@@ -92,13 +94,13 @@ class BatchNorm(_Normalization):
 
     Training mode, for X of shape (n, d), n ≥ 2:
 
-        μ = mean over samples of X,  σ² = mean over samples of (X - μ)²    shape (d,)
-        Y = γ ⊙ (X - μ)/√(σ² + ε) + β                                      shape (n, d)
+        z̄ = mean over samples of X,  ω² = mean over samples of (X - z̄)²    shape (d,)
+        Y = γ ⊙ (X - z̄)/√(ω² + ε) + β                                      shape (n, d)
 
     and the running statistics move towards the batch's, with rate ``momentum`` (k):
 
-        running_mean ← (1 - k) running_mean + k μ
-        running_var  ← (1 - k) running_var  + k σ² n/(n - 1)
+        running_mean ← (1 - k) running_mean + k z̄
+        running_var  ← (1 - k) running_var  + k ω² n/(n - 1)
 
     (the unbiased variance, as in PyTorch's BatchNorm1d). Evaluation mode uses them instead,
     Y = γ ⊙ (X - running_mean)/√(running_var + ε) + β, so a prediction depends on its own
@@ -126,7 +128,7 @@ class BatchNorm(_Normalization):
         self.running_var = np.ones(self.n_features)
 
     def forward(self, X: np.ndarray) -> np.ndarray:
-        """Training: the batch's own μ, σ² (and the running statistics updated);
+        """Training: the batch's own z̄, ω² (and the running statistics updated);
         evaluation: the running statistics. Shape (n, d) -> (n, d)."""
         if not self.training:
             return self.standardise(X, self.running_mean, self.running_var, from_input=False)
@@ -154,8 +156,8 @@ class LayerNorm(_Normalization):
 
     For X of shape (n, d), in both modes:
 
-        μ_i = mean over features of X_i,  σ²_i = mean over features of (X_i - μ_i)²   (n, 1)
-        Y = γ ⊙ (X - μ)/√(σ² + ε) + β                                                 (n, d)
+        z̄_i = mean over features of X_i,  ω²_i = mean over features of (X_i - z̄_i)²   (n, 1)
+        Y = γ ⊙ (X - z̄)/√(ω² + ε) + β                                                 (n, d)
 
     Parameters
     ----------

@@ -177,11 +177,11 @@ check_batchnorm_forward = ExerciseWithError(
              "divides by n, only the running variance uses n − 1.",
              like=lambda *a: _forward(*a, ddof=1)),
         Hint("ε is missing: a feature that is constant in the batch has variance 0, and "
-             "(X − μ)/√(σ² + ε) needs the ε to stay finite.",
+             "(X − z̄)/√(ω² + ε) needs the ε to stay finite.",
              like=lambda *a: _forward(*a, eps=0.0)),
-        Hint("ε belongs under the square root: (X − μ)/√(σ² + ε).",
+        Hint("ε belongs under the square root: (X − z̄)/√(ω² + ε).",
              like=lambda *a: _forward(*a, eps_outside=True)),
-        Hint("you divided by the variance; divide by the standard deviation √(σ² + ε).",
+        Hint("you divided by the variance; divide by the standard deviation √(ω² + ε).",
              like=lambda *a: _forward(*a, divide_by_variance=True)),
         Hint("the statistics are taken over each sample's features (that is layer "
              "normalisation); batch normalisation takes them over the batch, axis 0.",
@@ -252,7 +252,7 @@ check_batchnorm_backward = Exercise(
              like=lambda *a: _backward(*a, mean_term=False)),
         Hint("dX leaves out the gradient through the variance: subtract X̂ ⊙ mean(D ⊙ X̂).",
              like=lambda *a: _backward(*a, var_term=False)),
-        Hint("that is the evaluation-mode gradient, G γ/√(σ² + ε): in training mode μ and σ² "
+        Hint("that is the evaluation-mode gradient, G γ/√(ω² + ε): in training mode z̄ and ω² "
              "depend on every sample, and their gradients must be subtracted.",
              like=lambda *a: _backward(*a, eval_like=True)),
         Hint("γ is missing from dX: the gradient reaching X̂ is D = G ⊙ γ.",
