@@ -147,20 +147,23 @@ if [ "${#notebooks[@]}" -gt 0 ]; then
   fi
   step "quick tests" "${pytest[@]}" "${parallel[@]}" -m "not slow" \
     tests/network "${course[@]}" tests/book
-  # One notebook runs on one worker: xdist only pays with several.
-  if [ "${#notebooks[@]}" -eq 1 ]; then parallel=(); fi
-  step "nbval" "${pytest[@]}" "${parallel[@]}" "${nbval[@]}" "${notebooks[@]}"
-  step "nbval, portability run A (sine, two BLAS threads)" "${portable_a[@]}" \
-    "${pytest[@]}" "${parallel[@]}" "${nbval[@]}" "${notebooks[@]}"
-  step "nbval, portability run B (sign, seed 1)" "${portable_b[@]}" \
-    "${pytest[@]}" "${parallel[@]}" "${nbval[@]}" "${notebooks[@]}"
+  targets=("${notebooks[@]}")
 else
   step "unit tests" "${pytest[@]}" "${parallel[@]}" -m "not (html or jupyterlab or mutation)" tests
-  step "nbval" "${pytest[@]}" "${parallel[@]}" "${nbval[@]}" book/*.ipynb
-  step "nbval, portability run A (sine, two BLAS threads)" "${portable_a[@]}" \
-    "${pytest[@]}" "${parallel[@]}" "${nbval[@]}" book/*.ipynb
-  step "nbval, portability run B (sign, seed 1)" "${portable_b[@]}" \
-    "${pytest[@]}" "${parallel[@]}" "${nbval[@]}" book/*.ipynb
+  targets=(book/*.ipynb)
+fi
+
+# Strict nbval as stored, then the two portability runs, on the same notebooks. One
+# notebook runs on one worker: xdist only pays with several.
+nbval_workers=("${parallel[@]}")
+if [ "${#targets[@]}" -eq 1 ]; then nbval_workers=(); fi
+step "nbval" "${pytest[@]}" "${nbval_workers[@]}" "${nbval[@]}" "${targets[@]}"
+step "nbval, portability run A (sine, two BLAS threads)" "${portable_a[@]}" \
+  "${pytest[@]}" "${nbval_workers[@]}" "${nbval[@]}" "${targets[@]}"
+step "nbval, portability run B (sign, seed 1)" "${portable_b[@]}" \
+  "${pytest[@]}" "${nbval_workers[@]}" "${nbval[@]}" "${targets[@]}"
+
+if [ "${#notebooks[@]}" -eq 0 ]; then
   step "mutation test" "${pytest[@]}" -n 2 -m mutation tests
   # One book build for all of them, also with two workers; given tests/book, its
   # conftest.py keeps the tests of each page on one worker.
