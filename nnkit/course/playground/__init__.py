@@ -6,8 +6,10 @@ initial weights and the options; its front end (``js/``, bundled into the widget
 the static book with no kernel as well as in Jupyter -- and ``to_nnkit()`` returns the
 trained network as an nnkit ``Sequential``.
 
-* ``js/trainer.mjs`` -- nnkit's forward pass, back-propagation, losses and SGD in float64
-  JavaScript; tested against nnkit under node (``node.py``, tests/course/playground).
+* ``js/trainer.mjs`` -- nnkit's forward pass, back-propagation, losses, SGD and Adam in
+  float64 JavaScript, the matrix products and ReLU also in WebAssembly (assembled in the
+  same file; the JavaScript ``matmul`` is their reference and fallback); tested against
+  nnkit under node (``node.py``, tests/course/playground).
 * ``js/data.mjs`` -- the 2-D data sets with nnkit's formulas, for when the reader picks
   another set in a page without Python (the page's points then differ from nnkit's, and
   "Show code" writes them out).
