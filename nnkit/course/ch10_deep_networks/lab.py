@@ -11,8 +11,9 @@ With a^[l] the output of hidden layer l (after its activation; for a residual bl
 the addition), :func:`probe` records for l = 1..L the standard deviation of a^[l] and the
 norm ‖∂J/∂a^[l]‖ of the gradient that one backward pass delivers there.
 
-:func:`is_sensitive` tells whether a run's final loss can be printed: it trains the run's
-twin from weights changed by a relative 1e-12 and compares the losses. :func:`largest_stable_rate`
+:func:`is_sensitive` tells whether a run's training path amplifies a small change: it
+trains the run's twin from weights changed by a relative 1e-12 and compares the losses
+(the depth table prints a loss only for runs that pass). :func:`largest_stable_rate`
 walks up a grid of learning rates until a network no longer trains.
 """
 
@@ -63,9 +64,9 @@ FAILED_ABOVE = 0.3
 #: The sensitivity test of a run: its twin starts from the same weights, each multiplied by
 #: 1 + ``NUDGE``, and trains with the same budget. A run whose loss, before some update or
 #: at the end, differs from its twin's by more than ``SENSITIVE_ABOVE`` (relative) is
-#: "sensitive": it amplifies a change of 1e-12 more than a million times, so nothing
-#: vouches for the digits of its final loss on another machine. A run that passes keeps
-#: its loss to about six digits under that change, and prints two.
+#: "sensitive": somewhere on its path it amplifies a change of 1e-12 more than a million
+#: times (a property of the path: the gap may close again by the end). A run that passes
+#: keeps every loss to about six digits under that change, and the table prints two.
 NUDGE = 1e-12
 SENSITIVE_ABOVE = 1e-6
 #: The learning rates of the stability sweep: factors of 10. (A finer grid puts a point
